@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ETP module entry: the protocol number, and registration with the inet layer.
+ *
+ * Order matters both ways. Per-namespace state exists before any socket or
+ * segment can reach it; on unload no new socket can be created and no segment
+ * can arrive before the tables are torn down. Every socket holds a reference on
+ * the module (proto.owner and proto_ops.owner), so rmmod is refused while any
+ * socket, orphans included, is alive.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <net/protocol.h>
+#include <net/inet_common.h>
+
+#include "etp.h"
+
+int etp_proto = 253;
+module_param_named(proto, etp_proto, int, 0444);
+MODULE_PARM_DESC(proto, "IP protocol number to use: 253 (default) or 254 (RFC 3692)");
+
+static struct net_protocol etp_net_protocol = {
+	.handler	= etp_v4_rcv,
+	.err_handler	= etp_v4_err,
+	.no_policy	= 1,
+};
+
+static struct inet_protosw etp_protosw = {
+	.type		= SOCK_STREAM,
+	/* .protocol is the module parameter, set in etp_init() */
+	.prot		= &etp_prot,
+	.ops		= &etp_stream_ops,
+};
+
+static int __init etp_init(void)
+{
+	int err;
+
+	if (etp_proto != 253 && etp_proto != 254) {
+		pr_err("proto=%d: only 253 and 254 are for experiments\n", etp_proto);
+		return -EINVAL;
+	}
+	etp_protosw.protocol = etp_proto;
+
+	err = etp_socket_init();
+	if (err)
+		return err;
+	err = etp_netns_register();
+	if (err)
+		goto out_socket;
+	if (inet_add_protocol(&etp_net_protocol, etp_proto) < 0) {
+		pr_err("IP protocol %d is already in use\n", etp_proto);
+		err = -EBUSY;
+		goto out_netns;
+	}
+	inet_register_protosw(&etp_protosw);
+	pr_info("loaded on IP protocol %d\n", etp_proto);
+	return 0;
+
+out_netns:
+	etp_netns_unregister();
+out_socket:
+	etp_socket_exit();
+	return err;
+}
+
+static void __exit etp_exit(void)
+{
+	inet_unregister_protosw(&etp_protosw);
+	inet_del_protocol(&etp_net_protocol, etp_proto);
+	/* No receive handler runs past this point. */
+	synchronize_net();
+	etp_netns_unregister();
+	etp_socket_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(etp_init);
+module_exit(etp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ETP: an experimental TCP-like transport on IP protocol 253");
+MODULE_AUTHOR("The ETP developers");

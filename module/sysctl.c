@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/sys/net/etp/: per-namespace settings. Every entry has a range and
+ * proc_dointvec_minmax() refuses a value outside it with EINVAL.
+ */
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+
+#include "etp.h"
+
+/* Limits (inclusive). Times are in milliseconds. */
+static int one = 1;
+static int two = 2;
+static int zero;
+static int ms_10 = 10;
+static int max_retries = 127;		/* as TCP's tcp_syn_retries */
+static int max_synack_retries = 255;
+static int max_probes = 127;		/* as TCP_KEEPCNT */
+static int hour_ms = 3600 * 1000;
+static int keepalive_max_ms = 32767 * 1000;	/* as TCP_KEEPIDLE */
+static int rto_max_ms = 120 * 1000;	/* RFC 6298: at least 60 s allowed */
+static int tw_max = 16 << 20;
+
+/**
+ * etp_sysctl_defaults() - the settings a new namespace starts with
+ * @s: settings to fill
+ */
+void etp_sysctl_defaults(struct etp_sysctl *s)
+{
+	s->msl_ms = 30000;		/* TIME_WAIT lasts 2 * MSL = 60 s */
+	s->max_tw_entries = 262144;
+	s->syncookies = 1;		/* when the SYN queue overflows */
+	s->syn_retries = 6;
+	s->synack_retries = 5;
+	s->fin_timeout_ms = 60000;
+	s->keepalive_time_ms = 7200 * 1000;	/* RFC 1122: at least 2 hours */
+	s->keepalive_intvl_ms = 75 * 1000;
+	s->keepalive_probes = 9;
+	s->rto_initial_ms = 1000;	/* RFC 6298 */
+	s->rto_min_ms = 200;		/* Linux TCP's TCP_RTO_MIN */
+}
+
+#define ETP_SYSCTL(_name, _min, _max) {					\
+	.procname	= #_name,					\
+	.data		= &init_sysctl._name,				\
+	.maxlen		= sizeof(int),					\
+	.mode		= 0644,						\
+	.proc_handler	= proc_dointvec_minmax,				\
+	.extra1		= _min,						\
+	.extra2		= _max,						\
+}
+
+/* A template; .data points into a static copy and is rebased per namespace. */
+static struct etp_sysctl init_sysctl;
+
+static struct ctl_table etp_sysctl_table[] = {
+	ETP_SYSCTL(msl_ms, &one, &hour_ms),
+	ETP_SYSCTL(max_tw_entries, &zero, &tw_max),
+	ETP_SYSCTL(syncookies, &zero, &two),
+	ETP_SYSCTL(syn_retries, &one, &max_retries),
+	ETP_SYSCTL(synack_retries, &one, &max_synack_retries),
+	ETP_SYSCTL(fin_timeout_ms, &one, &hour_ms),
+	ETP_SYSCTL(keepalive_time_ms, &one, &keepalive_max_ms),
+	ETP_SYSCTL(keepalive_intvl_ms, &one, &keepalive_max_ms),
+	ETP_SYSCTL(keepalive_probes, &one, &max_probes),
+	ETP_SYSCTL(rto_initial_ms, &ms_10, &rto_max_ms),
+	ETP_SYSCTL(rto_min_ms, &one, &rto_max_ms),
+	{ }
+};
+
+/**
+ * etp_sysctl_init_net() - register /proc/sys/net/etp/ for a namespace
+ * @en: the namespace's ETP state, whose settings the entries point to
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int etp_sysctl_init_net(struct etp_net *en)
+{
+	struct ctl_table *table;
+	int i;
+
+	table = kmemdup(etp_sysctl_table, sizeof(etp_sysctl_table), GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(etp_sysctl_table) - 1; i++)
+		table[i].data = (char *)&en->sysctl +
+			((char *)etp_sysctl_table[i].data - (char *)&init_sysctl);
+
+	en->sysctl_hdr = etp_register_net_sysctl(en->net, "net/etp", table,
+						 ARRAY_SIZE(etp_sysctl_table));
+	if (!en->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * etp_sysctl_exit_net() - unregister a namespace's /proc/sys/net/etp/
+ * @en: the namespace's ETP state
+ */
+void etp_sysctl_exit_net(struct etp_net *en)
+{
+	const struct ctl_table *table = en->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(en->sysctl_hdr);
+	kfree(table);
+}

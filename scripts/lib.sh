@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the scripts in this directory. Source it; do not run it.
+
+# Where set-up puts what is not in the repository (kselftest headers, built
+# initramfs images, the debug kernel).
+etp_cache_dir() { echo "${ETP_CACHE:-/var/cache/etp}"; }
+etp_harness_dir() { echo "$(etp_cache_dir)/kselftest"; }
+
+# etp_kernel_release SPEC: the installed kernel release for SPEC, which is a
+# Debian series ("6.12", "6.1") or a full release ("6.12.57+deb12-amd64").
+etp_kernel_release() {
+	local spec=$1 r
+	if [ -e "/lib/modules/$spec" ]; then echo "$spec"; return 0; fi
+	case $spec in
+	6.1) r=$(ls -d /lib/modules/6.1.0-*-amd64 2>/dev/null | sort -V | tail -n 1) ;;
+	*) r=$(ls -d /lib/modules/"$spec".*-amd64 2>/dev/null | sort -V | tail -n 1) ;;
+	esac
+	[ -n "$r" ] || return 1
+	basename "$r"
+}
+
+# The newest installed Debian 6.12 kernel is the default target.
+etp_default_release() { etp_kernel_release 6.12; }
+
+# etp_build_module KDIR RELEASE: build etp.ko against KDIR and print its path.
+# The default target builds in place (module/etp.ko); any other kernel builds in
+# a copy under the cache so that the two do not clobber each other's objects.
+etp_build_module() {
+	local kdir=$1 release=$2 top dir
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	if [ "$release" = "$(etp_default_release 2>/dev/null)" ]; then
+		dir=$top
+	else
+		dir=$(etp_cache_dir)/build/$release
+		mkdir -p "$dir"
+		cp -a "$top/Kbuild" "$top/Makefile" "$dir/"
+		rm -rf "$dir/module.new"
+		cp -a "$top/module" "$dir/module.new"
+		# Keep objects that are still current: only replace sources that changed.
+		mkdir -p "$dir/module"
+		(cd "$dir/module.new" && find . -type f ! -name '*.o' ! -name '*.ko' ! -name '.*.cmd' \
+			! -name '*.mod*' ! -name 'modules.order' ! -name 'Module.symvers' -print0) |
+			while IFS= read -r -d '' f; do
+				cmp -s "$dir/module.new/$f" "$dir/module/$f" ||
+					{ mkdir -p "$dir/module/$(dirname "$f")"; cp -p "$dir/module.new/$f" "$dir/module/$f"; }
+			done
+		rm -rf "$dir/module.new"
+	fi
+	make -s -C "$dir" KDIR="$kdir" module >&2 || return 1
+	echo "$dir/module/etp.ko"
+}
+
+# etp_vm_initramfs RELEASE: print the path of a small initramfs that loads the
+# 9p modules of RELEASE and switches to the host's / over 9p. Cached.
+etp_vm_initramfs() {
+	local release=$1 top out key tmp m
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	key=$(cat "$top/scripts/vm-initramfs-init" /bin/busybox /lib/modules/"$release"/modules.dep |
+		md5sum | cut -c1-12)
+	out=$(etp_cache_dir)/initramfs/$release-$key.cpio.gz
+	if [ ! -f "$out" ]; then
+		tmp=$(mktemp -d)
+		mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,lib/modules}
+		cp /bin/busybox "$tmp/bin/busybox"
+		cp "$top/scripts/vm-initramfs-init" "$tmp/init"
+		chmod +x "$tmp/init"
+		: >"$tmp/lib/modules/order"
+		# Dependencies first, as modprobe would load them; builtins are skipped.
+		modprobe -a -S "$release" --show-depends virtio_pci 9pnet_virtio 9p 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
+			while read -r m; do
+				local name
+				name=$(basename "$m"); name=${name%%.ko*}
+				case $m in
+				*.xz) xz -dc "$m" >"$tmp/lib/modules/$name.ko" ;;
+				*.zst) zstd -qdc "$m" >"$tmp/lib/modules/$name.ko" ;;
+				*.gz) gzip -dc "$m" >"$tmp/lib/modules/$name.ko" ;;
+				*) cp "$m" "$tmp/lib/modules/$name.ko" ;;
+				esac
+				echo "$name" >>"$tmp/lib/modules/order"
+			done
+		grep -qx 9p "$tmp/lib/modules/order" || { rm -rf "$tmp"; return 1; }
+		mkdir -p "$(dirname "$out")"
+		(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
+		mv "$out.tmp" "$out"
+		rm -rf "$tmp"
+	fi
+	echo "$out"
+}
+
+# etp_kernel_reports LOG...: print the lines of kernel logs that report a bug:
+# WARN, BUG, Oops, panic, lockdep, KASAN, KFENCE, UBSAN, kmemleak, debugobjects,
+# list corruption, refcount errors, RCU stalls, lockups and hung tasks.
+etp_kernel_reports() {
+	cat "$@" 2>/dev/null | tr -d '\r' | grep -E \
+		-e '-----------[[] cut here []]' -e 'WARNING:' -e 'BUG:' -e '[Oo]ops[:]' \
+		-e 'Kernel panic' -e 'general protection fault' -e 'kernel BUG at' \
+		-e 'INFO: (possible|inconsistent|trying to register|suspicious RCU)' \
+		-e 'KASAN' -e 'KFENCE' -e 'UBSAN' -e 'kmemleak: [0-9]+ new suspected' \
+		-e 'unreferenced object' -e 'ODEBUG' -e 'list_(add|del) corruption' \
+		-e 'refcount_t:' -e 'rcu_(sched|preempt) detected stall' \
+		-e 'soft lockup' -e 'hard LOCKUP' -e 'blocked for more than' |
+		awk '!seen[$0]++' | head -n 40 || true
+}
+
+# etp_debug_kernel_image: the bzImage built by 'make debug-kernel', if any.
+etp_debug_kernel_image() {
+	local img
+	img=$(ls -t "$(etp_cache_dir)"/debug-kernel/*/arch/x86/boot/bzImage 2>/dev/null | head -n 1)
+	[ -n "$img" ] && echo "$img"
+}

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell selftests: each test case is a function test_NAME in the test file;
+# run_tests runs them in file order, each in a subshell with `set -e`, and
+# prints TAP ("ok N NAME", "not ok N NAME", "ok N NAME # SKIP why").
+# A test fails by exiting non-zero (fail, or any failing command) and is
+# skipped by `skip WHY`.
+
+ETP_PROTO=$(cat /sys/module/etp/parameters/proto 2>/dev/null || echo 253)
+SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(dirname "$SELFTESTS")
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "$*" >"$ETP_SKIP_FILE"; exit 4; }
+
+# expect_eq EXPECTED ACTUAL WHAT
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected '$1', got '$2'"
+}
+
+# etp_stat NAME [NETNS]: the value of counter NAME in /proc/net/etp_stat.
+etp_stat() {
+	local cmd=(cat /proc/net/etp_stat)
+	[ -n "${2:-}" ] && cmd=(ip netns exec "$2" cat /proc/net/etp_stat)
+	"${cmd[@]}" | awk -v n="$1" '
+		NR == 1 { for (i = 2; i <= NF; i++) idx[$i] = i }
+		NR == 2 { if (n in idx) print $(idx[n]); else print "missing" }'
+}
+
+# A network namespace of the test's own, removed when the test ends.
+new_netns() {
+	local ns=etptest$$_$RANDOM
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# start_holder NETNS CODE: run Python CODE (which opens ETP sockets; ETP_PROTO
+# is defined for it) in the background in NETNS ("" for this one), until
+# stop_holder. Returns once CODE has run; HOLDER is its pid.
+start_holder() {
+	local ns=$1 code=$2 out i
+	out=$(mktemp)
+	local cmd=(python3 -c "import socket, time
+ETP_PROTO = $ETP_PROTO
+$code
+print('ready', flush=True)
+time.sleep(300)")
+	[ -n "$ns" ] && cmd=(ip netns exec "$ns" "${cmd[@]}")
+	"${cmd[@]}" >"$out" 2>&1 </dev/null &
+	HOLDER=$!
+	for i in $(seq 1 200); do
+		grep -q '^ready' "$out" && { rm -f "$out"; return 0; }
+		kill -0 "$HOLDER" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$out" >&2
+	rm -f "$out"
+	fail "the socket holder did not start"
+}
+
+stop_holder() {
+	kill "$HOLDER" 2>/dev/null || true
+	wait "$HOLDER" 2>/dev/null || true
+}
+
+run_tests() {
+	local file=$0 tests n=0 failed=0 t rc log start
+	tests=$(grep -oE '^test_[A-Za-z0-9_]+' "$file")
+	log=$(mktemp)
+	ETP_SKIP_FILE=$(mktemp)
+	echo "TAP version 13"
+	echo "1..$(echo "$tests" | wc -w)"
+	for t in $tests; do
+		n=$((n + 1))
+		: >"$ETP_SKIP_FILE"
+		start=$(date +%s%N)
+		(set -e; "$t") >"$log" 2>&1
+		rc=$?
+		echo "# ${t#test_}: $((($(date +%s%N) - start) / 1000000)) ms"
+		# Namespaces a test made are its own to remove, even when it failed.
+		for ns in $(ip netns list 2>/dev/null | awk '/^etptest/ { print $1 }'); do
+			ip netns del "$ns"
+		done
+		if [ $rc = 0 ]; then
+			echo "ok $n ${t#test_}"
+		elif [ $rc = 4 ]; then
+			echo "ok $n ${t#test_} # SKIP $(cat "$ETP_SKIP_FILE")"
+		else
+			sed 's/^/# /' "$log"
+			echo "not ok $n ${t#test_}"
+			failed=$((failed + 1))
+		fi
+	done
+	rm -f "$log" "$ETP_SKIP_FILE"
+	[ $failed = 0 ]
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The socket API that exists so far: creating ETP sockets, binding them,
+ * the bind table's conflict rules, getsockname, close.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "etp_test.h"
+#include "kselftest_harness.h"
+
+TEST(socket_opens)
+{
+	int fd = etp_socket();
+	int val;
+	socklen_t len = sizeof(val);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &val, &len));
+	EXPECT_EQ(etp_proto(), val);
+	len = sizeof(val);
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_TYPE, &val, &len));
+	EXPECT_EQ(SOCK_STREAM, val);
+	len = sizeof(val);
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &val, &len));
+	EXPECT_EQ(AF_INET, val);
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST(socket_flags)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			etp_proto());
+
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+}
+
+/* Another protocol number on SOCK_STREAM is not ETP's. */
+TEST(other_protocol_refused)
+{
+	int other = etp_proto() == 253 ? 254 : 253;
+
+	EXPECT_EQ(-1, socket(AF_INET, SOCK_STREAM, other));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	/* ETP is SOCK_STREAM only. */
+	EXPECT_EQ(-1, socket(AF_INET, SOCK_DGRAM, etp_proto()));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+}
+
+TEST(many_sockets)
+{
+	int fds[256], i;
+
+	for (i = 0; i < 256; i++) {
+		fds[i] = etp_socket();
+		ASSERT_LE(0, fds[i]);
+	}
+	for (i = 0; i < 256; i++)
+		ASSERT_EQ(0, close(fds[i]));
+}
+
+TEST(bind_and_getsockname)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = etp_socket();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, etp_bind(fd, "127.0.0.1", 40001));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &len));
+	EXPECT_EQ(AF_INET, a.sin_family);
+	EXPECT_EQ(htonl(INADDR_LOOPBACK), a.sin_addr.s_addr);
+	EXPECT_EQ(40001, ntohs(a.sin_port));
+	/* A bound socket is not connected. */
+	len = sizeof(a);
+	EXPECT_EQ(-1, getpeername(fd, (struct sockaddr *)&a, &len));
+	EXPECT_EQ(ENOTCONN, errno);
+	close(fd);
+}
+
+TEST(bind_twice_einval)
+{
+	int fd = etp_socket();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, etp_bind(fd, "0.0.0.0", 40002));
+	EXPECT_EQ(-1, etp_bind(fd, "0.0.0.0", 40003));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST(bind_conflict_eaddrinuse)
+{
+	int a = etp_socket(), b = etp_socket(), c = etp_socket();
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, etp_bind(a, "127.0.0.1", 40010));
+	/* Same address and port. */
+	EXPECT_EQ(-1, etp_bind(b, "127.0.0.1", 40010));
+	EXPECT_EQ(EADDRINUSE, errno);
+	/* The wildcard overlaps every address. */
+	EXPECT_EQ(-1, etp_bind(b, "0.0.0.0", 40010));
+	EXPECT_EQ(EADDRINUSE, errno);
+	/* Another local address on the same port does not overlap. */
+	EXPECT_EQ(0, etp_bind(c, "127.0.0.2", 40010));
+	close(a);
+	close(b);
+	close(c);
+}
+
+TEST(bind_wildcard_blocks_specific)
+{
+	int a = etp_socket(), b = etp_socket();
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, etp_bind(a, "0.0.0.0", 40011));
+	EXPECT_EQ(-1, etp_bind(b, "127.0.0.1", 40011));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(a);
+	close(b);
+}
+
+TEST(bind_reuseaddr_both)
+{
+	int a = etp_socket(), b = etp_socket(), c = etp_socket();
+	int one = 1;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, etp_bind(a, "127.0.0.1", 40012));
+	/* Both set SO_REUSEADDR and neither listens: allowed, as in TCP. */
+	EXPECT_EQ(0, etp_bind(b, "127.0.0.1", 40012));
+	/* Only one of them set it: refused. */
+	EXPECT_EQ(-1, etp_bind(c, "127.0.0.1", 40012));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(a);
+	close(b);
+	close(c);
+}
+
+TEST(close_releases_port)
+{
+	int a = etp_socket(), b;
+
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, etp_bind(a, "127.0.0.1", 40013));
+	ASSERT_EQ(1, etp_proc_has(40013, 0x07));
+	ASSERT_EQ(0, close(a));
+	EXPECT_EQ(0, etp_proc_has(40013, 0x07));
+	b = etp_socket();
+	ASSERT_LE(0, b);
+	EXPECT_EQ(0, etp_bind(b, "127.0.0.1", 40013));
+	close(b);
+}
+
+/* Port 0 picks a free port from net.ipv4.ip_local_port_range. */
+TEST(bind_ephemeral)
+{
+	int low, high, fds[64], i, j;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(2, fscanf(f, "%d %d", &low, &high));
+	fclose(f);
+	for (i = 0; i < 64; i++) {
+		unsigned short port;
+
+		fds[i] = etp_socket();
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, etp_bind(fds[i], "127.0.0.1", 0));
+		port = etp_local_port(fds[i]);
+		EXPECT_LE(low, port);
+		EXPECT_GE(high, port);
+		/* Each automatic bind gets a port of its own. */
+		for (j = 0; j < i; j++)
+			EXPECT_NE(port, etp_local_port(fds[j]));
+	}
+	for (i = 0; i < 64; i++)
+		close(fds[i]);
+}
+
+/* A narrowed range runs out: EADDRINUSE, as TCP says. */
+TEST(bind_ephemeral_exhausted)
+{
+	char saved[64] = "";
+	int fds[4], i, fd;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r+");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(saved, sizeof(saved), f));
+	fclose(f);
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+	ASSERT_NE(NULL, f);
+	fputs("40100 40103", f);
+	ASSERT_EQ(0, fclose(f));
+
+	for (i = 0; i < 4; i++) {
+		fds[i] = etp_socket();
+		EXPECT_EQ(0, etp_bind(fds[i], "0.0.0.0", 0));
+	}
+	fd = etp_socket();
+	EXPECT_EQ(-1, etp_bind(fd, "0.0.0.0", 0));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(fd);
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+	ASSERT_NE(NULL, f);
+	fputs(saved, f);
+	fclose(f);
+}
+
+TEST(bind_nonlocal_address)
+{
+	int fd = etp_socket();
+
+	ASSERT_LE(0, fd);
+	/* TEST-NET-1 is not an address of this machine. */
+	EXPECT_EQ(-1, etp_bind(fd, "192.0.2.1", 40014));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+	close(fd);
+}
+
+TEST(bind_bad_family)
+{
+	struct sockaddr_in a = etp_addr("127.0.0.1", 40015);
+	int fd = etp_socket();
+
+	ASSERT_LE(0, fd);
+	a.sin_family = AF_INET6;
+	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&a, 4));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST(bound_socket_in_proc)
+{
+	int fd = etp_socket();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, etp_proc_has(40016, 0x07));
+	ASSERT_EQ(0, etp_bind(fd, "127.0.0.1", 40016));
+	EXPECT_EQ(1, etp_proc_has(40016, 0x07));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
