@@ -3,14 +3,20 @@
  * ETP: an experimental TCP-like transport on its own IP protocol number.
  *
  * Definitions shared by the files of the module. Each file owns one concern:
- *   main.c    module parameter, registration with the inet layer
- *   netns.c   per-network-namespace state
- *   socket.c  struct proto and proto_ops: the socket calls
- *   port.c    the bind table (local ports)
- *   state.c   state changes and the per-state gauges
- *   input.c   the receive handler (softirq)
- *   proc.c    /proc/net/etp and /proc/net/etp_stat
- *   sysctl.c  /proc/sys/net/etp/
+ *   main.c        module parameter, registration with the inet layer
+ *   netns.c       per-network-namespace state
+ *   socket.c      struct proto and proto_ops: the socket calls
+ *   port.c        the bind table (local ports)
+ *   lookup.c      the listener and established tables (softirq lookups)
+ *   statetable.c  every state transition, in one table
+ *   input.c       the receive path (softirq)
+ *   output.c      building and sending segments
+ *   timer.c       retransmission, delayed ACK, keepalive; RTT and RTO
+ *   request.c     listeners: half-open entries, children, the accept queue
+ *   timewait.c    the TIME_WAIT table
+ *   isn.c         initial sequence numbers (RFC 6528) and table hashing
+ *   proc.c        /proc/net/etp and /proc/net/etp_stat
+ *   sysctl.c      /proc/sys/net/etp/
  */
 #ifndef _ETP_H
 #define _ETP_H
@@ -20,6 +26,7 @@
 #include <linux/spinlock.h>
 #include <net/inet_sock.h>
 #include <net/netns/generic.h>
+#include <net/sock.h>
 #include <net/tcp_states.h>
 
 #include "compat.h"
@@ -77,29 +84,54 @@ struct etp_sysctl {
 	int rto_min_ms;
 };
 
-/*
- * The bind table: one bucket per local port in use, found by hashing the
- * port into a slot. A bucket lists the sockets bound to its port.
- */
-struct etp_bind_bucket {
-	struct hlist_node node;		/* in etp_bind_slot.chain */
-	struct hlist_head owners;	/* sockets, by sk_bind_node */
-	u16 port;
-};
-
-struct etp_bind_slot {
-	spinlock_t lock;		/* bh: the chain, its buckets, owners */
+/* A hash slot: a lock for writers, RCU for readers of the chain. */
+struct etp_hslot {
+	spinlock_t lock;		/* bh */
 	struct hlist_head chain;
 };
 
-#define ETP_BIND_SLOTS 1024
+/*
+ * The bind table: one bucket per local port in use, found by hashing the
+ * port into a slot. A bucket lists the sockets bound to its port and counts
+ * the TIME_WAIT entries that still hold it.
+ */
+struct etp_bind_bucket {
+	struct hlist_node node;		/* in etp_hslot.chain */
+	struct hlist_head owners;	/* sockets, by sk_bind_node */
+	unsigned int tw_count;		/* TIME_WAIT entries on this port */
+	u16 port;
+	bool autobind_only;		/* every owner was bound by connect() */
+};
+
+#define ETP_BIND_SLOTS		1024
+#define ETP_LHASH_SLOTS		256
+#define ETP_EHASH_SLOTS		16384
+#define ETP_REQHASH_SLOTS	4096
+#define ETP_TWHASH_SLOTS	16384
+
+/* TIME_WAIT entries of a namespace (timewait.c). */
+struct etp_tw_table {
+	spinlock_t lock;		/* bh: hash chains, death row, count */
+	struct hlist_head *hash;	/* ETP_TWHASH_SLOTS chains, RCU */
+	struct list_head death_row;	/* entries by expiry, earliest first */
+	struct timer_list timer;	/* fires for the first on death_row */
+	unsigned int count;
+	bool dying;			/* the namespace is going away */
+};
 
 struct etp_net {
 	struct net *net;
 	long __percpu *mib;		/* ETP_MIB_MAX counters per CPU */
 	struct etp_sysctl sysctl;
 	struct ctl_table_header *sysctl_hdr;
-	struct etp_bind_slot *bind;	/* ETP_BIND_SLOTS slots */
+	struct sock *ctl_sk;		/* sends replies no socket owns */
+	struct etp_hslot *bind;		/* ETP_BIND_SLOTS: local ports */
+	struct etp_hslot *lhash;	/* ETP_LHASH_SLOTS: listeners by port */
+	struct etp_hslot *ehash;	/* ETP_EHASH_SLOTS: sockets by 4-tuple */
+	struct etp_hslot *reqhash;	/* ETP_REQHASH_SLOTS: half-open entries */
+	struct etp_tw_table tw;
+	unsigned long challenge_ack_stamp;	/* RFC 5961 rate limit: jiffies */
+	unsigned int challenge_ack_count;
 };
 
 extern unsigned int etp_net_id;
@@ -123,18 +155,202 @@ static inline void etp_mib_add(struct net *net, enum etp_mib field, long val)
 #define ETP_INC_STATS(net, field) etp_mib_add(net, ETP_MIB_##field, 1)
 #define ETP_DEC_STATS(net, field) etp_mib_add(net, ETP_MIB_##field, -1)
 
+/* Flags of the header's 13th byte, as TCP's. */
+#define ETPHDR_FIN	0x01
+#define ETPHDR_SYN	0x02
+#define ETPHDR_RST	0x04
+#define ETPHDR_PSH	0x08
+#define ETPHDR_ACK	0x10
+#define ETPHDR_URG	0x20
+
+/* The flags byte of a header (struct tcphdr's layout). */
+#define etp_flag_byte(th) (((u8 *)(th))[13])
+
+#define ETP_HDR_LEN		20	/* the header without options */
+#define ETP_SYN_OPT_LEN		8	/* MSS (4), NOP (1), window scale (3) */
+#define ETP_DEFAULT_MSS		536	/* RFC 9293 3.7.1, when no MSS option */
+#define ETP_MIN_MSS		88
+#define ETP_MAX_WSCALE		14	/* RFC 7323 2.3 */
+#define ETP_DELACK_MS		40	/* delayed ACK, as Linux TCP's minimum */
+#define ETP_RTO_MAX		(120 * HZ)
+
+/* Modular comparison of sequence numbers (RFC 9293 3.4). */
+static inline bool etp_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+#define etp_after(a, b) etp_before(b, a)
+
+static inline bool etp_between(u32 seq, u32 low, u32 high)
+{
+	return high - low >= seq - low;	/* low <= seq <= high */
+}
+
+/*
+ * What ETP keeps in skb->cb while it owns a segment: on the write queue
+ * (seq, end_seq, flags, sent, retrans) and on the receive path (all of it,
+ * the IP layer being done with the skb).
+ */
+struct etp_skb_cb {
+	u32 seq;		/* first sequence number */
+	u32 end_seq;		/* seq + SYN + FIN + payload length */
+	u32 ack_seq;		/* received: the acknowledgment field */
+	u32 sent_us;		/* sent: when, for RTT samples */
+	u16 window;		/* received: the window field, unscaled */
+	u8 flags;		/* ETPHDR_* */
+	u8 retrans;		/* sent: times retransmitted */
+};
+
+#define ETP_SKB_CB(skb) ((struct etp_skb_cb *)&((skb)->cb[0]))
+
+/* Congestion avoidance phases (RFC 5681, NewReno recovery of RFC 6582). */
+enum etp_ca_state {
+	ETP_CA_OPEN,
+	ETP_CA_RECOVERY,	/* fast recovery after three duplicate ACKs */
+	ETP_CA_LOSS,		/* after a retransmission timeout */
+};
+
 /*
  * The ETP socket. The inet_sock comes first: the inet layer (bind, connect,
  * getname, ip_queue_xmit) works on it.
+ *
+ * Sequence variables follow RFC 9293 3.3.1; snd_max is the highest sequence
+ * number sent, which snd_nxt may fall behind when a timeout sends again from
+ * snd_una (go-back-N).
  */
 struct etp_sock {
 	struct inet_sock inet;
+
+	struct hlist_node ehash_node;	/* in the namespace's ehash */
+
+	u32 snd_una;
+	u32 snd_nxt;
+	u32 snd_max;
+	u32 write_seq;		/* end of what the user has queued */
+	u32 snd_wnd;		/* the peer's window, scaled */
+	u32 snd_wl1;		/* seq and ack of the last window update */
+	u32 snd_wl2;
+	u32 max_window;
+	u32 iss;
+
+	u32 rcv_nxt;
+	u32 copied_seq;		/* next byte the user will read */
+	u32 rcv_wnd;		/* the window last advertised */
+	u32 rcv_wup;		/* rcv_nxt when it was advertised */
+	u32 irs;
+
+	u32 cwnd;		/* congestion window, bytes */
+	u32 ssthresh;
+	u32 recover;		/* snd_max when recovery began */
+
+	u32 srtt_us;		/* smoothed RTT << 3 (RFC 6298) */
+	u32 rttvar_us;		/* RTT variation << 2 */
+	u32 rto;		/* retransmission timeout, jiffies */
+
+	u16 mss;		/* payload per segment we send */
+	u16 peer_mss;		/* what the peer's SYN offered */
+	u16 user_mss;		/* TCP_MAXSEG, 0 if unset */
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	u8 ca_state;		/* enum etp_ca_state */
+	u8 retransmits;		/* timeouts in a row */
+	u8 dupacks;
+	u8 probes_out;		/* unanswered window or keepalive probes */
+	u8 segs_unacked;	/* full segments received, not yet ACKed */
+	u8 syn_retries;		/* TCP_SYNCNT, 0 for the sysctl */
+	u8 keepalive_probes;	/* TCP_KEEPCNT, 0 for the sysctl */
+	u8 wscale_ok:1,
+	   nodelay:1,
+	   cork:1,
+	   ack_pending:1,
+	   fin_queued:1,	/* a FIN is on the write queue */
+	   persist:1,		/* rtx_timer probes a zero window */
+	   rcv_fin:1;		/* the peer's FIN was consumed by rcv_nxt */
+	u32 keepalive_time;	/* TCP_KEEPIDLE in jiffies, 0 for the sysctl */
+	u32 keepalive_intvl;	/* TCP_KEEPINTVL in jiffies, 0 for the sysctl */
+	u32 rcv_tstamp;		/* jiffies of the last segment received */
+	unsigned long deferred;	/* ETP_DEFER_* timers that found the socket owned */
+
+	struct sk_buff *send_head;	/* first unsent on sk_write_queue */
+	struct sk_buff_head ooo_queue;	/* out of order, by seq */
+
+	struct timer_list rtx_timer;	/* retransmission or window probe */
+	struct timer_list dack_timer;	/* delayed ACK */
+	/* sk->sk_timer: keepalive, and the FIN_WAIT2 limit of an orphan */
+
+	/* A listener's queue of established children, and its half-open count. */
+	spinlock_t accept_lock;
+	struct list_head accept_queue;
+	struct list_head accept_node;	/* a child's place on that queue */
+	atomic_t req_count;
+};
+
+/* Timer work deferred to release_sock() (etp_release_cb()). */
+enum {
+	ETP_DEFER_RTX,
+	ETP_DEFER_DACK,
+	ETP_DEFER_KEEPALIVE,
 };
 
 static inline struct etp_sock *etp_sk(const struct sock *sk)
 {
 	return (struct etp_sock *)sk;
 }
+
+/* Free an skb of the write queue and give its memory back to the socket. */
+static inline void etp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	__kfree_skb(skb);
+}
+
+/*
+ * A half-open connection (SYN received, SYN-ACK sent): what the listener
+ * needs to create the socket when the handshake's final ACK arrives.
+ */
+struct etp_req {
+	struct hlist_node node;		/* in the namespace's reqhash, RCU */
+	struct sock *listener;		/* holds a reference */
+	struct timer_list timer;	/* SYN-ACK retransmission */
+	struct rcu_head rcu;
+	__be32 laddr;
+	__be32 raddr;
+	__be16 lport;
+	__be16 rport;
+	u32 iss;
+	u32 irs;
+	refcount_t refcnt;
+	u32 snd_wnd;			/* the SYN's window, unscaled */
+	u32 synack_us;			/* when the SYN-ACK was first sent */
+	int iif;			/* where the SYN arrived */
+	u16 mss;			/* the peer's MSS option */
+	u8 snd_wscale;
+	u8 retrans:7,
+	   wscale_ok:1;
+};
+
+/*
+ * A TIME_WAIT entry: what is left of a connection after the active close,
+ * enough to re-ACK a retransmitted FIN and to keep the 4-tuple unique
+ * (RFC 9293 3.6.1). The full socket is freed when this is made.
+ */
+struct etp_tw {
+	struct hlist_node node;		/* in the tw hash, RCU */
+	union {
+		struct list_head death;	/* on the death row, while hashed */
+		struct rcu_head rcu;	/* once unhashed, for kfree_rcu */
+	};
+	__be32 laddr;
+	__be32 raddr;
+	__be16 lport;
+	__be16 rport;
+	u32 snd_nxt;
+	u32 rcv_nxt;
+	u32 expires;			/* jiffies, low 32 bits */
+	u16 window;			/* to advertise, unscaled */
+};
 
 /* netns.c */
 int etp_netns_register(void);
@@ -144,20 +360,129 @@ void etp_netns_unregister(void);
 extern const struct proto_ops etp_stream_ops;
 int etp_socket_init(void);
 void etp_socket_exit(void);
+void etp_init_xmit_vars(struct sock *sk);
+void etp_done(struct sock *sk);
+void etp_destroy(struct sock *sk);
+void etp_set_mss(struct sock *sk, unsigned int peer_mss);
 
 /* port.c */
 int etp_port_init(struct etp_net *en);
 void etp_port_exit(struct etp_net *en);
 int etp_get_port(struct sock *sk, unsigned short snum);
 void etp_put_port(struct sock *sk);
+int etp_connect_port(struct sock *sk);
+int etp_listen_port_check(struct sock *sk);
+void etp_inherit_port(struct sock *listener, struct sock *child);
+void etp_port_tw_hold(struct net *net, u16 port);
+void etp_port_tw_put(struct net *net, u16 port);
 
-/* state.c */
-void etp_set_state(struct sock *sk, int state);
+/* lookup.c */
+int etp_lookup_init(struct etp_net *en);
+void etp_lookup_exit(struct etp_net *en);
+struct etp_hslot *etp_ehash_slot(struct etp_net *en, __be32 laddr,
+				 __be16 lport, __be32 raddr, __be16 rport);
+struct etp_hslot *etp_reqhash_slot(struct etp_net *en, __be32 laddr,
+				   __be16 lport, __be32 raddr, __be16 rport);
+struct hlist_head *etp_twhash_chain(struct etp_net *en, __be32 laddr,
+				    __be16 lport, __be32 raddr, __be16 rport);
+bool etp_ehash_insert(struct sock *sk);
+void etp_ehash_remove(struct sock *sk);
+struct sock *etp_lookup_established(struct net *net, __be32 laddr,
+				    __be16 lport, __be32 raddr, __be16 rport);
+void etp_lhash_insert(struct sock *sk);
+void etp_lhash_remove(struct sock *sk);
+struct sock *etp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
+				 int dif, int sdif);
+bool etp_tuple_in_use(struct net *net, __be32 laddr, __be16 lport,
+		      __be32 raddr, __be16 rport);
+
+/* statetable.c */
+enum etp_event {
+	ETP_EV_CONNECT,		/* connect() */
+	ETP_EV_LISTEN,		/* listen() */
+	ETP_EV_CLOSE,		/* close() or shutdown(SHUT_WR): no more data */
+	ETP_EV_ABORT,		/* SO_LINGER 0, unread data at close, disconnect */
+	ETP_EV_RCV_SYN,		/* a SYN without ACK */
+	ETP_EV_RCV_SYNACK,	/* an acceptable SYN-ACK */
+	ETP_EV_SYN_ACKED,	/* our SYN acknowledged */
+	ETP_EV_FIN_ACKED,	/* our FIN acknowledged */
+	ETP_EV_RCV_FIN,		/* the peer's FIN, in order */
+	ETP_EV_RCV_RST,		/* an acceptable RST */
+	ETP_EV_TIMEOUT,		/* retransmissions or probes exhausted */
+	ETP_EV_FIN_WAIT2_TIMEOUT, /* an orphan waited fin_timeout_ms */
+	ETP_EV_MAX
+};
+
+int etp_sm_event(struct sock *sk, enum etp_event ev);
 const char *etp_state_name(int state);
+const char *etp_event_name(enum etp_event ev);
+void etp_set_state_raw(struct sock *sk, int state);
 
 /* input.c */
 int etp_v4_rcv(struct sk_buff *skb);
 int etp_v4_err(struct sk_buff *skb, u32 info);
+int etp_do_rcv(struct sock *sk, struct sk_buff *skb);
+void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
+			   bool *wscale_ok);
+
+/* output.c */
+void etp_write_xmit(struct sock *sk);
+void etp_push(struct sock *sk);
+int etp_retransmit_head(struct sock *sk);
+void etp_send_ack(struct sock *sk);
+void etp_send_probe(struct sock *sk);
+int etp_send_syn(struct sock *sk);
+void etp_send_synack(struct sock *sk);
+void etp_send_fin(struct sock *sk);
+void etp_send_active_reset(struct sock *sk, gfp_t gfp);
+void etp_send_reset(struct net *net, struct sk_buff *skb);
+void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
+		  __be16 dport, u32 seq, u32 ack, u8 flags, u16 window,
+		  int oif, const struct sock *sk);
+int etp_send_req_synack(struct etp_req *req);
+u16 etp_select_window(struct sock *sk);
+unsigned int etp_adv_mss(const struct dst_entry *dst);
+u8 etp_rcv_wscale(const struct sock *sk);
+int etp_ctl_init(struct etp_net *en);
+void etp_ctl_exit(struct etp_net *en);
+
+/* timer.c */
+void etp_init_timers(struct sock *sk);
+void etp_clear_timers(struct sock *sk);
+void etp_reset_rtx_timer(struct sock *sk);
+void etp_stop_rtx_timer(struct sock *sk);
+void etp_schedule_ack(struct sock *sk);
+void etp_rtt_sample(struct sock *sk, u32 rtt_us);
+void etp_reset_keepalive(struct sock *sk);
+u32 etp_now_us(void);
+void etp_release_cb(struct sock *sk);
+
+/* request.c */
+int etp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+void etp_listen_stop(struct sock *sk);
+struct sock *etp_accept_dequeue(struct sock *sk);
+int etp_request_init(void);
+void etp_request_exit(void);
+void etp_req_flush_net(struct etp_net *en);
+
+/* timewait.c */
+int etp_tw_init_net(struct etp_net *en);
+void etp_tw_exit_net(struct etp_net *en);
+int etp_tw_cache_init(void);
+void etp_tw_cache_exit(void);
+void etp_time_wait(struct sock *sk);
+struct etp_tw *etp_tw_lookup(struct net *net, __be32 laddr, __be16 lport,
+			     __be32 raddr, __be16 rport);
+enum etp_tw_verdict {
+	ETP_TW_DONE,		/* the segment was handled (dropped or ACKed) */
+	ETP_TW_SYN,		/* a SYN reopens the 4-tuple, or the entry is gone: try a listener */
+};
+enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
+			       struct sk_buff *skb);
+
+/* isn.c */
+u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 etp_hash_tuple(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport);
 
 /* proc.c */
 int etp_proc_init_net(struct net *net);

@@ -1,22 +1,546 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The receive handler, called by the IP layer in softirq for every packet of
- * ETP's protocol number.
+ * The receive path, in softirq (or from a socket's backlog when a process
+ * owned the socket as the segment arrived).
+ *
+ * etp_v4_rcv() checks the header, finds who the segment is for (a connected
+ * socket, a TIME_WAIT entry, a listener, or no one: RST) and hands it over
+ * with the socket's bh lock held, or queues it to the socket's backlog.
+ * etp_rcv_state_process() then follows RFC 9293 3.10.7 ("SEGMENT ARRIVES"):
+ * sequence number, RST, SYN, ACK, data, FIN; RST and SYN acceptance follows
+ * RFC 5961. State changes are events for statetable.c.
  */
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
+#include <net/sock.h>
 
 #include "etp.h"
+
+static const struct tcphdr *etp_hdr(const struct sk_buff *skb)
+{
+	return (const struct tcphdr *)skb->data;
+}
+
+/**
+ * etp_parse_syn_options() - read the MSS and window scale options of a SYN
+ * @skb: the segment, its header at skb->data
+ * @mss: the MSS option, or ETP_DEFAULT_MSS without one
+ * @wscale: the window scale option's shift, capped at 14 (RFC 7323 2.3)
+ * @wscale_ok: whether the option was there
+ *
+ * Unknown options are skipped; a malformed option list ends the parsing.
+ */
+void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
+			   bool *wscale_ok)
+{
+	const struct tcphdr *th = etp_hdr(skb);
+	const u8 *p = (const u8 *)(th + 1);
+	int left = th->doff * 4 - sizeof(*th);
+
+	*mss = ETP_DEFAULT_MSS;
+	*wscale = 0;
+	*wscale_ok = false;
+	while (left > 0) {
+		u8 kind = *p, len;
+
+		if (kind == 0)		/* end of options */
+			break;
+		if (kind == 1) {	/* NOP */
+			p++;
+			left--;
+			continue;
+		}
+		if (left < 2)
+			break;
+		len = p[1];
+		if (len < 2 || len > left)
+			break;
+		if (kind == 2 && len == 4)
+			*mss = max_t(u16, get_unaligned_be16(p + 2), ETP_MIN_MSS);
+		else if (kind == 3 && len == 3) {
+			*wscale = min_t(u8, p[2], ETP_MAX_WSCALE);
+			*wscale_ok = true;
+		}
+		p += len;
+		left -= len;
+	}
+}
+
+/* RFC 5961 3.2, 4.2, 5.2: answer a suspect segment with an ACK, a limited
+ * number of times per second per namespace.
+ */
+static void etp_challenge_ack(struct sock *sk)
+{
+	struct etp_net *en = etp_sk_pernet(sk);
+	unsigned long now = jiffies / HZ;
+
+	if (READ_ONCE(en->challenge_ack_stamp) != now) {
+		WRITE_ONCE(en->challenge_ack_stamp, now);
+		WRITE_ONCE(en->challenge_ack_count, 0);
+	}
+	if (READ_ONCE(en->challenge_ack_count) >= 1000)
+		return;
+	WRITE_ONCE(en->challenge_ack_count, READ_ONCE(en->challenge_ack_count) + 1);
+	ETP_INC_STATS(sock_net(sk), ChallengeAcks);
+	etp_send_ack(sk);
+}
+
+/* The data of @skb becomes readable: charge it to the socket. */
+static bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    (unsigned int)READ_ONCE(sk->sk_rcvbuf))
+		return false;
+	if (!sk_rmem_schedule(sk, skb, skb->truesize))
+		return false;
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+	return true;
+}
+
+/* Queue an in-order segment for the reader and take in its FIN. */
+static void etp_queue_in_order(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+	ep->rcv_nxt = cb->end_seq;
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	if (cb->flags & ETPHDR_FIN) {
+		ep->rcv_fin = 1;
+		etp_sm_event(sk, ETP_EV_RCV_FIN);
+	}
+}
+
+/* Move what the out-of-order queue now continues to the receive queue. */
+static void etp_ooo_drain(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&ep->ooo_queue)) && !ep->rcv_fin) {
+		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+		if (etp_after(cb->seq, ep->rcv_nxt))
+			break;
+		__skb_unlink(skb, &ep->ooo_queue);
+		if (!etp_after(cb->end_seq, ep->rcv_nxt)) {
+			kfree_skb(skb);
+			continue;
+		}
+		if (cb->seq != ep->rcv_nxt) {
+			/* Overlap with what is already in: cut it off. */
+			u32 skip = ep->rcv_nxt - cb->seq;
+
+			if (skip > skb->len) {
+				kfree_skb(skb);
+				continue;
+			}
+			/* The skb is already charged: keep its owner. */
+			__skb_pull(skb, skip);
+			cb->seq = ep->rcv_nxt;
+		}
+		etp_queue_in_order(sk, skb);
+	}
+}
+
+/* Keep a segment that arrived ahead of a hole, in sequence order. */
+static void etp_ooo_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	struct sk_buff *pos;
+
+	/* Most segments come after the last one kept: search from the end. */
+	skb_queue_reverse_walk(&ep->ooo_queue, pos) {
+		struct etp_skb_cb *pcb = ETP_SKB_CB(pos);
+
+		if (!etp_after(pcb->seq, cb->seq)) {
+			if (!etp_before(pcb->end_seq, cb->end_seq)) {
+				kfree_skb(skb);		/* fully covered */
+				return;
+			}
+			break;
+		}
+	}
+	if (!etp_rmem_charge(sk, skb)) {
+		kfree_skb(skb);
+		return;
+	}
+	/* pos is the last one starting at or before skb, or the head. */
+	if (pos == (struct sk_buff *)&ep->ooo_queue)
+		__skb_queue_head(&ep->ooo_queue, skb);
+	else
+		__skb_queue_after(&ep->ooo_queue, pos, skb);
+}
+
+/*
+ * RFC 9293 3.10.7.4, seventh and eighth: the segment text and the FIN.
+ * Takes the skb.
+ */
+static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	bool fin = cb->flags & ETPHDR_FIN;
+	u32 len;
+
+	__skb_pull(skb, etp_hdr(skb)->doff * 4);
+	len = skb->len;
+	if (!len && !fin)
+		goto drop;
+
+	/* Text and FIN mean something only before the peer's FIN. */
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) || ep->rcv_fin)
+		goto drop;
+
+	/* New data after close(): no one will read it (as TCP, RFC 2525 2.17). */
+	if (len && sock_flag(sk, SOCK_DEAD) &&
+	    etp_after(cb->seq + len, ep->rcv_nxt)) {
+		etp_sm_event(sk, ETP_EV_ABORT);
+		goto drop;
+	}
+
+	if (!etp_after(cb->end_seq, ep->rcv_nxt)) {
+		/* A duplicate: the peer missed our ACK. */
+		etp_send_ack(sk);
+		goto drop;
+	}
+
+	if (!etp_after(cb->seq, ep->rcv_nxt)) {
+		/* In order, possibly overlapping what is already in. */
+		u32 skip = ep->rcv_nxt - cb->seq;
+		bool window_closed = !ep->rcv_wnd ||
+				     !etp_after(ep->rcv_wup + ep->rcv_wnd, ep->rcv_nxt);
+
+		if (len && (window_closed || !etp_rmem_charge(sk, skb))) {
+			/* No room: drop it, the peer will send it again. */
+			etp_send_ack(sk);
+			goto drop;
+		}
+		if (!len)
+			skb_dst_drop(skb);
+		if (skip) {
+			__skb_pull(skb, min(skip, len));
+			cb->seq = ep->rcv_nxt;
+		}
+		etp_queue_in_order(sk, skb);
+		if (!skb_queue_empty(&ep->ooo_queue)) {
+			etp_ooo_drain(sk);
+			/* A hole was filled: tell the sender at once. */
+			etp_send_ack(sk);
+		} else if (++ep->segs_unacked >= 2 || fin) {
+			if (!fin)	/* the FIN's transition sent the ACK */
+				etp_send_ack(sk);
+		} else {
+			etp_schedule_ack(sk);
+		}
+		if (!sock_flag(sk, SOCK_DEAD))
+			sk->sk_data_ready(sk);
+		return;
+	}
+
+	/* Out of order: beyond the window it is dropped; ACK at once either way. */
+	if (!etp_before(cb->seq, ep->rcv_wup + ep->rcv_wnd)) {
+		etp_send_ack(sk);
+		goto drop;
+	}
+	skb_dst_drop(skb);
+	etp_ooo_insert(sk, skb);
+	etp_send_ack(sk);
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/* Free what the ACK covers; return the RTT sample (0 if none). */
+static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+	u32 rtt = 0;
+
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
+		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+		if (etp_after(cb->end_seq, ack))
+			break;
+		/* Karn: only a segment sent once gives a sample. */
+		if (!cb->retrans)
+			rtt = etp_now_us() - cb->sent_us;
+		if (skb == ep->send_head)
+			ep->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+					NULL : skb->next;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		etp_wmem_free_skb(sk, skb);
+	}
+	sk_mem_reclaim(sk);
+	return rtt;
+}
+
+/* RFC 5681 and RFC 6582 on a new cumulative ACK of @acked bytes. */
+static void etp_cong_ack(struct etp_sock *ep, u32 acked)
+{
+	if (ep->ca_state == ETP_CA_RECOVERY) {
+		if (!etp_before(ep->snd_una, ep->recover)) {
+			ep->cwnd = ep->ssthresh;		/* full ACK */
+			ep->ca_state = ETP_CA_OPEN;
+		} else {
+			/* Partial ACK: deflate, and the next hole is resent. */
+			ep->cwnd = max_t(u32, ep->cwnd - min(acked, ep->cwnd) + ep->mss,
+					 ep->mss);
+		}
+		return;
+	}
+	if (ep->ca_state == ETP_CA_LOSS && !etp_before(ep->snd_una, ep->recover))
+		ep->ca_state = ETP_CA_OPEN;
+	if (ep->cwnd < ep->ssthresh)
+		ep->cwnd += min(acked, (u32)ep->mss);		/* slow start */
+	else
+		ep->cwnd += max_t(u32, (u32)ep->mss * ep->mss / ep->cwnd, 1);
+}
+
+/* Three duplicate ACKs: RFC 5681 3.2 and RFC 6582 fast retransmit. */
+static void etp_dupack(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (++ep->dupacks < 3) {
+		return;
+	} else if (ep->dupacks == 3 && ep->ca_state != ETP_CA_RECOVERY &&
+		   etp_after(ep->snd_una, ep->recover - 1)) {
+		ep->ssthresh = max_t(u32, (ep->snd_max - ep->snd_una) / 2,
+				     2U * ep->mss);
+		ep->cwnd = ep->ssthresh + 3 * ep->mss;
+		ep->recover = ep->snd_max;
+		ep->ca_state = ETP_CA_RECOVERY;
+		etp_retransmit_head(sk);
+	} else if (ep->ca_state == ETP_CA_RECOVERY) {
+		ep->cwnd += ep->mss;			/* inflate */
+	}
+}
+
+/*
+ * RFC 9293 3.10.7.4, fifth: the ACK field. Return false if the segment
+ * must be dropped.
+ */
+static bool etp_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	u32 ack = cb->ack_seq, acked, rtt;
+	u32 wnd = (u32)cb->window << ep->snd_wscale;
+	bool wnd_changed = false;
+
+	if (sk->sk_state == TCP_SYN_RECV) {
+		if (!etp_after(ack, ep->snd_una) || etp_after(ack, ep->snd_max)) {
+			etp_send_ctl(sock_net(sk), ip_hdr(skb)->daddr,
+				     ip_hdr(skb)->saddr, etp_hdr(skb)->dest,
+				     etp_hdr(skb)->source, ack, 0, ETPHDR_RST,
+				     0, inet_iif(skb), sk);
+			return false;
+		}
+		ep->snd_wnd = wnd;
+		ep->snd_wl1 = cb->seq;
+		ep->snd_wl2 = ack;
+		etp_sm_event(sk, ETP_EV_SYN_ACKED);
+	}
+
+	/* RFC 5961 5.2: ACKs of what was never sent, or far too old. */
+	if (etp_after(ack, ep->snd_max)) {
+		etp_challenge_ack(sk);
+		return false;
+	}
+	if (etp_before(ack, ep->snd_una - ep->max_window)) {
+		etp_challenge_ack(sk);
+		return false;
+	}
+	if (etp_before(ack, ep->snd_una))
+		return true;		/* an old ACK: its data still counts */
+
+	/* RFC 9293 3.10.7.4: update the send window from newer segments. */
+	if (etp_before(ep->snd_wl1, cb->seq) ||
+	    (ep->snd_wl1 == cb->seq && !etp_before(ack, ep->snd_wl2))) {
+		wnd_changed = ep->snd_wnd != wnd;
+		ep->snd_wnd = wnd;
+		ep->snd_wl1 = cb->seq;
+		ep->snd_wl2 = ack;
+		ep->max_window = max(ep->max_window, wnd);
+	}
+
+	acked = ack - ep->snd_una;
+	if (acked) {
+		rtt = etp_clean_rtx_queue(sk, ack);
+		ep->snd_una = ack;
+		if (etp_before(ep->snd_nxt, ack))
+			ep->snd_nxt = ack;
+		if (rtt)
+			etp_rtt_sample(sk, rtt);
+		else if (ep->retransmits && ep->srtt_us)
+			/* RFC 6298 5.7: new data acknowledged after a backoff. */
+			etp_rtt_sample(sk, ep->srtt_us >> 3);
+		ep->retransmits = 0;
+		ep->probes_out = 0;
+		ep->dupacks = 0;
+		etp_cong_ack(ep, acked);
+		if (ep->ca_state == ETP_CA_RECOVERY)
+			etp_retransmit_head(sk);
+		if (ep->snd_una == ep->snd_max)
+			etp_stop_rtx_timer(sk);
+		else
+			etp_reset_rtx_timer(sk);
+		if (ep->fin_queued && ep->snd_una == ep->write_seq &&
+		    etp_sm_event(sk, ETP_EV_FIN_ACKED) == TCP_CLOSE)
+			return false;
+		if (sk->sk_socket && sk_stream_is_writeable(sk))
+			sk->sk_write_space(sk);
+	} else if (!wnd_changed && ep->snd_max != ep->snd_una &&
+		   skb->len == etp_hdr(skb)->doff * 4 &&
+		   !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN))) {
+		etp_dupack(sk);
+	}
+	if (sk->sk_state == TCP_TIME_WAIT || sk->sk_state == TCP_CLOSE)
+		return false;
+	if (ep->persist && ep->snd_wnd)
+		etp_stop_rtx_timer(sk);
+	etp_write_xmit(sk);
+	return true;
+}
+
+/* RFC 9293 3.10.7.3: a segment for a socket in SYN_SENT. */
+static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	bool ack = cb->flags & ETPHDR_ACK;
+	u16 mss;
+	u8 wscale;
+	bool wscale_ok;
+	u32 rtt;
+
+	if (ack && (!etp_after(cb->ack_seq, ep->iss) ||
+		    etp_after(cb->ack_seq, ep->snd_max))) {
+		/* An old duplicate's ACK (RFC 9293 3.5, figure 9). */
+		etp_send_reset(sock_net(sk), skb);
+		return;
+	}
+	if (cb->flags & ETPHDR_RST) {
+		if (ack)
+			etp_sm_event(sk, ETP_EV_RCV_RST);
+		return;
+	}
+	if (!(cb->flags & ETPHDR_SYN))
+		return;
+
+	etp_parse_syn_options(skb, &mss, &wscale, &wscale_ok);
+	ep->irs = cb->seq;
+	ep->rcv_nxt = cb->seq + 1;
+	ep->copied_seq = ep->rcv_nxt;
+	ep->rcv_wup = ep->rcv_nxt;
+	ep->wscale_ok = wscale_ok;
+	ep->snd_wscale = wscale_ok ? wscale : 0;
+	if (!wscale_ok)
+		ep->rcv_wscale = 0;
+	etp_set_mss(sk, mss);
+	ep->snd_wnd = cb->window;	/* a SYN's window is never scaled */
+	ep->max_window = ep->snd_wnd;
+	ep->snd_wl1 = cb->seq;
+	ep->snd_wl2 = cb->ack_seq;
+
+	if (ack) {
+		rtt = etp_clean_rtx_queue(sk, cb->ack_seq);
+		ep->snd_una = cb->ack_seq;
+		if (rtt)
+			etp_rtt_sample(sk, rtt);
+		ep->retransmits = 0;
+		etp_stop_rtx_timer(sk);
+		etp_sm_event(sk, ETP_EV_RCV_SYNACK);
+		etp_reset_keepalive(sk);
+		etp_write_xmit(sk);
+	} else {
+		etp_sm_event(sk, ETP_EV_RCV_SYN);
+	}
+}
+
+/*
+ * RFC 9293 3.10.7.4: a segment for a socket past LISTEN and SYN_SENT.
+ * Takes the skb.
+ */
+static void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	u32 wnd_end = ep->rcv_wup + ep->rcv_wnd;
+
+	if (sk->sk_state == TCP_CLOSE) {
+		etp_send_reset(sock_net(sk), skb);
+		goto drop;
+	}
+	ep->rcv_tstamp = jiffies;
+	if (sk->sk_state == TCP_SYN_SENT) {
+		etp_rcv_synsent(sk, skb);
+		goto drop;
+	}
+
+	/* First: the sequence number (as Linux TCP: any overlap with the window). */
+	if (etp_before(cb->end_seq, ep->rcv_wup) ||
+	    etp_after(cb->seq, wnd_end) ||
+	    (cb->seq == wnd_end && cb->end_seq != cb->seq)) {
+		if (!(cb->flags & ETPHDR_RST))
+			etp_send_ack(sk);
+		goto drop;
+	}
+
+	/* Second: RST, accepted only at exactly RCV.NXT (RFC 5961 3.2). */
+	if (cb->flags & ETPHDR_RST) {
+		if (cb->seq == ep->rcv_nxt)
+			etp_sm_event(sk, ETP_EV_RCV_RST);
+		else
+			etp_challenge_ack(sk);
+		goto drop;
+	}
+
+	/* Fourth: a SYN in a synchronized state (RFC 5961 4.2). */
+	if (cb->flags & ETPHDR_SYN) {
+		etp_challenge_ack(sk);
+		goto drop;
+	}
+
+	/* Fifth: the ACK. */
+	if (!(cb->flags & ETPHDR_ACK) || !etp_ack(sk, skb))
+		goto drop;
+
+	etp_data_queue(sk, skb);
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/**
+ * etp_do_rcv() - process a segment for a socket (proto->backlog_rcv too)
+ * @sk: the socket, bh-locked in softirq or owned from the backlog
+ * @skb: the segment, its header at skb->data, ETP_SKB_CB filled
+ *
+ * Return: 0, the segment is consumed.
+ */
+int etp_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	if (sk->sk_state == TCP_LISTEN)
+		return etp_listen_rcv(sk, skb);
+	etp_rcv_state_process(sk, skb);
+	return 0;
+}
 
 /**
  * etp_v4_rcv() - receive one segment (net_protocol->handler, softirq)
  * @skb: the segment, its transport header set by the IP layer
  *
- * The header is checked (length, data offset, checksum over the IPv4
- * pseudo-header with ETP's protocol number); bad segments are counted in
- * InErrs or InCsumErrors and dropped. No connection exists yet, so every
- * segment is dropped after it is counted.
+ * The header is checked (length, data offset, flags, checksum over the
+ * IPv4 pseudo-header with ETP's protocol number); bad segments are counted
+ * in InErrs or InCsumErrors and dropped. Segments for no connection and no
+ * listener are answered with RST.
  *
  * Return: 0, the segment is consumed.
  */
@@ -24,6 +548,12 @@ int etp_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
 	const struct tcphdr *th;
+	const struct iphdr *iph;
+	struct etp_skb_cb *cb;
+	struct etp_tw *tw;
+	struct sock *sk;
+	bool again = false;
+	u8 flags;
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto drop;
@@ -31,14 +561,72 @@ int etp_v4_rcv(struct sk_buff *skb)
 
 	if (!pskb_may_pull(skb, sizeof(*th)))
 		goto bad;
-	th = (const struct tcphdr *)skb->data;
+	th = etp_hdr(skb);
 	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4))
 		goto bad;
 	if (skb_checksum_init(skb, etp_proto, inet_compute_pseudo) ||
 	    skb_checksum_complete(skb))
 		goto csum_error;
+
+	th = etp_hdr(skb);
+	iph = ip_hdr(skb);
+	flags = etp_flag_byte(th);
+	/* Combinations no sender makes: drop them (RFC 9293 3.10.7). */
+	if ((flags & ETPHDR_SYN) && (flags & (ETPHDR_FIN | ETPHDR_RST)))
+		goto bad;
+	if (!th->source || !th->dest)
+		goto bad;
+
+	cb = ETP_SKB_CB(skb);
+	cb->seq = ntohl(th->seq);
+	cb->end_seq = cb->seq + !!(flags & ETPHDR_SYN) + !!(flags & ETPHDR_FIN) +
+		      skb->len - th->doff * 4;
+	cb->ack_seq = ntohl(th->ack_seq);
+	cb->window = ntohs(th->window);
+	cb->flags = flags;
+	cb->retrans = 0;
+
+lookup:
+	sk = etp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
+				    th->source);
+	if (!sk) {
+		tw = etp_tw_lookup(net, iph->daddr, th->dest, iph->saddr,
+				   th->source);
+		if (tw && etp_tw_rcv(net, tw, skb) == ETP_TW_DONE)
+			goto consumed;
+		sk = etp_lookup_listener(net, iph->daddr, th->dest,
+					 inet_iif(skb), inet_sdif(skb));
+		if (!sk)
+			goto no_socket;
+	}
+
+	bh_lock_sock_nested(sk);
+	/* Closed while we looked: a TIME_WAIT entry may have taken its place. */
+	if (sk->sk_state == TCP_CLOSE && !again) {
+		bh_unlock_sock(sk);
+		sock_put(sk);
+		again = true;
+		goto lookup;
+	}
+	if (!sock_owned_by_user(sk)) {
+		etp_do_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+					   READ_ONCE(sk->sk_sndbuf))) {
+		bh_unlock_sock(sk);
+		sock_put(sk);
+		goto drop;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return 0;
+
+no_socket:
+	etp_send_reset(net, skb);
 drop:
 	kfree_skb(skb);
+	return 0;
+consumed:
+	consume_skb(skb);
 	return 0;
 
 csum_error:
@@ -53,6 +641,9 @@ bad:
  * etp_v4_err() - an ICMP error about a segment ETP sent (softirq)
  * @skb: the ICMP message
  * @info: its extra information (the MTU for "fragmentation needed")
+ *
+ * ETP keeps its MSS from the route at connection time; ICMP errors are
+ * noted as soft errors only (RFC 5461: they do not abort connections).
  *
  * Return: 0.
  */

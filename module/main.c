@@ -6,7 +6,8 @@
  * segment can reach it; on unload no new socket can be created and no segment
  * can arrive before the tables are torn down. Every socket holds a reference on
  * the module (proto.owner and proto_ops.owner), so rmmod is refused while any
- * socket, orphans included, is alive.
+ * socket, orphans included, is alive; TIME_WAIT entries are not sockets and
+ * go with their namespace's exit.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,9 +45,15 @@ static int __init etp_init(void)
 	}
 	etp_protosw.protocol = etp_proto;
 
-	err = etp_socket_init();
+	err = etp_tw_cache_init();
 	if (err)
 		return err;
+	err = etp_request_init();
+	if (err)
+		goto out_tw;
+	err = etp_socket_init();
+	if (err)
+		goto out_request;
 	err = etp_netns_register();
 	if (err)
 		goto out_socket;
@@ -62,7 +69,12 @@ static int __init etp_init(void)
 out_netns:
 	etp_netns_unregister();
 out_socket:
+	rcu_barrier();
 	etp_socket_exit();
+out_request:
+	etp_request_exit();
+out_tw:
+	etp_tw_cache_exit();
 	return err;
 }
 
@@ -73,7 +85,11 @@ static void __exit etp_exit(void)
 	/* No receive handler runs past this point. */
 	synchronize_net();
 	etp_netns_unregister();
+	/* Sockets, half-open and TIME_WAIT entries are freed after RCU. */
+	rcu_barrier();
 	etp_socket_exit();
+	etp_request_exit();
+	etp_tw_cache_exit();
 	pr_info("unloaded\n");
 }
 

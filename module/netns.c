@@ -27,9 +27,18 @@ static int __net_init etp_net_init(struct net *net)
 	err = etp_port_init(en);
 	if (err)
 		goto out_mib;
-	err = etp_sysctl_init_net(en);
+	err = etp_lookup_init(en);
 	if (err)
 		goto out_port;
+	err = etp_tw_init_net(en);
+	if (err)
+		goto out_lookup;
+	err = etp_ctl_init(en);
+	if (err)
+		goto out_tw;
+	err = etp_sysctl_init_net(en);
+	if (err)
+		goto out_ctl;
 	err = etp_proc_init_net(net);
 	if (err)
 		goto out_sysctl;
@@ -37,6 +46,12 @@ static int __net_init etp_net_init(struct net *net)
 
 out_sysctl:
 	etp_sysctl_exit_net(en);
+out_ctl:
+	etp_ctl_exit(en);
+out_tw:
+	etp_tw_exit_net(en);
+out_lookup:
+	etp_lookup_exit(en);
 out_port:
 	etp_port_exit(en);
 out_mib:
@@ -50,6 +65,11 @@ static void __net_exit etp_net_exit(struct net *net)
 
 	etp_proc_exit_net(net);
 	etp_sysctl_exit_net(en);
+	etp_ctl_exit(en);
+	/* TIME_WAIT entries are all that can be left: they give their ports back. */
+	etp_tw_exit_net(en);
+	etp_req_flush_net(en);
+	etp_lookup_exit(en);
 	etp_port_exit(en);
 	free_percpu(en->mib);
 }

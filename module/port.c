@@ -2,15 +2,17 @@
 /*
  * The bind table: which local ports ETP sockets hold, per network namespace.
  *
- * Locking: a slot's spinlock (taken with bh disabled, since the receive path
- * will add children of listeners from softirq) guards its chain of buckets and
- * each bucket's owners. A socket is on at most one owners list, through
- * sk_bind_node, and inet_num is non-zero exactly while it is there.
+ * Locking: a slot's spinlock (bh: children and TIME_WAIT entries come and go
+ * in softirq) guards its chain of buckets, each bucket's owners and its
+ * tw_count. A socket is on at most one owners list, through sk_bind_node,
+ * and inet_num is non-zero exactly while it is there.
  *
  * Conflicts follow TCP's rules without SO_REUSEPORT: two sockets may not hold
  * the same port on overlapping addresses (equal, or either one the wildcard)
  * on the same device, unless both set SO_REUSEADDR and the one already there
- * is not listening.
+ * is not listening. A port that TIME_WAIT entries hold can be bound only with
+ * SO_REUSEADDR. Ports that connect() picks may be shared by several
+ * connections as long as each 4-tuple is unique (lookup.c checks that).
  */
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -18,13 +20,12 @@
 
 #include "etp.h"
 
-static struct etp_bind_slot *etp_bind_slot(struct etp_net *en, u16 port)
+static struct etp_hslot *etp_bind_slot(struct etp_net *en, u16 port)
 {
 	return &en->bind[port & (ETP_BIND_SLOTS - 1)];
 }
 
-static struct etp_bind_bucket *etp_bucket_find(struct etp_bind_slot *slot,
-					       u16 port)
+static struct etp_bind_bucket *etp_bucket_find(struct etp_hslot *slot, u16 port)
 {
 	struct etp_bind_bucket *b;
 
@@ -40,6 +41,8 @@ static bool etp_bind_conflict(const struct sock *sk,
 	__be32 addr = sk->sk_rcv_saddr;
 	struct sock *sk2;
 
+	if (b->tw_count && !sk->sk_reuse)
+		return true;
 	sk_for_each_bound(sk2, &b->owners) {
 		if (sk2 == sk)
 			continue;
@@ -56,46 +59,70 @@ static bool etp_bind_conflict(const struct sock *sk,
 }
 
 /* Put @sk on @b; the slot's lock is held. */
-static void etp_bind_add(struct sock *sk, struct etp_bind_bucket *b)
+static void etp_bind_add(struct sock *sk, struct etp_bind_bucket *b,
+			 bool autobind)
 {
+	if (hlist_empty(&b->owners) && !b->tw_count)
+		b->autobind_only = autobind;
+	else if (!autobind)
+		b->autobind_only = false;
 	sk_add_bind_node(sk, &b->owners);
 	inet_sk(sk)->inet_num = b->port;
 }
 
+static struct etp_bind_bucket *etp_bucket_create(struct etp_hslot *slot,
+						 u16 port,
+						 struct etp_bind_bucket **spare)
+{
+	struct etp_bind_bucket *b = *spare;
+
+	*spare = NULL;
+	b->port = port;
+	b->tw_count = 0;
+	b->autobind_only = false;
+	INIT_HLIST_HEAD(&b->owners);
+	hlist_add_head(&b->node, &slot->chain);
+	return b;
+}
+
+/* Free @b if nothing holds its port any more; the slot's lock is held. */
+static void etp_bucket_maybe_free(struct etp_bind_bucket *b)
+{
+	if (b && hlist_empty(&b->owners) && !b->tw_count) {
+		hlist_del(&b->node);
+		kfree(b);
+	}
+}
+
 /*
- * Try @port for @sk: bind it if free of conflicts. @spare is a bucket the
- * caller allocated, used if the port has none yet (then *spare is cleared).
+ * Try @port for @sk. With @shared (connect()'s automatic bind) a port whose
+ * every holder was also bound by connect() may be shared; otherwise the
+ * conflict rules decide. @spare is a bucket the caller allocated, used if
+ * the port has none yet (then *spare is cleared).
  */
 static int etp_try_port(struct etp_net *en, struct sock *sk, u16 port,
-			struct etp_bind_bucket **spare)
+			bool shared, struct etp_bind_bucket **spare)
 {
-	struct etp_bind_slot *slot = etp_bind_slot(en, port);
+	struct etp_hslot *slot = etp_bind_slot(en, port);
 	struct etp_bind_bucket *b;
 	int err = 0;
 
 	spin_lock_bh(&slot->lock);
 	b = etp_bucket_find(slot, port);
-	if (b) {
-		if (etp_bind_conflict(sk, b))
-			err = -EADDRINUSE;
-		else
-			etp_bind_add(sk, b);
-	} else {
-		b = *spare;
-		*spare = NULL;
-		b->port = port;
-		INIT_HLIST_HEAD(&b->owners);
-		hlist_add_head(&b->node, &slot->chain);
-		etp_bind_add(sk, b);
-	}
+	if (!b)
+		etp_bind_add(sk, etp_bucket_create(slot, port, spare), shared);
+	else if (shared ? b->autobind_only : !etp_bind_conflict(sk, b))
+		etp_bind_add(sk, b, shared);
+	else
+		err = -EADDRINUSE;
 	spin_unlock_bh(&slot->lock);
 	return err;
 }
 
-/* Whether nothing holds @port at all: what an automatic bind wants. */
+/* Whether nothing holds @port at all: what bind(port 0) wants. */
 static bool etp_port_unused(struct etp_net *en, u16 port)
 {
-	struct etp_bind_slot *slot = etp_bind_slot(en, port);
+	struct etp_hslot *slot = etp_bind_slot(en, port);
 	bool unused;
 
 	spin_lock_bh(&slot->lock);
@@ -104,50 +131,165 @@ static bool etp_port_unused(struct etp_net *en, u16 port)
 	return unused;
 }
 
+/*
+ * Walk ip_local_port_range from a random offset and return the first port
+ * for which @try succeeds, or its last error.
+ */
+static int etp_ephemeral(struct sock *sk,
+			 int (*try)(struct sock *sk, u16 port, void *arg),
+			 void *arg)
+{
+	int low, high, range, i, err = -EADDRNOTAVAIL;
+	u32 offset;
+
+	inet_sk_get_local_port_range(sk, &low, &high);
+	range = high - low + 1;
+	offset = get_random_u32_below(range);
+	for (i = 0; i < range; i++) {
+		u16 port = low + (offset + i) % range;
+
+		if (inet_is_local_reserved_port(sock_net(sk), port))
+			continue;
+		err = try(sk, port, arg);
+		if (!err || err == -ENOMEM)
+			break;
+		if (!(i & 255))
+			cond_resched();
+	}
+	return err;
+}
+
+static int etp_try_unused(struct sock *sk, u16 port, void *spare)
+{
+	struct etp_net *en = etp_sk_pernet(sk);
+
+	if (!etp_port_unused(en, port))
+		return -EADDRINUSE;
+	return etp_try_port(en, sk, port, false, spare);
+}
+
 /**
  * etp_get_port() - bind a socket to a local port (proto->get_port)
  * @sk: the socket, locked by the caller, not bound yet
- * @snum: the port, or 0 to pick one from ip_local_port_range
+ * @snum: the port, or 0 to pick an unused one from ip_local_port_range
  *
- * Return: 0, -EADDRINUSE when the port is taken (or no ephemeral port is
- * free), or -ENOMEM.
+ * Return: 0, -EADDRINUSE when the port is taken or no ephemeral port is
+ * free (as TCP), or -ENOMEM.
  */
 int etp_get_port(struct sock *sk, unsigned short snum)
 {
-	struct etp_net *en = etp_sk_pernet(sk);
 	struct etp_bind_bucket *spare;
-	int low, high, range, i, err;
-	u32 offset;
+	int err;
 
 	if (WARN_ON_ONCE(inet_sk(sk)->inet_num))
 		return -EINVAL;
 	spare = kmalloc(sizeof(*spare), GFP_KERNEL);
 	if (!spare)
 		return -ENOMEM;
-
-	if (snum) {
-		err = etp_try_port(en, sk, snum, &spare);
-		goto out;
-	}
-
-	inet_sk_get_local_port_range(sk, &low, &high);
-	range = high - low + 1;
-	offset = get_random_u32_below(range);
-	err = -EADDRINUSE;
-	for (i = 0; i < range; i++) {
-		u16 port = low + (offset + i) % range;
-
-		if (inet_is_local_reserved_port(sock_net(sk), port) ||
-		    !etp_port_unused(en, port))
-			continue;
-		err = etp_try_port(en, sk, port, &spare);
-		if (!err)
-			break;
-		cond_resched();
-	}
-out:
+	if (snum)
+		err = etp_try_port(etp_sk_pernet(sk), sk, snum, false, &spare);
+	else
+		err = etp_ephemeral(sk, etp_try_unused, &spare);
+	if (err == -EADDRNOTAVAIL)
+		err = -EADDRINUSE;
 	kfree(spare);
 	return err;
+}
+
+struct etp_connect_try {
+	struct etp_bind_bucket *spare;
+};
+
+static int etp_try_connect(struct sock *sk, u16 port, void *arg)
+{
+	struct etp_connect_try *t = arg;
+	int err;
+
+	if (!t->spare) {
+		t->spare = kmalloc(sizeof(*t->spare), GFP_KERNEL);
+		if (!t->spare)
+			return -ENOMEM;
+	}
+	err = etp_try_port(etp_sk_pernet(sk), sk, port, true, &t->spare);
+	if (err)
+		return err;
+	inet_sk(sk)->inet_sport = htons(port);
+	if (etp_ehash_insert(sk))
+		return 0;
+	etp_put_port(sk);
+	inet_sk(sk)->inet_sport = 0;
+	return -EADDRINUSE;
+}
+
+/**
+ * etp_connect_port() - give a connecting socket a unique 4-tuple
+ * @sk: the socket, locked, with its addresses and remote port set
+ *
+ * A socket already bound keeps its port; one that is not gets an ephemeral
+ * port, shared with other connections to other destinations. Either way
+ * the socket ends up in the established table.
+ *
+ * Return: 0; -EADDRNOTAVAIL when the 4-tuple (or every ephemeral port)
+ * is taken, as TCP; -ENOMEM.
+ */
+int etp_connect_port(struct sock *sk)
+{
+	struct etp_connect_try t = { };
+	int err;
+
+	if (inet_sk(sk)->inet_num)
+		return etp_ehash_insert(sk) ? 0 : -EADDRNOTAVAIL;
+	err = etp_ephemeral(sk, etp_try_connect, &t);
+	kfree(t.spare);
+	if (err == -EADDRINUSE)
+		err = -EADDRNOTAVAIL;
+	return err;
+}
+
+/**
+ * etp_listen_port_check() - may a socket now in LISTEN keep its port?
+ * @sk: the socket, locked, bound, its state already LISTEN
+ *
+ * Two sockets may share a port with SO_REUSEADDR, but only one may listen.
+ *
+ * Return: 0 or -EADDRINUSE.
+ */
+int etp_listen_port_check(struct sock *sk)
+{
+	struct etp_net *en = etp_sk_pernet(sk);
+	u16 port = inet_sk(sk)->inet_num;
+	struct etp_hslot *slot = etp_bind_slot(en, port);
+	struct etp_bind_bucket *b;
+	int err = 0;
+
+	spin_lock_bh(&slot->lock);
+	b = etp_bucket_find(slot, port);
+	if (WARN_ON_ONCE(!b) || etp_bind_conflict(sk, b))
+		err = -EADDRINUSE;
+	else
+		b->autobind_only = false;
+	spin_unlock_bh(&slot->lock);
+	return err;
+}
+
+/**
+ * etp_inherit_port() - bind a listener's new child to the listener's port
+ * @listener: the listening socket, bound
+ * @child: the new socket (softirq), with inet_num still 0
+ */
+void etp_inherit_port(struct sock *listener, struct sock *child)
+{
+	struct etp_net *en = etp_sk_pernet(listener);
+	u16 port = inet_sk(listener)->inet_num;
+	struct etp_hslot *slot = etp_bind_slot(en, port);
+	struct etp_bind_bucket *b;
+
+	spin_lock(&slot->lock);
+	b = etp_bucket_find(slot, port);
+	/* The listener holds the port until it is closed, after its children. */
+	if (!WARN_ON_ONCE(!b))
+		etp_bind_add(child, b, false);
+	spin_unlock(&slot->lock);
 }
 
 /**
@@ -158,8 +300,7 @@ void etp_put_port(struct sock *sk)
 {
 	struct etp_net *en = etp_sk_pernet(sk);
 	u16 port = inet_sk(sk)->inet_num;
-	struct etp_bind_slot *slot;
-	struct etp_bind_bucket *b;
+	struct etp_hslot *slot;
 
 	if (!port)
 		return;
@@ -167,10 +308,42 @@ void etp_put_port(struct sock *sk)
 	spin_lock_bh(&slot->lock);
 	__sk_del_bind_node(sk);
 	inet_sk(sk)->inet_num = 0;
+	etp_bucket_maybe_free(etp_bucket_find(slot, port));
+	spin_unlock_bh(&slot->lock);
+}
+
+/**
+ * etp_port_tw_hold() - a TIME_WAIT entry takes over a closing socket's port
+ * @net: the namespace
+ * @port: the port, still held by the closing socket (so its bucket exists)
+ */
+void etp_port_tw_hold(struct net *net, u16 port)
+{
+	struct etp_hslot *slot = etp_bind_slot(etp_pernet(net), port);
+	struct etp_bind_bucket *b;
+
+	spin_lock_bh(&slot->lock);
 	b = etp_bucket_find(slot, port);
-	if (b && hlist_empty(&b->owners)) {
-		hlist_del(&b->node);
-		kfree(b);
+	if (!WARN_ON_ONCE(!b))
+		b->tw_count++;
+	spin_unlock_bh(&slot->lock);
+}
+
+/**
+ * etp_port_tw_put() - a TIME_WAIT entry lets go of its port
+ * @net: the namespace
+ * @port: the port
+ */
+void etp_port_tw_put(struct net *net, u16 port)
+{
+	struct etp_hslot *slot = etp_bind_slot(etp_pernet(net), port);
+	struct etp_bind_bucket *b;
+
+	spin_lock_bh(&slot->lock);
+	b = etp_bucket_find(slot, port);
+	if (!WARN_ON_ONCE(!b || !b->tw_count)) {
+		b->tw_count--;
+		etp_bucket_maybe_free(b);
 	}
 	spin_unlock_bh(&slot->lock);
 }

@@ -7,9 +7,11 @@
  * the same 149 characters. /proc/net/etp_stat has the two-line format of
  * /proc/net/netstat with the prefix "Etp:" (nstat with PROC_NET_NETSTAT).
  *
- * The socket table is walked slot by slot. Each line is formatted into the
- * iterator under the lock of its slot and printed after the lock is dropped,
- * so no lock is held between seq_file callbacks and no reference is needed.
+ * The table is walked in three sections, slot by slot: sockets (from the
+ * bind table, where every socket with a port is), half-open entries
+ * (reqhash) and TIME_WAIT entries. Each line is formatted into the iterator
+ * under the lock of its slot and printed after the lock is dropped, so no
+ * lock is held between seq_file callbacks and no reference is needed.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -19,76 +21,189 @@
 
 #define ETP_PROC_LINE 150	/* as TMPSZ in net/ipv4/tcp_ipv4.c */
 
-struct etp_iter {
-	struct seq_net_private p;	/* must be first */
-	int slot;			/* bind slot being walked */
-	int offset;			/* entries already shown in that slot */
-	loff_t last_pos;		/* the position ->stop() was called at */
-	char line[ETP_PROC_LINE];	/* the entry at (slot, offset) */
+enum { ETP_SEC_SOCK, ETP_SEC_REQ, ETP_SEC_TW, ETP_SEC_MAX };
+
+static const unsigned int etp_sec_slots[ETP_SEC_MAX] = {
+	[ETP_SEC_SOCK]	= ETP_BIND_SLOTS,
+	[ETP_SEC_REQ]	= ETP_REQHASH_SLOTS,
+	[ETP_SEC_TW]	= ETP_TWHASH_SLOTS,
 };
 
-/* The @offset-th socket of the slot; the slot's lock is held. */
-static struct sock *etp_slot_sock(struct etp_bind_slot *slot, int offset)
+struct etp_iter {
+	struct seq_net_private p;	/* must be first */
+	int sec;			/* section being walked */
+	int slot;			/* slot of that section */
+	int offset;			/* entries already shown in that slot */
+	loff_t last_pos;		/* the position ->stop() was called at */
+	char line[ETP_PROC_LINE];	/* the entry at (sec, slot, offset) */
+};
+
+/* The timer columns of /proc/net/tcp: which timer, and when. */
+static int etp_timer_of(const struct sock *sk, unsigned long *expires)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+
+	if (timer_pending(&ep->rtx_timer)) {
+		*expires = ep->rtx_timer.expires;
+		return ep->persist ? 4 : 1;
+	}
+	if (timer_pending(&sk->sk_timer)) {
+		*expires = sk->sk_timer.expires;
+		return 2;
+	}
+	*expires = jiffies;
+	return 0;
+}
+
+static void etp_format_sock(struct etp_iter *it, struct seq_file *seq,
+			    struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	const struct etp_sock *ep = etp_sk(sk);
+	int state = READ_ONCE(sk->sk_state);
+	unsigned long expires;
+	int timer = etp_timer_of(sk, &expires);
+	int rx_queue;
+	u32 mss = ep->mss ? : 1;
+
+	if (state == TCP_LISTEN)
+		rx_queue = READ_ONCE(sk->sk_ack_backlog);
+	else
+		rx_queue = max_t(int, READ_ONCE(ep->rcv_nxt) - READ_ONCE(ep->copied_seq), 0);
+	snprintf(it->line, sizeof(it->line),
+		 "%08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d",
+		 inet->inet_rcv_saddr, ntohs(inet->inet_sport),
+		 inet->inet_daddr, ntohs(inet->inet_dport), state,
+		 READ_ONCE(ep->write_seq) - READ_ONCE(ep->snd_una), rx_queue,
+		 timer, jiffies_delta_to_clock_t(expires - jiffies),
+		 ep->retransmits,
+		 from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
+		 ep->probes_out,
+		 sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
+		 jiffies_to_clock_t(ep->rto),
+		 jiffies_to_clock_t(msecs_to_jiffies(ETP_DELACK_MS)), 0,
+		 ep->cwnd / mss,
+		 ep->ssthresh >= 0x7fffffff ? -1 : (int)(ep->ssthresh / mss));
+}
+
+static void etp_format_req(struct etp_iter *it, struct seq_file *seq,
+			   struct etp_req *req)
+{
+	snprintf(it->line, sizeof(it->line),
+		 "%08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
+		 req->laddr, ntohs(req->lport), req->raddr, ntohs(req->rport),
+		 TCP_SYN_RECV, 0, 0, 1,
+		 jiffies_delta_to_clock_t(req->timer.expires - jiffies),
+		 req->retrans,
+		 from_kuid_munged(seq_user_ns(seq), sock_i_uid(req->listener)),
+		 0, 0, 0, req);
+}
+
+static void etp_format_tw(struct etp_iter *it, struct etp_tw *tw)
+{
+	snprintf(it->line, sizeof(it->line),
+		 "%08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
+		 tw->laddr, ntohs(tw->lport), tw->raddr, ntohs(tw->rport),
+		 TCP_TIME_WAIT, 0, 0, 3,
+		 jiffies_delta_to_clock_t((s32)(tw->expires - (u32)jiffies)),
+		 0, 0, 0, 0, 1, tw);
+}
+
+/* Format the @offset-th entry of a bind slot; its lock is held. */
+static bool etp_find_sock(struct etp_iter *it, struct seq_file *seq,
+			  struct etp_hslot *slot, int offset)
 {
 	struct etp_bind_bucket *b;
 	struct sock *sk;
 
 	hlist_for_each_entry(b, &slot->chain, node)
 		sk_for_each_bound(sk, &b->owners)
-			if (offset-- == 0)
-				return sk;
-	return NULL;
+			if (offset-- == 0) {
+				etp_format_sock(it, seq, sk);
+				return true;
+			}
+	return false;
 }
 
-/* Everything after the "sl" column of /proc/net/tcp, for one socket. */
-static void etp_format_sock(struct etp_iter *it, struct seq_file *seq,
-			    struct sock *sk)
+static bool etp_find_req(struct etp_iter *it, struct seq_file *seq,
+			 struct etp_hslot *slot, int offset)
 {
-	const struct inet_sock *inet = inet_sk(sk);
-	int state = READ_ONCE(sk->sk_state);
-	int rx_queue = 0, tx_queue = 0;
+	struct etp_req *req;
 
-	if (state == TCP_LISTEN) {
-		rx_queue = READ_ONCE(sk->sk_ack_backlog);
-		tx_queue = READ_ONCE(sk->sk_max_ack_backlog);
+	hlist_for_each_entry(req, &slot->chain, node)
+		if (offset-- == 0) {
+			etp_format_req(it, seq, req);
+			return true;
+		}
+	return false;
+}
+
+static bool etp_find_tw(struct etp_iter *it, struct hlist_head *chain,
+			int offset)
+{
+	struct etp_tw *tw;
+
+	hlist_for_each_entry(tw, chain, node)
+		if (offset-- == 0) {
+			etp_format_tw(it, tw);
+			return true;
+		}
+	return false;
+}
+
+/* Format the entry at (sec, slot, offset) under the slot's lock. */
+static bool etp_iter_entry(struct etp_iter *it, struct seq_file *seq,
+			   struct etp_net *en)
+{
+	struct etp_hslot *slot;
+	struct hlist_head *chain;
+	bool found;
+
+	switch (it->sec) {
+	case ETP_SEC_SOCK:
+	case ETP_SEC_REQ:
+		slot = it->sec == ETP_SEC_SOCK ? &en->bind[it->slot] :
+						  &en->reqhash[it->slot];
+		if (hlist_empty(&slot->chain))
+			return false;
+		spin_lock_bh(&slot->lock);
+		found = it->sec == ETP_SEC_SOCK ?
+			etp_find_sock(it, seq, slot, it->offset) :
+			etp_find_req(it, seq, slot, it->offset);
+		spin_unlock_bh(&slot->lock);
+		return found;
+	default:
+		chain = &en->tw.hash[it->slot];
+		if (hlist_empty(chain))
+			return false;
+		spin_lock_bh(&en->tw.lock);
+		found = etp_find_tw(it, chain, it->offset);
+		spin_unlock_bh(&en->tw.lock);
+		return found;
 	}
-	snprintf(it->line, sizeof(it->line),
-		 "%08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d",
-		 inet->inet_rcv_saddr, ntohs(inet->inet_sport),
-		 inet->inet_daddr, ntohs(inet->inet_dport), state,
-		 tx_queue, rx_queue,
-		 0, 0UL,		/* no timer */
-		 0,			/* retransmits */
-		 from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
-		 0,			/* probes */
-		 sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
-		 0UL, 0UL, 0, 0, -1);
 }
 
 /*
- * Format the entry at (it->slot, it->offset), or the first one after it.
+ * Format the entry at (sec, slot, offset), or the first one after it.
  * Return: the iterator, or NULL at the end of the table.
  */
 static void *etp_iter_find(struct seq_file *seq)
 {
 	struct etp_iter *it = seq->private;
 	struct etp_net *en = etp_pernet(seq_file_net(seq));
-	struct sock *sk;
 
-	for (; it->slot < ETP_BIND_SLOTS; it->slot++, it->offset = 0) {
-		struct etp_bind_slot *slot = &en->bind[it->slot];
-
-		if (hlist_empty(&slot->chain))
-			continue;
-		spin_lock_bh(&slot->lock);
-		sk = etp_slot_sock(slot, it->offset);
-		if (sk)
-			etp_format_sock(it, seq, sk);
-		spin_unlock_bh(&slot->lock);
-		if (sk)
-			return it;
-	}
+	for (; it->sec < ETP_SEC_MAX; it->sec++, it->slot = 0, it->offset = 0)
+		for (; it->slot < etp_sec_slots[it->sec]; it->slot++, it->offset = 0)
+			if (etp_iter_entry(it, seq, en))
+				return it;
 	return NULL;
+}
+
+static void etp_iter_reset(struct etp_iter *it)
+{
+	it->sec = 0;
+	it->slot = 0;
+	it->offset = 0;
 }
 
 static void *etp_seq_start(struct seq_file *seq, loff_t *pos)
@@ -98,15 +213,13 @@ static void *etp_seq_start(struct seq_file *seq, loff_t *pos)
 	void *v;
 
 	if (*pos == 0) {
-		it->slot = 0;
-		it->offset = 0;
+		etp_iter_reset(it);
 		return SEQ_START_TOKEN;
 	}
 	/* Resume where the last read stopped, or walk again from the start. */
 	if (*pos == it->last_pos)
 		return etp_iter_find(seq);
-	it->slot = 0;
-	it->offset = 0;
+	etp_iter_reset(it);
 	v = etp_iter_find(seq);
 	for (n = 1; v && n < *pos; n++) {
 		it->offset++;

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Initial sequence numbers (RFC 6528) and the hash of the 4-tuple the
+ * tables use. Both are keyed with secrets drawn once per boot, so that
+ * neither the ISNs nor the hash chains can be predicted from outside.
+ */
+#include <linux/ktime.h>
+#include <linux/net.h>
+#include <linux/siphash.h>
+
+#include "etp.h"
+
+static siphash_aligned_key_t etp_isn_key;
+static siphash_aligned_key_t etp_hash_key;
+
+/**
+ * etp_isn() - the initial sequence number of a new connection
+ * @saddr: local address
+ * @daddr: remote address
+ * @sport: local port
+ * @dport: remote port
+ *
+ * RFC 6528: ISN = M + F(4-tuple, secret), where M is a clock (here one tick
+ * every 64 ns, as Linux TCP: the sequence space then wraps in about 4.6
+ * minutes, more than 2 * MSL) and F is SipHash with a per-boot key.
+ *
+ * Return: the ISN.
+ */
+u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
+{
+	u32 hash;
+
+	net_get_random_once(&etp_isn_key, sizeof(etp_isn_key));
+	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
+			    (__force u32)sport << 16 | (__force u32)dport,
+			    &etp_isn_key);
+	return hash + (u32)(ktime_get_real_ns() >> 6);
+}
+
+/**
+ * etp_hash_tuple() - the hash of a 4-tuple, for the tables
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address
+ * @rport: remote port
+ *
+ * Return: the hash.
+ */
+u32 etp_hash_tuple(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport)
+{
+	net_get_random_once(&etp_hash_key, sizeof(etp_hash_key));
+	return siphash_3u32((__force u32)laddr, (__force u32)raddr,
+			    (__force u32)lport << 16 | (__force u32)rport,
+			    &etp_hash_key);
+}

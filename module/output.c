@@ -1,0 +1,600 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Building and sending segments.
+ *
+ * A connection's data, SYN and FIN live on sk_write_queue as skbs of at most
+ * one MSS each, until acknowledged; send_head is the first not yet sent.
+ * What goes on the wire is a clone with the header pushed in front (a copy,
+ * if an earlier clone is still in flight), so the queued skb can be sent
+ * again. Segments that no socket owns (RST to a closed port, ACKs from
+ * TIME_WAIT, SYN-ACKs of half-open entries) are built here too and sent
+ * through the namespace's control socket.
+ *
+ * Checksums are left to the device (CHECKSUM_PARTIAL over the IPv4
+ * pseudo-header with ETP's protocol number); the stack computes them in
+ * software where the device cannot.
+ */
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/checksum.h>
+#include <net/inet_common.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/tcp_states.h>
+
+#include "etp.h"
+
+/* The options of a SYN or SYN-ACK (RFC 9293 3.2, RFC 7323 2.2). */
+#define ETP_OPT_NOP	1
+#define ETP_OPT_MSS	2
+#define ETP_OPT_WSCALE	3
+
+/* What a segment's header says, for the builders below. */
+struct etp_hdr_args {
+	__be16 sport, dport;
+	u32 seq, ack;
+	u8 flags;
+	u16 window;
+	u16 mss;		/* with SYN: the MSS option */
+	u8 wscale;		/* with SYN and ws: the window scale option */
+	bool ws;
+};
+
+static void etp_push_header(struct sk_buff *skb, const struct etp_hdr_args *h)
+{
+	unsigned int hlen = ETP_HDR_LEN + (h->flags & ETPHDR_SYN ? ETP_SYN_OPT_LEN : 0);
+	struct tcphdr *th;
+	__be32 *opt;
+
+	th = skb_push(skb, hlen);
+	skb_reset_transport_header(skb);
+	memset(th, 0, hlen);
+	th->source = h->sport;
+	th->dest = h->dport;
+	th->seq = htonl(h->seq);
+	th->ack_seq = htonl(h->flags & ETPHDR_ACK ? h->ack : 0);
+	th->doff = hlen / 4;
+	etp_flag_byte(th) = h->flags;
+	th->window = htons(h->window);
+	if (h->flags & ETPHDR_SYN) {
+		opt = (__be32 *)(th + 1);
+		*opt++ = htonl(ETP_OPT_MSS << 24 | 4 << 16 | h->mss);
+		/* Without window scaling the option's place is padding. */
+		*opt = h->ws ? htonl(ETP_OPT_NOP << 24 | ETP_OPT_WSCALE << 16 |
+				     3 << 8 | h->wscale)
+			     : htonl(0x01010101);
+	}
+}
+
+/* Leave the checksum to the device (or to the stack's fallback). */
+static void etp_csum_partial(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+
+	th->check = ~csum_tcpudp_magic(saddr, daddr, skb->len, etp_proto, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+}
+
+/**
+ * etp_adv_mss() - the MSS to offer on a route
+ * @dst: the route
+ *
+ * Return: the path MTU less the IPv4 and ETP headers.
+ */
+unsigned int etp_adv_mss(const struct dst_entry *dst)
+{
+	unsigned int mtu = dst ? dst_mtu(dst) : 576;
+
+	return clamp_t(unsigned int, mtu - sizeof(struct iphdr) - ETP_HDR_LEN,
+		       ETP_MIN_MSS, 65535);
+}
+
+/**
+ * etp_rcv_wscale() - the window scale a socket offers
+ * @sk: the socket
+ *
+ * Enough to advertise all of the receive buffer (RFC 7323 2.2).
+ *
+ * Return: the shift count, 0 to 14.
+ */
+u8 etp_rcv_wscale(const struct sock *sk)
+{
+	u32 space = max_t(u32, READ_ONCE(sk->sk_rcvbuf), 65535);
+	u8 wscale = 0;
+
+	while (space > 65535 && wscale < ETP_MAX_WSCALE) {
+		space >>= 1;
+		wscale++;
+	}
+	return wscale;
+}
+
+/**
+ * etp_select_window() - the window to advertise now, and remember it
+ * @sk: the socket, locked
+ *
+ * Half of the free receive buffer (the rest covers skb overhead), never
+ * less than what was already offered (RFC 9293 3.8.6.2.2: the right edge
+ * does not move left), and grown only by at least an MSS or half the
+ * buffer, to avoid the silly window syndrome (RFC 9293 3.8.6.2.2).
+ *
+ * Return: the header's window field, scaled down.
+ */
+u16 etp_select_window(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	int free = rcvbuf - atomic_read(&sk->sk_rmem_alloc);
+	s32 cur = (s32)(ep->rcv_wup + ep->rcv_wnd - ep->rcv_nxt);
+	u32 wnd = free > 0 ? free / 2 : 0;
+	u32 max = 65535U << ep->rcv_wscale;
+
+	if (cur < 0)
+		cur = 0;
+	wnd = min(wnd, max);
+	if (wnd < cur + min_t(u32, ep->mss, rcvbuf / 4) && wnd < rcvbuf / 2)
+		wnd = cur;
+	wnd = max_t(u32, wnd, cur);
+	/* Round up, so that scaling never cuts what was offered. */
+	wnd = min(ALIGN(wnd, 1U << ep->rcv_wscale), max);
+	ep->rcv_wnd = wnd;
+	ep->rcv_wup = ep->rcv_nxt;
+	return wnd >> ep->rcv_wscale;
+}
+
+/* The window a SYN or SYN-ACK offers: never scaled (RFC 7323 2.2). */
+static u16 etp_syn_window(const struct sock *sk)
+{
+	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, 65535);
+}
+
+/* Send a clone (or a copy) of a queued skb, with its header. */
+static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(oskb);
+	struct etp_hdr_args h = {
+		.sport = inet->inet_sport,
+		.dport = inet->inet_dport,
+		.seq = cb->seq,
+		.ack = ep->rcv_nxt,
+		.flags = cb->flags,
+	};
+	struct sk_buff *skb;
+	int err;
+
+	if (unlikely(skb_cloned(oskb)))
+		skb = pskb_copy(oskb, GFP_ATOMIC);
+	else
+		skb = skb_clone(oskb, GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+
+	/* Every segment after the first SYN carries an ACK. */
+	if (sk->sk_state != TCP_SYN_SENT)
+		h.flags |= ETPHDR_ACK;
+	if (h.flags & ETPHDR_SYN) {
+		h.window = etp_syn_window(sk);
+		h.mss = etp_adv_mss(__sk_dst_get(sk));
+		h.ws = sk->sk_state == TCP_SYN_SENT || ep->wscale_ok;
+		h.wscale = ep->rcv_wscale;
+	} else {
+		h.window = etp_select_window(sk);
+		if (skb->len && skb_queue_is_last(&sk->sk_write_queue, oskb))
+			h.flags |= ETPHDR_PSH;
+	}
+	etp_push_header(skb, &h);
+	etp_csum_partial(skb, inet->inet_saddr, inet->inet_daddr);
+	skb_set_owner_w(skb, sk);
+	/* The IP layer reads its own control block. */
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+
+	if (h.flags & ETPHDR_ACK) {
+		ep->ack_pending = 0;
+		ep->segs_unacked = 0;
+		sk_stop_timer(sk, &ep->dack_timer);
+	}
+	ETP_INC_STATS(sock_net(sk), OutSegs);
+	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	return net_xmit_eval(err);
+}
+
+/* Note that @skb went out now, for RTT samples and retransmission counts. */
+static void etp_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+	if (etp_before(cb->seq, ep->snd_max)) {
+		cb->retrans++;
+		ETP_INC_STATS(sock_net(sk), RetransSegs);
+	}
+	cb->sent_us = etp_now_us();
+	if (etp_after(cb->end_seq, ep->snd_nxt))
+		ep->snd_nxt = cb->end_seq;
+	if (etp_after(ep->snd_nxt, ep->snd_max))
+		ep->snd_max = ep->snd_nxt;
+}
+
+/**
+ * etp_write_xmit() - send what the windows and Nagle allow
+ * @sk: the socket, locked
+ *
+ * Sends from send_head while the segment fits in the peer's window and the
+ * congestion window, holding back a small last segment while data is in
+ * flight (Nagle, RFC 9293 3.7.4) unless TCP_NODELAY is set. A zero window
+ * with nothing in flight starts the window probe (persist) timer.
+ */
+void etp_write_xmit(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = ep->send_head)) {
+		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+		u32 in_flight = ep->snd_nxt - ep->snd_una;
+		bool last = skb_queue_is_last(&sk->sk_write_queue, skb);
+
+		if (skb->len && etp_after(cb->seq + skb->len,
+					  ep->snd_una + ep->snd_wnd)) {
+			if (ep->snd_max == ep->snd_una &&
+			    !timer_pending(&ep->rtx_timer)) {
+				ep->persist = 1;
+				etp_reset_rtx_timer(sk);
+			}
+			break;
+		}
+		if (in_flight && in_flight + skb->len > ep->cwnd)
+			break;
+		if (last && skb->len < ep->mss && !(cb->flags & ETPHDR_FIN) &&
+		    (ep->cork || (!ep->nodelay && ep->snd_max != ep->snd_una)))
+			break;
+		if (etp_transmit_skb(sk, skb))
+			break;
+		etp_sent(sk, skb);
+		ep->send_head = last ? NULL : skb->next;
+		if (!timer_pending(&ep->rtx_timer) || ep->persist) {
+			ep->persist = 0;
+			etp_reset_rtx_timer(sk);
+		}
+	}
+	/* Nothing could go: make sure a timer will try again. */
+	if (ep->send_head && ep->snd_max != ep->snd_una &&
+	    !timer_pending(&ep->rtx_timer))
+		etp_reset_rtx_timer(sk);
+}
+
+/**
+ * etp_push() - send newly queued data
+ * @sk: the socket, locked
+ */
+void etp_push(struct sock *sk)
+{
+	etp_write_xmit(sk);
+}
+
+/**
+ * etp_retransmit_head() - send the oldest unacknowledged segment again
+ * @sk: the socket, locked
+ *
+ * Return: 0, or a negative errno if it could not be sent now.
+ */
+int etp_retransmit_head(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	int err;
+
+	if (!skb || skb == etp_sk(sk)->send_head)
+		return 0;
+	err = etp_transmit_skb(sk, skb);
+	if (!err)
+		etp_sent(sk, skb);
+	return err;
+}
+
+/* Allocate an skb for a segment with no payload. */
+static struct sk_buff *etp_alloc_ctl_skb(gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(ETP_MAX_HEADER, gfp);
+
+	if (skb)
+		skb_reserve(skb, ETP_MAX_HEADER);
+	return skb;
+}
+
+/* Send a segment with no payload and no place on the write queue. */
+static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct etp_hdr_args h = {
+		.sport = inet->inet_sport,
+		.dport = inet->inet_dport,
+		.seq = seq,
+		.ack = ep->rcv_nxt,
+		.flags = flags,
+	};
+	struct sk_buff *skb = etp_alloc_ctl_skb(GFP_ATOMIC);
+
+	if (!skb) {
+		/* No memory for an ACK: the delayed ACK timer tries again. */
+		if (flags & ETPHDR_ACK)
+			etp_schedule_ack(sk);
+		return;
+	}
+	h.window = etp_select_window(sk);
+	etp_push_header(skb, &h);
+	etp_csum_partial(skb, inet->inet_saddr, inet->inet_daddr);
+	skb_set_owner_w(skb, sk);
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	if (flags & ETPHDR_ACK) {
+		ep->ack_pending = 0;
+		ep->segs_unacked = 0;
+		sk_stop_timer(sk, &ep->dack_timer);
+	}
+	ETP_INC_STATS(sock_net(sk), OutSegs);
+	ip_queue_xmit(sk, skb, &inet->cork.fl);
+}
+
+/**
+ * etp_send_ack() - acknowledge what has been received, now
+ * @sk: the socket, locked, in a synchronized state
+ */
+void etp_send_ack(struct sock *sk)
+{
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_SYN_SENT)
+		return;
+	etp_send_bare(sk, etp_sk(sk)->snd_nxt, ETPHDR_ACK);
+}
+
+/**
+ * etp_send_probe() - probe a zero window, or check a silent peer
+ * @sk: the socket, locked
+ *
+ * An ACK with an old sequence number (SND.UNA - 1): the peer must answer it
+ * with an ACK that carries its window (RFC 9293 3.8.6.1, RFC 1122 4.2.3.6).
+ */
+void etp_send_probe(struct sock *sk)
+{
+	etp_send_bare(sk, etp_sk(sk)->snd_una - 1, ETPHDR_ACK);
+}
+
+/* A new skb for the write queue with no payload, for a SYN or a FIN. */
+static struct sk_buff *etp_flag_skb(struct sock *sk, u32 seq, u8 flags,
+				    gfp_t gfp)
+{
+	struct sk_buff *skb = etp_alloc_ctl_skb(gfp);
+
+	if (!skb)
+		return NULL;
+	ETP_SKB_CB(skb)->seq = seq;
+	ETP_SKB_CB(skb)->end_seq = seq + 1;
+	ETP_SKB_CB(skb)->flags = flags;
+	ETP_SKB_CB(skb)->retrans = 0;
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	return skb;
+}
+
+/**
+ * etp_send_syn() - send the SYN of a connection, or send it again as SYN-ACK
+ * @sk: the socket, locked, with its sequence variables initialized
+ *
+ * Return: 0 or -ENOBUFS.
+ */
+int etp_send_syn(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	/* Simultaneous open: our SYN is queued, and now carries an ACK. */
+	if (skb && (ETP_SKB_CB(skb)->flags & ETPHDR_SYN)) {
+		etp_retransmit_head(sk);
+		etp_reset_rtx_timer(sk);
+		return 0;
+	}
+	skb = etp_flag_skb(sk, ep->iss, ETPHDR_SYN, sk->sk_allocation);
+	if (!skb)
+		return -ENOBUFS;
+	ep->write_seq = ep->iss + 1;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	ep->send_head = skb;
+	etp_write_xmit(sk);
+	return 0;
+}
+
+/**
+ * etp_send_fin() - queue a FIN after the data and send what can be sent
+ * @sk: the socket, locked, in process context
+ *
+ * The FIN rides on the last unsent segment if there is one.
+ */
+void etp_send_fin(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (ep->fin_queued)
+		return;
+	if (tail && ep->send_head && !(ETP_SKB_CB(tail)->flags & ETPHDR_SYN)) {
+		ETP_SKB_CB(tail)->flags |= ETPHDR_FIN;
+		ETP_SKB_CB(tail)->end_seq++;
+	} else {
+		/* Close must not fail for want of memory: wait for it. */
+		tail = etp_flag_skb(sk, ep->write_seq, ETPHDR_FIN,
+				    sk->sk_allocation | __GFP_NOFAIL);
+		__skb_queue_tail(&sk->sk_write_queue, tail);
+		if (!ep->send_head)
+			ep->send_head = tail;
+	}
+	ep->write_seq++;
+	ep->fin_queued = 1;
+	etp_write_xmit(sk);
+}
+
+/* Build and send a segment that no socket's write queue holds. */
+static void etp_xmit_reply(struct net *net, __be32 saddr, __be32 daddr,
+			   const struct etp_hdr_args *h, int oif,
+			   const struct sock *sk)
+{
+	struct etp_net *en = etp_pernet(net);
+	struct sk_buff *skb;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	u8 tos = sk ? READ_ONCE(inet_sk(sk)->tos) : 0;
+
+	if (!en->ctl_sk)
+		return;
+	rt = ip_route_output_ports(net, &fl4, NULL, daddr, saddr, h->dport,
+				   h->sport, etp_proto, tos, oif);
+	if (IS_ERR(rt))
+		return;
+	skb = etp_alloc_ctl_skb(GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_dst_set(skb, &rt->dst);
+	etp_push_header(skb, h);
+	etp_csum_partial(skb, saddr, daddr);
+	ETP_INC_STATS(net, OutSegs);
+	if (h->flags & ETPHDR_RST)
+		ETP_INC_STATS(net, OutRsts);
+	ip_build_and_send_pkt(skb, sk ? sk : en->ctl_sk, saddr, daddr, NULL, tos);
+}
+
+/**
+ * etp_send_ctl() - send a segment on behalf of no socket (an ACK or a RST)
+ * @net: the namespace
+ * @saddr: source address
+ * @daddr: destination address
+ * @sport: source port
+ * @dport: destination port
+ * @seq: sequence number
+ * @ack: acknowledgment number (sent if @flags has ETPHDR_ACK)
+ * @flags: ETPHDR_* flags
+ * @window: the window field, as it goes on the wire
+ * @oif: the interface to send on, or 0
+ * @sk: a socket whose IP settings (TOS, TTL) apply, or NULL
+ */
+void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
+		  __be16 dport, u32 seq, u32 ack, u8 flags, u16 window,
+		  int oif, const struct sock *sk)
+{
+	struct etp_hdr_args h = {
+		.sport = sport,
+		.dport = dport,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.window = window,
+	};
+
+	etp_xmit_reply(net, saddr, daddr, &h, oif, sk);
+}
+
+/**
+ * etp_send_active_reset() - abort a connection: send RST to the peer
+ * @sk: the socket, locked
+ * @gfp: unused; replies are allocated atomically
+ */
+void etp_send_active_reset(struct sock *sk, gfp_t gfp)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+
+	etp_send_ctl(sock_net(sk), inet->inet_saddr, inet->inet_daddr,
+		     inet->inet_sport, inet->inet_dport, ep->snd_max,
+		     ep->rcv_nxt, ETPHDR_RST | ETPHDR_ACK, 0,
+		     sk->sk_bound_dev_if, sk);
+}
+
+/**
+ * etp_send_reset() - answer a segment that no connection wants with RST
+ * @net: the namespace
+ * @skb: the segment (its header at skb->data, ETP_SKB_CB filled)
+ *
+ * RFC 9293 3.10.7.1: if the segment has an ACK, the RST takes its sequence
+ * number from it; otherwise the RST acknowledges the segment. A RST is
+ * never answered.
+ */
+void etp_send_reset(struct net *net, struct sk_buff *skb)
+{
+	const struct tcphdr *th = (const struct tcphdr *)skb->data;
+	const struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (cb->flags & ETPHDR_RST)
+		return;
+	if (cb->flags & ETPHDR_ACK)
+		etp_send_ctl(net, iph->daddr, iph->saddr, th->dest, th->source,
+			     cb->ack_seq, 0, ETPHDR_RST, 0, inet_iif(skb), NULL);
+	else
+		etp_send_ctl(net, iph->daddr, iph->saddr, th->dest, th->source,
+			     0, cb->end_seq, ETPHDR_RST | ETPHDR_ACK, 0,
+			     inet_iif(skb), NULL);
+}
+
+/**
+ * etp_send_req_synack() - send (or send again) a half-open entry's SYN-ACK
+ * @req: the entry
+ *
+ * Return: 0.
+ */
+int etp_send_req_synack(struct etp_req *req)
+{
+	struct sock *lsk = req->listener;
+	struct etp_hdr_args h = {
+		.sport = req->lport,
+		.dport = req->rport,
+		.seq = req->iss,
+		.ack = req->irs + 1,
+		.flags = ETPHDR_SYN | ETPHDR_ACK,
+		.window = etp_syn_window(lsk),
+		.ws = req->wscale_ok,
+		.wscale = etp_rcv_wscale(lsk),
+	};
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	rt = ip_route_output_ports(sock_net(lsk), &fl4, NULL, req->raddr,
+				   req->laddr, req->rport, req->lport,
+				   etp_proto, READ_ONCE(inet_sk(lsk)->tos),
+				   lsk->sk_bound_dev_if);
+	if (IS_ERR(rt))
+		return 0;
+	h.mss = etp_adv_mss(&rt->dst);
+	ip_rt_put(rt);
+	etp_xmit_reply(sock_net(lsk), req->laddr, req->raddr, &h,
+		       lsk->sk_bound_dev_if, lsk);
+	return 0;
+}
+
+/**
+ * etp_ctl_init() - create the namespace's control socket
+ * @en: the namespace's ETP state
+ *
+ * A raw socket of ETP's protocol, never hashed, so that it receives
+ * nothing: replies that no ETP socket owns are sent through it.
+ *
+ * Return: 0 or a negative errno.
+ */
+int etp_ctl_init(struct etp_net *en)
+{
+	return inet_ctl_sock_create(&en->ctl_sk, PF_INET, SOCK_RAW, etp_proto,
+				    en->net);
+}
+
+/**
+ * etp_ctl_exit() - destroy the namespace's control socket
+ * @en: the namespace's ETP state
+ */
+void etp_ctl_exit(struct etp_net *en)
+{
+	inet_ctl_sock_destroy(en->ctl_sk);
+	en->ctl_sk = NULL;
+}

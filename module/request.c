@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Listeners: half-open entries, children, the accept queue.
+ *
+ * A SYN to a listener makes a half-open entry (struct etp_req, slab etp_req):
+ * the few fields the handshake needs, not a socket. The entry answers with a
+ * SYN-ACK, sends it again with exponential backoff from rto_initial_ms up to
+ * synack_retries times, and lives in the namespace's reqhash. The final ACK
+ * turns it into a full socket, a clone of the listener, which goes on the
+ * listener's accept queue.
+ *
+ * Locking and lifetime: segments for a listener are processed with the
+ * listener locked (bh lock, or its backlog); so are entry creation and
+ * completion. reqhash slots are locked for writers and read under RCU. An
+ * entry holds a reference on its listener; the table and a pending timer each
+ * hold a reference on the entry, and it is freed after an RCU grace period
+ * once the last one is gone. Module unload waits for those (rcu_barrier()).
+ */
+#include <linux/slab.h>
+#include <net/inet_sock.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/sock.h>
+
+#include "etp.h"
+
+static struct kmem_cache *etp_req_cachep;
+
+static void etp_req_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(etp_req_cachep, container_of(head, struct etp_req, rcu));
+}
+
+static void etp_req_put(struct etp_req *req)
+{
+	if (refcount_dec_and_test(&req->refcnt)) {
+		sock_put(req->listener);
+		call_rcu(&req->rcu, etp_req_free_rcu);
+	}
+}
+
+/*
+ * Take @req out of the table. Return true if this call did it (the caller
+ * then owns the table's reference and settles the SYN_RECV gauge).
+ */
+static bool etp_req_unlink(struct etp_req *req)
+{
+	struct net *net = sock_net(req->listener);
+	struct etp_hslot *slot = etp_reqhash_slot(etp_pernet(net), req->laddr,
+						  req->lport, req->raddr,
+						  req->rport);
+	bool unlinked = false;
+
+	spin_lock_bh(&slot->lock);
+	if (!hlist_unhashed(&req->node)) {
+		hlist_del_init_rcu(&req->node);
+		unlinked = true;
+	}
+	spin_unlock_bh(&slot->lock);
+	if (unlinked) {
+		atomic_dec(&etp_sk(req->listener)->req_count);
+		if (del_timer(&req->timer))
+			etp_req_put(req);
+	}
+	return unlinked;
+}
+
+/* Drop a half-open entry that will not become a socket. */
+static void etp_req_drop(struct etp_req *req)
+{
+	struct net *net = sock_net(req->listener);
+
+	if (!etp_req_unlink(req))
+		return;
+	ETP_DEC_STATS(net, CurrSynRecv);
+	ETP_INC_STATS(net, AttemptFails);
+	etp_req_put(req);
+}
+
+static struct etp_req *etp_req_lookup(struct net *net, __be32 laddr,
+				      __be16 lport, __be32 raddr, __be16 rport)
+{
+	struct etp_hslot *slot = etp_reqhash_slot(etp_pernet(net), laddr, lport,
+						  raddr, rport);
+	struct etp_req *req;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(req, &slot->chain, node) {
+		if (req->laddr == laddr && req->lport == lport &&
+		    req->raddr == raddr && req->rport == rport &&
+		    refcount_inc_not_zero(&req->refcnt)) {
+			rcu_read_unlock();
+			return req;
+		}
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+static unsigned long etp_req_timeout(const struct etp_req *req)
+{
+	struct etp_net *en = etp_sk_pernet(req->listener);
+	unsigned long rto = msecs_to_jiffies(READ_ONCE(en->sysctl.rto_initial_ms));
+
+	return min_t(unsigned long, rto << req->retrans, ETP_RTO_MAX);
+}
+
+/* The SYN-ACK was not answered: send it again, or give up. */
+static void etp_req_timer_fn(struct timer_list *t)
+{
+	struct etp_req *req = from_timer(req, t, timer);
+	struct etp_net *en = etp_sk_pernet(req->listener);
+
+	if (hlist_unhashed_lockless(&req->node))
+		goto out;
+	if (req->retrans >= READ_ONCE(en->sysctl.synack_retries)) {
+		etp_req_drop(req);
+		goto out;
+	}
+	req->retrans++;
+	ETP_INC_STATS(en->net, RetransSegs);
+	etp_send_req_synack(req);
+	/* The timer keeps its reference while it is pending again. */
+	if (!mod_timer(&req->timer, jiffies + etp_req_timeout(req)))
+		return;
+out:
+	etp_req_put(req);
+}
+
+/* A SYN for a listener: make a half-open entry and answer SYN-ACK. */
+static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(lsk);
+	struct etp_net *en = etp_pernet(net);
+	const struct tcphdr *th = (const struct tcphdr *)skb->data;
+	const struct iphdr *iph = ip_hdr(skb);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	struct etp_hslot *slot;
+	struct etp_req *req, *other;
+	bool wscale_ok;
+
+	if (sk_acceptq_is_full(lsk)) {
+		ETP_INC_STATS(net, ListenOverflows);
+		ETP_INC_STATS(net, ListenDrops);
+		return;
+	}
+	if (atomic_read(&etp_sk(lsk)->req_count) >= READ_ONCE(lsk->sk_max_ack_backlog)) {
+		ETP_INC_STATS(net, ListenDrops);
+		return;
+	}
+	req = kmem_cache_alloc(etp_req_cachep, GFP_ATOMIC | __GFP_NOWARN);
+	if (!req) {
+		ETP_INC_STATS(net, ListenDrops);
+		return;
+	}
+	req->laddr = iph->daddr;
+	req->raddr = iph->saddr;
+	req->lport = th->dest;
+	req->rport = th->source;
+	req->irs = cb->seq;
+	req->iss = etp_isn(req->laddr, req->raddr, req->lport, req->rport);
+	req->snd_wnd = cb->window;
+	req->iif = inet_iif(skb);
+	req->retrans = 0;
+	etp_parse_syn_options(skb, &req->mss, &req->snd_wscale, &wscale_ok);
+	req->wscale_ok = wscale_ok;
+	sock_hold(lsk);
+	req->listener = lsk;
+	/* One reference for the table, one for the timer. */
+	refcount_set(&req->refcnt, 2);
+	timer_setup(&req->timer, etp_req_timer_fn, 0);
+
+	slot = etp_reqhash_slot(en, req->laddr, req->lport, req->raddr, req->rport);
+	spin_lock_bh(&slot->lock);
+	hlist_for_each_entry(other, &slot->chain, node)
+		if (other->laddr == req->laddr && other->lport == req->lport &&
+		    other->raddr == req->raddr && other->rport == req->rport)
+			break;
+	if (!other)
+		hlist_add_head_rcu(&req->node, &slot->chain);
+	spin_unlock_bh(&slot->lock);
+	if (other) {
+		sock_put(lsk);
+		kmem_cache_free(etp_req_cachep, req);
+		return;
+	}
+	atomic_inc(&etp_sk(lsk)->req_count);
+	ETP_INC_STATS(net, CurrSynRecv);
+
+	req->synack_us = etp_now_us();
+	etp_send_req_synack(req);
+	mod_timer(&req->timer, jiffies + etp_req_timeout(req));
+}
+
+/*
+ * The final ACK of a handshake: a new socket, cloned from the listener, in
+ * ESTABLISHED and in the tables, returned with a reference for the caller
+ * besides the one the accept queue will hold; or NULL.
+ */
+static struct sock *etp_create_child(struct sock *lsk, struct etp_req *req)
+{
+	struct etp_sock *lep = etp_sk(lsk), *ep;
+	struct net *net = sock_net(lsk);
+	struct inet_sock *inet;
+	struct sock *child;
+	struct rtable *rt;
+
+	child = sk_clone_lock(lsk, GFP_ATOMIC);
+	if (!child)
+		return NULL;
+	/* sk_clone_lock() returns the clone bh-locked; tell sparse. */
+	__acquire(&child->sk_lock.slock);
+	ep = etp_sk(child);
+	inet = inet_sk(child);
+
+	/* The child takes over the entry's SYN_RECV gauge. */
+	etp_set_state_raw(child, TCP_SYN_RECV);
+	sock_prot_inuse_add(net, child->sk_prot, 1);
+	inet->inet_num = 0;
+	inet->inet_sport = req->lport;
+	inet->inet_dport = req->rport;
+	inet->inet_daddr = req->raddr;
+	inet->inet_rcv_saddr = req->laddr;
+	inet->inet_saddr = req->laddr;
+	atomic_set(&inet->inet_id, get_random_u16());
+	RCU_INIT_POINTER(inet->inet_opt, NULL);
+	inet->mc_list = NULL;
+
+	/* ETP's part starts afresh; the listener's socket options carry over. */
+	memset((char *)ep + sizeof(struct inet_sock), 0,
+	       sizeof(*ep) - sizeof(struct inet_sock));
+	ep->nodelay = lep->nodelay;
+	ep->user_mss = lep->user_mss;
+	ep->keepalive_time = lep->keepalive_time;
+	ep->keepalive_intvl = lep->keepalive_intvl;
+	ep->keepalive_probes = lep->keepalive_probes;
+	ep->syn_retries = lep->syn_retries;
+	skb_queue_head_init(&ep->ooo_queue);
+	spin_lock_init(&ep->accept_lock);
+	INIT_LIST_HEAD(&ep->accept_queue);
+	INIT_LIST_HEAD(&ep->accept_node);
+	etp_init_timers(child);
+
+	ep->iss = req->iss;
+	ep->irs = req->irs;
+	etp_init_xmit_vars(child);
+	ep->snd_una = ep->iss + 1;
+	ep->snd_nxt = ep->snd_una;
+	ep->snd_max = ep->snd_una;
+	ep->write_seq = ep->snd_una;
+	ep->rcv_nxt = req->irs + 1;
+	ep->copied_seq = ep->rcv_nxt;
+	ep->rcv_wup = ep->rcv_nxt;
+	ep->wscale_ok = req->wscale_ok;
+	ep->snd_wscale = req->wscale_ok ? req->snd_wscale : 0;
+	ep->rcv_wscale = req->wscale_ok ? etp_rcv_wscale(lsk) : 0;
+	ep->rcv_wnd = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, 65535);
+	ep->snd_wnd = req->snd_wnd;
+	ep->max_window = ep->snd_wnd;
+	ep->snd_wl1 = req->irs;
+	ep->rcv_tstamp = jiffies;
+
+	/* ip_queue_xmit() takes the addresses from the socket's own flow. */
+	rt = ip_route_output_ports(net, &inet->cork.fl.u.ip4, child, req->raddr, req->laddr,
+				   req->rport, req->lport, etp_proto,
+				   READ_ONCE(inet->tos), child->sk_bound_dev_if);
+	if (IS_ERR(rt))
+		goto fail;
+	sk_setup_caps(child, &rt->dst);
+	etp_set_mss(child, req->mss);
+	if (!req->retrans)
+		etp_rtt_sample(child, etp_now_us() - req->synack_us);
+
+	etp_inherit_port(lsk, child);
+	if (!etp_ehash_insert(child))
+		goto fail;
+	ETP_INC_STATS(net, PassiveOpens);
+	etp_sm_event(child, ETP_EV_SYN_ACKED);
+	bh_unlock_sock(child);
+	return child;
+
+fail:
+	/* Undo as for any socket: it is closed, has no owner, and goes. */
+	etp_set_state_raw(child, TCP_CLOSE);
+	sock_set_flag(child, SOCK_DEAD);
+	bh_unlock_sock(child);
+	etp_destroy(child);
+	sock_put(child);
+	return NULL;
+}
+
+static void etp_accept_enqueue(struct sock *lsk, struct sock *child)
+{
+	struct etp_sock *lep = etp_sk(lsk);
+
+	spin_lock(&lep->accept_lock);
+	list_add_tail(&etp_sk(child)->accept_node, &lep->accept_queue);
+	sk_acceptq_added(lsk);
+	spin_unlock(&lep->accept_lock);
+}
+
+/**
+ * etp_accept_dequeue() - the oldest connection on a listener's accept queue
+ * @sk: the listener, locked
+ *
+ * Return: the socket, with the reference the queue held, or NULL.
+ */
+struct sock *etp_accept_dequeue(struct sock *sk)
+{
+	struct etp_sock *lep = etp_sk(sk);
+	struct etp_sock *ep;
+
+	spin_lock_bh(&lep->accept_lock);
+	ep = list_first_entry_or_null(&lep->accept_queue, struct etp_sock,
+				      accept_node);
+	if (ep) {
+		list_del_init(&ep->accept_node);
+		sk_acceptq_removed(sk);
+	}
+	spin_unlock_bh(&lep->accept_lock);
+	return ep ? &ep->inet.sk : NULL;
+}
+
+/* A segment for a half-open entry (RFC 9293 3.10.7.4 in SYN-RECEIVED). */
+static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
+			struct sk_buff *skb)
+{
+	struct net *net = sock_net(lsk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	struct sock *child;
+
+	if (cb->flags & ETPHDR_RST) {
+		if (cb->seq == req->irs + 1)
+			etp_req_drop(req);
+		goto drop;
+	}
+	if (cb->flags & ETPHDR_SYN) {
+		/* The SYN again: our SYN-ACK was lost. */
+		if (cb->seq == req->irs)
+			etp_send_req_synack(req);
+		goto drop;
+	}
+	if (!(cb->flags & ETPHDR_ACK))
+		goto drop;
+	if (cb->ack_seq != req->iss + 1) {
+		etp_send_reset(net, skb);
+		goto drop;
+	}
+	if (cb->seq != req->irs + 1)
+		goto drop;
+	if (sk_acceptq_is_full(lsk)) {
+		/* Keep the entry: the peer will send its ACK again. */
+		ETP_INC_STATS(net, ListenOverflows);
+		ETP_INC_STATS(net, ListenDrops);
+		goto drop;
+	}
+	/* Take the entry from the table (and from its timer) before using it. */
+	if (!etp_req_unlink(req))
+		goto drop;
+	child = etp_create_child(lsk, req);
+	etp_req_put(req);
+	if (!child) {
+		ETP_DEC_STATS(net, CurrSynRecv);
+		ETP_INC_STATS(net, AttemptFails);
+		ETP_INC_STATS(net, ListenDrops);
+		goto drop;
+	}
+	/* The entry became the child, and its SYN_RECV gauge went with it. */
+	etp_accept_enqueue(lsk, child);
+	/* Data or a FIN may ride on the ACK. */
+	bh_lock_sock_nested(child);
+	etp_do_rcv(child, skb);
+	bh_unlock_sock(child);
+	sock_put(child);
+	if (!sock_flag(lsk, SOCK_DEAD))
+		lsk->sk_data_ready(lsk);
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/**
+ * etp_listen_rcv() - process a segment for a listener
+ * @sk: the listener, bh-locked or owned (from its backlog)
+ * @skb: the segment
+ *
+ * Return: 0, the segment is consumed.
+ */
+int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcphdr *th = (const struct tcphdr *)skb->data;
+	const struct iphdr *iph = ip_hdr(skb);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	struct net *net = sock_net(sk);
+	struct etp_req *req;
+
+	req = etp_req_lookup(net, iph->daddr, th->dest, iph->saddr, th->source);
+	if (req) {
+		etp_req_rcv(sk, req, skb);
+		etp_req_put(req);
+		return 0;
+	}
+	if (cb->flags & ETPHDR_RST)
+		goto drop;
+	if (cb->flags & ETPHDR_ACK) {
+		etp_send_reset(net, skb);
+		goto drop;
+	}
+	if (cb->flags & ETPHDR_SYN)
+		etp_req_create(sk, skb);
+drop:
+	kfree_skb(skb);
+	return 0;
+}
+
+/**
+ * etp_listen_stop() - a listener closes: forget its half-open entries and
+ * abort the connections no one accepted
+ * @sk: the listener, owned by the closing process, out of lhash already
+ */
+void etp_listen_stop(struct sock *sk)
+{
+	struct etp_net *en = etp_sk_pernet(sk);
+	struct etp_req *req;
+	struct sock *child;
+	unsigned int i;
+
+	for (i = 0; i < ETP_REQHASH_SLOTS && atomic_read(&etp_sk(sk)->req_count); i++) {
+		struct etp_hslot *slot = &en->reqhash[i];
+
+		if (hlist_empty(&slot->chain))
+			continue;
+restart:
+		rcu_read_lock();
+		hlist_for_each_entry_rcu(req, &slot->chain, node) {
+			if (req->listener != sk || !refcount_inc_not_zero(&req->refcnt))
+				continue;
+			rcu_read_unlock();
+			etp_req_drop(req);
+			etp_req_put(req);
+			goto restart;
+		}
+		rcu_read_unlock();
+	}
+
+	while ((child = etp_accept_dequeue(sk))) {
+		local_bh_disable();
+		bh_lock_sock(child);
+		sock_hold(child);
+		sock_orphan(child);
+		if (child->sk_state == TCP_CLOSE)
+			etp_destroy(child);
+		else
+			etp_sm_event(child, ETP_EV_ABORT);
+		bh_unlock_sock(child);
+		local_bh_enable();
+		sock_put(child);
+	}
+}
+
+/**
+ * etp_req_flush_net() - check that a dying namespace has no half-open entry
+ * @en: the namespace's ETP state
+ *
+ * Entries hold their listeners, which hold the namespace, so none can be
+ * left; a leak would show here.
+ */
+void etp_req_flush_net(struct etp_net *en)
+{
+	unsigned int i;
+
+	for (i = 0; i < ETP_REQHASH_SLOTS; i++)
+		WARN_ON_ONCE(!hlist_empty(&en->reqhash[i].chain));
+}
+
+/**
+ * etp_request_init() - create the etp_req cache
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int etp_request_init(void)
+{
+	etp_req_cachep = etp_cache_create("etp_req", struct etp_req, lport);
+	return etp_req_cachep ? 0 : -ENOMEM;
+}
+
+/**
+ * etp_request_exit() - destroy the etp_req cache, after rcu_barrier()
+ */
+void etp_request_exit(void)
+{
+	kmem_cache_destroy(etp_req_cachep);
+}

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ETP's state machine: every transition in one table.
+ *
+ * etp_table[event][state] gives the next state and the actions for each
+ * (event, state) pair; a pair that is not in the table leaves the socket as
+ * it is. Documentation/protocol.rst has the same table, and
+ * scripts/etp-states reads this one to draw the state diagram. Everything
+ * that changes sk_state goes through etp_sm_event(), except the few raw
+ * stores that hand a state to or from another object (a half-open entry
+ * becoming a socket, a socket becoming a TIME_WAIT entry).
+ *
+ * The events come from the socket calls (socket.c), from segment
+ * processing (input.c: what RFC 9293 3.10.7 finds in a segment) and from
+ * timers (timer.c). Callers hold the socket's lock (owned, or bh-locked in
+ * softirq).
+ */
+#include <linux/errno.h>
+
+#include "etp.h"
+
+/* Actions, done in this order: error, RST, state change, segments, handoff. */
+#define A_ERR_REFUSED	BIT(0)	/* sk_err = ECONNREFUSED */
+#define A_ERR_RESET	BIT(1)	/* sk_err = ECONNRESET (EPIPE in CLOSE_WAIT) */
+#define A_ERR_TIMEDOUT	BIT(2)	/* sk_err = ETIMEDOUT */
+#define A_RST		BIT(3)	/* send RST (the connection is aborted) */
+#define A_SYN		BIT(4)	/* send our SYN (as SYN-ACK once a SYN came) */
+#define A_FIN		BIT(5)	/* queue a FIN after the data */
+#define A_ACK		BIT(6)	/* acknowledge now */
+#define A_SHUT_RCV	BIT(7)	/* the peer sends no more: EOF for readers */
+#define A_FW2_TIMER	BIT(8)	/* an orphan waits fin_timeout_ms at most */
+#define A_TIME_WAIT	BIT(9)	/* hand the connection to the TIME_WAIT table */
+
+struct etp_transition {
+	u8 next;		/* TCP_* state; 0: no transition */
+	u16 actions;		/* A_* */
+};
+
+#define T(state, actions) { TCP_##state, actions }
+
+static const struct etp_transition etp_table[ETP_EV_MAX][TCP_MAX_STATES] = {
+	[ETP_EV_CONNECT] = {
+		[TCP_CLOSE]		= T(SYN_SENT,	A_SYN),
+	},
+	[ETP_EV_LISTEN] = {
+		[TCP_CLOSE]		= T(LISTEN,	0),
+	},
+	[ETP_EV_CLOSE] = {
+		[TCP_LISTEN]		= T(CLOSE,	0),
+		[TCP_SYN_SENT]		= T(CLOSE,	0),
+		[TCP_SYN_RECV]		= T(FIN_WAIT1,	A_FIN),
+		[TCP_ESTABLISHED]	= T(FIN_WAIT1,	A_FIN),
+		[TCP_CLOSE_WAIT]	= T(LAST_ACK,	A_FIN),
+	},
+	[ETP_EV_ABORT] = {
+		[TCP_LISTEN]		= T(CLOSE,	0),
+		[TCP_SYN_SENT]		= T(CLOSE,	0),
+		[TCP_SYN_RECV]		= T(CLOSE,	A_RST),
+		[TCP_ESTABLISHED]	= T(CLOSE,	A_RST),
+		[TCP_FIN_WAIT1]		= T(CLOSE,	A_RST),
+		[TCP_FIN_WAIT2]		= T(CLOSE,	A_RST),
+		[TCP_CLOSE_WAIT]	= T(CLOSE,	A_RST),
+		[TCP_CLOSING]		= T(CLOSE,	A_RST),
+		[TCP_LAST_ACK]		= T(CLOSE,	A_RST),
+	},
+	[ETP_EV_RCV_SYN] = {
+		/* Simultaneous open (RFC 9293 figure 7). */
+		[TCP_SYN_SENT]		= T(SYN_RECV,	A_SYN),
+	},
+	[ETP_EV_RCV_SYNACK] = {
+		[TCP_SYN_SENT]		= T(ESTABLISHED, A_ACK),
+	},
+	[ETP_EV_SYN_ACKED] = {
+		[TCP_SYN_RECV]		= T(ESTABLISHED, 0),
+	},
+	[ETP_EV_FIN_ACKED] = {
+		[TCP_FIN_WAIT1]		= T(FIN_WAIT2,	A_FW2_TIMER),
+		[TCP_CLOSING]		= T(TIME_WAIT,	A_TIME_WAIT),
+		[TCP_LAST_ACK]		= T(CLOSE,	0),
+	},
+	[ETP_EV_RCV_FIN] = {
+		[TCP_SYN_RECV]		= T(CLOSE_WAIT,	A_ACK | A_SHUT_RCV),
+		[TCP_ESTABLISHED]	= T(CLOSE_WAIT,	A_ACK | A_SHUT_RCV),
+		[TCP_FIN_WAIT1]		= T(CLOSING,	A_ACK | A_SHUT_RCV),
+		[TCP_FIN_WAIT2]		= T(TIME_WAIT,	A_ACK | A_SHUT_RCV | A_TIME_WAIT),
+		/* A retransmitted FIN: acknowledge it again. */
+		[TCP_CLOSE_WAIT]	= T(CLOSE_WAIT,	A_ACK),
+		[TCP_CLOSING]		= T(CLOSING,	A_ACK),
+		[TCP_LAST_ACK]		= T(LAST_ACK,	A_ACK),
+	},
+	[ETP_EV_RCV_RST] = {
+		[TCP_SYN_SENT]		= T(CLOSE,	A_ERR_REFUSED),
+		[TCP_SYN_RECV]		= T(CLOSE,	A_ERR_REFUSED),
+		[TCP_ESTABLISHED]	= T(CLOSE,	A_ERR_RESET),
+		[TCP_FIN_WAIT1]		= T(CLOSE,	A_ERR_RESET),
+		[TCP_FIN_WAIT2]		= T(CLOSE,	A_ERR_RESET),
+		[TCP_CLOSE_WAIT]	= T(CLOSE,	A_ERR_RESET),
+		[TCP_CLOSING]		= T(CLOSE,	0),
+		[TCP_LAST_ACK]		= T(CLOSE,	0),
+	},
+	[ETP_EV_TIMEOUT] = {
+		[TCP_SYN_SENT]		= T(CLOSE,	A_ERR_TIMEDOUT),
+		[TCP_SYN_RECV]		= T(CLOSE,	A_ERR_TIMEDOUT),
+		[TCP_ESTABLISHED]	= T(CLOSE,	A_ERR_TIMEDOUT),
+		[TCP_FIN_WAIT1]		= T(CLOSE,	A_ERR_TIMEDOUT),
+		[TCP_FIN_WAIT2]		= T(CLOSE,	A_ERR_TIMEDOUT),
+		[TCP_CLOSE_WAIT]	= T(CLOSE,	A_ERR_TIMEDOUT),
+		[TCP_CLOSING]		= T(CLOSE,	A_ERR_TIMEDOUT),
+		[TCP_LAST_ACK]		= T(CLOSE,	A_ERR_TIMEDOUT),
+	},
+	[ETP_EV_FIN_WAIT2_TIMEOUT] = {
+		[TCP_FIN_WAIT2]		= T(CLOSE,	A_RST),
+	},
+};
+
+#undef T
+
+/* The gauge of each state in /proc/net/etp_stat; CLOSE has none. */
+static const s8 etp_state_gauge[TCP_MAX_STATES] = {
+	[0]			= -1,
+	[TCP_ESTABLISHED]	= ETP_MIB_CurrEstab,
+	[TCP_SYN_SENT]		= ETP_MIB_CurrSynSent,
+	[TCP_SYN_RECV]		= ETP_MIB_CurrSynRecv,
+	[TCP_FIN_WAIT1]		= ETP_MIB_CurrFinWait1,
+	[TCP_FIN_WAIT2]		= ETP_MIB_CurrFinWait2,
+	[TCP_TIME_WAIT]		= ETP_MIB_CurrTimeWait,
+	[TCP_CLOSE]		= -1,
+	[TCP_CLOSE_WAIT]	= ETP_MIB_CurrCloseWait,
+	[TCP_LAST_ACK]		= ETP_MIB_CurrLastAck,
+	[TCP_LISTEN]		= ETP_MIB_CurrListen,
+	[TCP_CLOSING]		= ETP_MIB_CurrClosing,
+};
+
+static const char *const etp_state_names[TCP_MAX_STATES] = {
+	[TCP_ESTABLISHED]	= "ESTABLISHED",
+	[TCP_SYN_SENT]		= "SYN_SENT",
+	[TCP_SYN_RECV]		= "SYN_RECV",
+	[TCP_FIN_WAIT1]		= "FIN_WAIT1",
+	[TCP_FIN_WAIT2]		= "FIN_WAIT2",
+	[TCP_TIME_WAIT]		= "TIME_WAIT",
+	[TCP_CLOSE]		= "CLOSE",
+	[TCP_CLOSE_WAIT]	= "CLOSE_WAIT",
+	[TCP_LAST_ACK]		= "LAST_ACK",
+	[TCP_LISTEN]		= "LISTEN",
+	[TCP_CLOSING]		= "CLOSING",
+};
+
+static const char *const etp_event_names[ETP_EV_MAX] = {
+	[ETP_EV_CONNECT]		= "CONNECT",
+	[ETP_EV_LISTEN]			= "LISTEN",
+	[ETP_EV_CLOSE]			= "CLOSE",
+	[ETP_EV_ABORT]			= "ABORT",
+	[ETP_EV_RCV_SYN]		= "RCV_SYN",
+	[ETP_EV_RCV_SYNACK]		= "RCV_SYNACK",
+	[ETP_EV_SYN_ACKED]		= "SYN_ACKED",
+	[ETP_EV_FIN_ACKED]		= "FIN_ACKED",
+	[ETP_EV_RCV_FIN]		= "RCV_FIN",
+	[ETP_EV_RCV_RST]		= "RCV_RST",
+	[ETP_EV_TIMEOUT]		= "TIMEOUT",
+	[ETP_EV_FIN_WAIT2_TIMEOUT]	= "FIN_WAIT2_TIMEOUT",
+};
+
+/**
+ * etp_state_name() - the name of a state, as RFC 9293 spells it
+ * @state: a TCP_* state code
+ *
+ * Return: a static string; "?" for a code that is not a state.
+ */
+const char *etp_state_name(int state)
+{
+	if (state <= 0 || state >= TCP_MAX_STATES || !etp_state_names[state])
+		return "?";
+	return etp_state_names[state];
+}
+
+/**
+ * etp_event_name() - the name of an event of the state machine
+ * @ev: the event
+ *
+ * Return: a static string.
+ */
+const char *etp_event_name(enum etp_event ev)
+{
+	return ev < ETP_EV_MAX ? etp_event_names[ev] : "?";
+}
+
+/**
+ * etp_set_state_raw() - store a state without the gauges and counters
+ * @sk: the socket
+ * @state: the TCP_* state
+ *
+ * For states handed over with their gauge: a child socket takes SYN_RECV
+ * from its half-open entry, and a socket gives TIME_WAIT to its entry.
+ */
+void etp_set_state_raw(struct sock *sk, int state)
+{
+	/* Pairs with lockless readers (poll, /proc); as inet_sk_state_store(). */
+	smp_store_release(&sk->sk_state, state);
+}
+
+/* Move @sk to @state, keeping the gauges and the counters that RFC 1213
+ * defines by transitions true.
+ */
+static void etp_set_state(struct sock *sk, int state)
+{
+	struct net *net = sock_net(sk);
+	int old = sk->sk_state;
+
+	if (etp_state_gauge[old] >= 0)
+		etp_mib_add(net, etp_state_gauge[old], -1);
+	if (etp_state_gauge[state] >= 0)
+		etp_mib_add(net, etp_state_gauge[state], 1);
+
+	if (state == TCP_SYN_SENT)
+		ETP_INC_STATS(net, ActiveOpens);
+	if (state == TCP_CLOSE) {
+		if (old == TCP_SYN_SENT || old == TCP_SYN_RECV)
+			ETP_INC_STATS(net, AttemptFails);
+		if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT)
+			ETP_INC_STATS(net, EstabResets);
+	}
+	etp_set_state_raw(sk, state);
+}
+
+/**
+ * etp_sm_event() - feed an event to a socket's state machine
+ * @sk: the socket, locked
+ * @ev: the event
+ *
+ * Looks the (event, state) pair up in etp_table and does what it says. A
+ * socket that reaches CLOSE is done (etp_done()): an orphan is freed, so
+ * the caller must not touch @sk after a transition to CLOSE unless it holds
+ * its own reference.
+ *
+ * Return: the new state, or -EINVAL if the pair is not in the table (the
+ * event means nothing in this state and nothing was done).
+ */
+int etp_sm_event(struct sock *sk, enum etp_event ev)
+{
+	int old = sk->sk_state;
+	const struct etp_transition *t = &etp_table[ev][old];
+	u16 a = t->actions;
+
+	if (!t->next)
+		return -EINVAL;
+
+	if (a & A_ERR_REFUSED)
+		WRITE_ONCE(sk->sk_err, ECONNREFUSED);
+	if (a & A_ERR_RESET)
+		WRITE_ONCE(sk->sk_err, old == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
+	if (a & A_ERR_TIMEDOUT)
+		WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+	if (a & A_RST)
+		etp_send_active_reset(sk, GFP_ATOMIC);
+
+	if (t->next != old)
+		etp_set_state(sk, t->next);
+
+	if (a & A_SHUT_RCV) {
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+		sock_set_flag(sk, SOCK_DONE);
+	}
+	if (a & A_SYN)
+		etp_send_syn(sk);
+	if (a & A_FIN)
+		etp_send_fin(sk);
+	if (a & A_ACK)
+		etp_send_ack(sk);
+	if (a & A_FW2_TIMER)
+		etp_reset_keepalive(sk);
+
+	if (a & A_TIME_WAIT) {
+		etp_time_wait(sk);
+		return TCP_TIME_WAIT;
+	}
+	if (t->next == TCP_CLOSE && old != TCP_CLOSE) {
+		etp_done(sk);
+		return TCP_CLOSE;
+	}
+	if (t->next != old && !sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+	return t->next;
+}

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Timers, all run in softirq:
+ *   rtx_timer   retransmission (RFC 6298), or the zero-window probe when
+ *               ep->persist is set (RFC 9293 3.8.6.1)
+ *   dack_timer  delayed ACK (RFC 9293 3.8.6.3)
+ *   sk_timer    keepalive (RFC 1122 4.2.3.6), and for an orphan in FIN_WAIT2
+ *               the fin_timeout_ms limit
+ *
+ * A pending timer holds a reference on its socket (sk_reset_timer()). A
+ * handler takes the socket's bh lock; if a process owns the socket, the work
+ * is deferred to release_sock() through ep->deferred and etp_release_cb(),
+ * which inherits the timer's reference. Handlers do nothing on a socket
+ * that is already closed.
+ */
+#include <linux/ktime.h>
+#include <net/sock.h>
+
+#include "etp.h"
+
+/* Data retransmissions before the connection is given up (as tcp_retries2). */
+#define ETP_DATA_RETRIES	15
+/* ... and for an orphan, which no one waits for (as tcp_orphan_retries). */
+#define ETP_ORPHAN_RETRIES	8
+
+/**
+ * etp_now_us() - a microsecond clock for RTT samples
+ *
+ * Return: the time, wrapping every 71 minutes.
+ */
+u32 etp_now_us(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+static u32 etp_rto_min(const struct sock *sk)
+{
+	return msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.rto_min_ms));
+}
+
+/**
+ * etp_rtt_sample() - update SRTT, RTTVAR and RTO with a measurement
+ * @sk: the socket, locked
+ * @rtt_us: a round-trip time, from a segment sent only once (Karn)
+ *
+ * RFC 6298 2.2 and 2.3, with SRTT kept << 3 and RTTVAR << 2 as Linux TCP
+ * does; RTO is clamped to [rto_min_ms, 120 s].
+ */
+void etp_rtt_sample(struct sock *sk, u32 rtt_us)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	long err;
+
+	rtt_us = max(rtt_us, 1U);
+	if (!ep->srtt_us) {
+		ep->srtt_us = rtt_us << 3;
+		ep->rttvar_us = rtt_us << 1;
+	} else {
+		err = (long)rtt_us - (ep->srtt_us >> 3);
+		ep->srtt_us += err;
+		if (err < 0)
+			err = -err;
+		err -= ep->rttvar_us >> 2;
+		ep->rttvar_us += err;
+	}
+	ep->rto = clamp_t(u32, usecs_to_jiffies((ep->srtt_us >> 3) +
+						max(ep->rttvar_us, 1U)),
+			  etp_rto_min(sk), ETP_RTO_MAX);
+}
+
+/**
+ * etp_reset_rtx_timer() - (re)start the retransmission or probe timer
+ * @sk: the socket, locked
+ */
+void etp_reset_rtx_timer(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	unsigned long when = ep->rto;
+
+	if (ep->persist)
+		when = min_t(unsigned long, (unsigned long)ep->rto << min(ep->probes_out, 10),
+			     ETP_RTO_MAX);
+	sk_reset_timer(sk, &ep->rtx_timer, jiffies + max(when, 1UL));
+}
+
+/**
+ * etp_stop_rtx_timer() - stop the retransmission or probe timer
+ * @sk: the socket, locked
+ */
+void etp_stop_rtx_timer(struct sock *sk)
+{
+	etp_sk(sk)->persist = 0;
+	sk_stop_timer(sk, &etp_sk(sk)->rtx_timer);
+}
+
+/**
+ * etp_schedule_ack() - acknowledge within the delayed-ACK time
+ * @sk: the socket, locked
+ */
+void etp_schedule_ack(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	ep->ack_pending = 1;
+	if (!timer_pending(&ep->dack_timer))
+		sk_reset_timer(sk, &ep->dack_timer,
+			       jiffies + max(msecs_to_jiffies(ETP_DELACK_MS), 1UL));
+}
+
+static u32 etp_keepalive_time(const struct sock *sk)
+{
+	u32 t = etp_sk(sk)->keepalive_time;
+
+	return t ? : msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_time_ms));
+}
+
+static u32 etp_keepalive_intvl(const struct sock *sk)
+{
+	u32 t = etp_sk(sk)->keepalive_intvl;
+
+	return t ? : msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_intvl_ms));
+}
+
+static u32 etp_keepalive_probes(const struct sock *sk)
+{
+	u32 n = etp_sk(sk)->keepalive_probes;
+
+	return n ? : READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_probes);
+}
+
+/**
+ * etp_reset_keepalive() - arm sk_timer for what the socket's state needs
+ * @sk: the socket, locked
+ *
+ * An orphan in FIN_WAIT2 waits fin_timeout_ms at most; a socket with
+ * SO_KEEPALIVE in a synchronized state probes after keepalive_time_ms of
+ * silence; otherwise the timer is stopped.
+ */
+void etp_reset_keepalive(struct sock *sk)
+{
+	struct etp_net *en = etp_sk_pernet(sk);
+
+	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
+		sk_reset_timer(sk, &sk->sk_timer, jiffies +
+			       msecs_to_jiffies(READ_ONCE(en->sysctl.fin_timeout_ms)));
+	else if (sock_flag(sk, SOCK_KEEPOPEN) &&
+		 ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+					 TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_keepalive_time(sk));
+	else
+		sk_stop_timer(sk, &sk->sk_timer);
+}
+
+/* The zero-window probe: the peer's window is closed and data waits. */
+static void etp_probe_timeout(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 max = sock_flag(sk, SOCK_DEAD) ? ETP_ORPHAN_RETRIES : ETP_DATA_RETRIES;
+
+	if (ep->snd_wnd || !ep->send_head || ep->snd_max != ep->snd_una) {
+		ep->persist = 0;
+		ep->probes_out = 0;
+		etp_write_xmit(sk);
+		return;
+	}
+	if (ep->probes_out >= max) {
+		etp_sm_event(sk, ETP_EV_TIMEOUT);
+		return;
+	}
+	ep->probes_out++;
+	etp_send_probe(sk);
+	etp_reset_rtx_timer(sk);
+}
+
+/* RFC 6298 5.4-5.7, RFC 5681 3.1: the oldest segment was not acknowledged. */
+static void etp_rtx_timeout(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct etp_net *en = etp_sk_pernet(sk);
+	u32 max;
+
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	if (ep->persist) {
+		etp_probe_timeout(sk);
+		return;
+	}
+	if (ep->snd_una == ep->snd_max && !ep->send_head)
+		return;
+
+	if (sk->sk_state == TCP_SYN_SENT)
+		max = ep->syn_retries ? : READ_ONCE(en->sysctl.syn_retries);
+	else if (sk->sk_state == TCP_SYN_RECV)
+		max = READ_ONCE(en->sysctl.synack_retries);
+	else if (sock_flag(sk, SOCK_DEAD))
+		max = ETP_ORPHAN_RETRIES;
+	else
+		max = ETP_DATA_RETRIES;
+	if (ep->retransmits >= max) {
+		etp_sm_event(sk, ETP_EV_TIMEOUT);
+		return;
+	}
+	ep->retransmits++;
+	ep->rto = min_t(u32, ep->rto << 1, ETP_RTO_MAX);
+
+	if (ep->ca_state != ETP_CA_LOSS) {
+		ep->ssthresh = max_t(u32, (ep->snd_max - ep->snd_una) / 2,
+				     2U * ep->mss);
+		ep->ca_state = ETP_CA_LOSS;
+	}
+	ep->cwnd = ep->mss;
+	ep->recover = ep->snd_max;
+	ep->dupacks = 0;
+	/* Go back N: everything unacknowledged is sent again, as cwnd allows. */
+	ep->send_head = skb_peek(&sk->sk_write_queue);
+	ep->snd_nxt = ep->snd_una;
+	etp_write_xmit(sk);
+	if (!timer_pending(&ep->rtx_timer))
+		etp_reset_rtx_timer(sk);
+}
+
+static void etp_dack_timeout(struct sock *sk)
+{
+	if (etp_sk(sk)->ack_pending)
+		etp_send_ack(sk);
+}
+
+static void etp_keepalive_timeout(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 idle;
+
+	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)) {
+		etp_sm_event(sk, ETP_EV_FIN_WAIT2_TIMEOUT);
+		return;
+	}
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	/* Data in flight: the retransmission timer watches the peer. */
+	if (ep->snd_max != ep->snd_una || ep->send_head) {
+		sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_keepalive_time(sk));
+		return;
+	}
+	idle = jiffies - ep->rcv_tstamp;
+	if (idle < etp_keepalive_time(sk)) {
+		sk_reset_timer(sk, &sk->sk_timer,
+			       jiffies + etp_keepalive_time(sk) - idle);
+		return;
+	}
+	if (ep->probes_out >= etp_keepalive_probes(sk)) {
+		ETP_INC_STATS(sock_net(sk), KeepaliveTimeouts);
+		etp_sm_event(sk, ETP_EV_TIMEOUT);
+		return;
+	}
+	ep->probes_out++;
+	ETP_INC_STATS(sock_net(sk), KeepaliveProbes);
+	etp_send_probe(sk);
+	sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_keepalive_intvl(sk));
+}
+
+/*
+ * Run a timer's work now, or defer it to the owner's release_sock(),
+ * handing over the timer's reference.
+ */
+static void etp_timer_run(struct sock *sk, int bit, void (*work)(struct sock *))
+{
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		work(sk);
+	} else if (!test_and_set_bit(bit, &etp_sk(sk)->deferred)) {
+		sock_hold(sk);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+static void etp_rtx_timer_fn(struct timer_list *t)
+{
+	struct etp_sock *ep = from_timer(ep, t, rtx_timer);
+
+	etp_timer_run(&ep->inet.sk, ETP_DEFER_RTX, etp_rtx_timeout);
+}
+
+static void etp_dack_timer_fn(struct timer_list *t)
+{
+	struct etp_sock *ep = from_timer(ep, t, dack_timer);
+
+	etp_timer_run(&ep->inet.sk, ETP_DEFER_DACK, etp_dack_timeout);
+}
+
+static void etp_keepalive_timer_fn(struct timer_list *t)
+{
+	struct sock *sk = from_timer(sk, t, sk_timer);
+
+	etp_timer_run(sk, ETP_DEFER_KEEPALIVE, etp_keepalive_timeout);
+}
+
+/**
+ * etp_release_cb() - run timer work that found the socket owned
+ * @sk: the socket, its owner in release_sock() (proto->release_cb)
+ */
+void etp_release_cb(struct sock *sk)
+{
+	static void (*const work[])(struct sock *) = {
+		[ETP_DEFER_RTX] = etp_rtx_timeout,
+		[ETP_DEFER_DACK] = etp_dack_timeout,
+		[ETP_DEFER_KEEPALIVE] = etp_keepalive_timeout,
+	};
+	struct etp_sock *ep = etp_sk(sk);
+	int bit;
+
+	if (!READ_ONCE(ep->deferred))
+		return;
+	for (bit = 0; bit < ARRAY_SIZE(work); bit++) {
+		if (!test_and_clear_bit(bit, &ep->deferred))
+			continue;
+		work[bit](sk);
+		__sock_put(sk);
+	}
+}
+
+/**
+ * etp_init_timers() - set up a socket's timers
+ * @sk: a new socket, or a child just cloned from its listener
+ */
+void etp_init_timers(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	timer_setup(&ep->rtx_timer, etp_rtx_timer_fn, 0);
+	timer_setup(&ep->dack_timer, etp_dack_timer_fn, 0);
+	timer_setup(&sk->sk_timer, etp_keepalive_timer_fn, 0);
+	ep->deferred = 0;
+}
+
+/**
+ * etp_clear_timers() - stop a socket's timers, dropping their references
+ * @sk: the socket, locked
+ *
+ * A handler already running waits for the lock and then finds the socket
+ * closed; deferred work is dropped with its reference.
+ */
+void etp_clear_timers(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	int bit;
+
+	ep->persist = 0;
+	sk_stop_timer(sk, &ep->rtx_timer);
+	sk_stop_timer(sk, &ep->dack_timer);
+	sk_stop_timer(sk, &sk->sk_timer);
+	for (bit = ETP_DEFER_RTX; bit <= ETP_DEFER_KEEPALIVE; bit++)
+		if (test_and_clear_bit(bit, &ep->deferred))
+			__sock_put(sk);
+}

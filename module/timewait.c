@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TIME_WAIT table (RFC 9293 3.6.1, RFC 1337).
+ *
+ * The active closer's socket is freed as it enters TIME_WAIT; a small entry
+ * (struct etp_tw, slab etp_tw, 64 bytes) takes its place for 2 * msl_ms:
+ * it holds the 4-tuple (so a new connection cannot reuse it while old
+ * segments may still arrive), holds the local port in the bind table, and
+ * answers the peer: a retransmitted FIN is ACKed again and restarts the wait,
+ * a RST is ignored (RFC 1337), a SYN with a higher sequence number than the
+ * old connection used reopens the 4-tuple, anything else gets the last ACK
+ * again (a pure ACK in order is simply dropped, so that two TIME_WAIT ends
+ * cannot ACK each other forever).
+ *
+ * Each namespace keeps its entries in a hash table (looked up under RCU from
+ * softirq) and on a death row ordered by expiry; one timer fires for the
+ * first entry on the death row, so expiry never scans the table. One
+ * spinlock (bh) guards the chains, the death row and the count. Entries are
+ * freed after an RCU grace period; module unload waits with rcu_barrier().
+ */
+#include <linux/slab.h>
+#include <net/ip.h>
+
+#include "etp.h"
+
+/* Entries expired in one run of the timer, to bound its time in softirq. */
+#define ETP_TW_BATCH	1024
+
+static struct kmem_cache *etp_tw_cachep;
+
+static void etp_tw_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(etp_tw_cachep, container_of(head, struct etp_tw, rcu));
+}
+
+static struct etp_tw_table *etp_tw_table(struct net *net)
+{
+	return &etp_pernet(net)->tw;
+}
+
+static u32 etp_tw_lifetime(struct net *net)
+{
+	return 2 * msecs_to_jiffies(READ_ONCE(etp_pernet(net)->sysctl.msl_ms));
+}
+
+/* Put @tw on the death row in expiry order; the table's lock is held. */
+static void etp_tw_schedule(struct etp_tw_table *t, struct etp_tw *tw)
+{
+	struct etp_tw *pos;
+
+	/* Usually the latest: search from the end. */
+	list_for_each_entry_reverse(pos, &t->death_row, death)
+		if (!time_after32(pos->expires, tw->expires))
+			break;
+	list_add(&tw->death, &pos->death);
+	if (list_first_entry(&t->death_row, struct etp_tw, death) == tw &&
+	    !t->dying)
+		mod_timer(&t->timer, jiffies + (s32)(tw->expires - (u32)jiffies));
+}
+
+/* Take @tw out of the table; its lock is held. The caller releases it. */
+static void etp_tw_unlink(struct etp_tw_table *t, struct etp_tw *tw)
+{
+	hlist_del_init_rcu(&tw->node);
+	list_del(&tw->death);
+	t->count--;
+}
+
+/* Finish an entry taken out of the table: port, gauge, memory. */
+static void etp_tw_release(struct net *net, struct etp_tw *tw)
+{
+	etp_port_tw_put(net, ntohs(tw->lport));
+	ETP_DEC_STATS(net, CurrTimeWait);
+	call_rcu(&tw->rcu, etp_tw_free_rcu);
+}
+
+/**
+ * etp_time_wait() - a connection enters TIME_WAIT: hand it to the table
+ * @sk: the socket, locked, just moved to TIME_WAIT by the state machine
+ *
+ * The socket is done afterwards (and freed if orphaned). Past
+ * max_tw_entries, or without memory, it closes without TIME_WAIT
+ * (TimeWaitOverflow).
+ */
+void etp_time_wait(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+	struct etp_tw_table *t = etp_tw_table(net);
+	struct etp_sock *ep = etp_sk(sk);
+	const struct inet_sock *inet = inet_sk(sk);
+	struct etp_tw *tw = NULL;
+
+	if (READ_ONCE(t->count) < READ_ONCE(etp_pernet(net)->sysctl.max_tw_entries))
+		tw = kmem_cache_alloc(etp_tw_cachep, GFP_ATOMIC | __GFP_NOWARN);
+	if (!tw) {
+		ETP_INC_STATS(net, TimeWaitOverflow);
+		ETP_DEC_STATS(net, CurrTimeWait);
+		goto done;
+	}
+	tw->laddr = inet->inet_rcv_saddr;
+	tw->raddr = inet->inet_daddr;
+	tw->lport = inet->inet_sport;
+	tw->rport = inet->inet_dport;
+	tw->snd_nxt = ep->snd_max;
+	tw->rcv_nxt = ep->rcv_nxt;
+	tw->window = min_t(u32, ep->rcv_wnd >> ep->rcv_wscale, 65535);
+	tw->expires = (u32)jiffies + etp_tw_lifetime(net);
+	etp_port_tw_hold(net, inet->inet_num);
+
+	spin_lock_bh(&t->lock);
+	hlist_add_head_rcu(&tw->node, etp_twhash_chain(etp_pernet(net), tw->laddr,
+						       tw->lport, tw->raddr,
+						       tw->rport));
+	etp_tw_schedule(t, tw);
+	t->count++;
+	spin_unlock_bh(&t->lock);
+	ETP_INC_STATS(net, TimeWaitEntered);
+done:
+	/* The gauge of TIME_WAIT went to the entry (or was given back). */
+	etp_set_state_raw(sk, TCP_CLOSE);
+	etp_done(sk);
+}
+
+/**
+ * etp_tw_lookup() - find the TIME_WAIT entry of a 4-tuple (under RCU)
+ * @net: the namespace
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address
+ * @rport: remote port
+ *
+ * Return: the entry, valid until the RCU read section ends, or NULL.
+ */
+struct etp_tw *etp_tw_lookup(struct net *net, __be32 laddr, __be16 lport,
+			     __be32 raddr, __be16 rport)
+{
+	struct etp_tw *tw;
+
+	hlist_for_each_entry_rcu(tw, etp_twhash_chain(etp_pernet(net), laddr,
+						      lport, raddr, rport), node)
+		if (tw->laddr == laddr && tw->lport == lport &&
+		    tw->raddr == raddr && tw->rport == rport)
+			return tw;
+	return NULL;
+}
+
+/**
+ * etp_tw_rcv() - a segment for a TIME_WAIT entry (softirq, under RCU)
+ * @net: the namespace
+ * @tw: the entry, from etp_tw_lookup()
+ * @skb: the segment, ETP_SKB_CB filled
+ *
+ * Return: ETP_TW_DONE if the segment was handled here (the caller frees
+ * it), ETP_TW_SYN if it is a SYN that reopens the 4-tuple or the entry is
+ * gone: the caller gives it to a listener.
+ */
+enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
+			       struct sk_buff *skb)
+{
+	struct etp_tw_table *t = etp_tw_table(net);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	__be32 laddr, raddr;
+	__be16 lport, rport;
+	u32 snd_nxt, rcv_nxt;
+	u16 window;
+
+	spin_lock(&t->lock);
+	if (hlist_unhashed(&tw->node)) {
+		spin_unlock(&t->lock);
+		return ETP_TW_SYN;
+	}
+	if (cb->flags & ETPHDR_RST) {
+		/* RFC 1337: a RST must not cut TIME_WAIT short. */
+		spin_unlock(&t->lock);
+		ETP_INC_STATS(net, TimeWaitRstIgnored);
+		return ETP_TW_DONE;
+	}
+	if ((cb->flags & ETPHDR_SYN) && etp_after(cb->seq, tw->rcv_nxt)) {
+		/* A new incarnation (RFC 9293 3.6.1): the entry gives way. */
+		etp_tw_unlink(t, tw);
+		spin_unlock(&t->lock);
+		ETP_INC_STATS(net, TimeWaitRecycled);
+		etp_tw_release(net, tw);
+		return ETP_TW_SYN;
+	}
+	if ((cb->flags & ETPHDR_FIN) && cb->end_seq == tw->rcv_nxt) {
+		/* The peer's FIN again: our last ACK was lost. Wait anew. */
+		list_del(&tw->death);
+		tw->expires = (u32)jiffies + etp_tw_lifetime(net);
+		etp_tw_schedule(t, tw);
+		ETP_INC_STATS(net, TimeWaitFinReAcked);
+	} else if (!(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)) &&
+		   cb->seq == tw->rcv_nxt && cb->end_seq == cb->seq) {
+		/* A pure ACK in order: nothing to say. */
+		spin_unlock(&t->lock);
+		return ETP_TW_DONE;
+	}
+	laddr = tw->laddr;
+	raddr = tw->raddr;
+	lport = tw->lport;
+	rport = tw->rport;
+	snd_nxt = tw->snd_nxt;
+	rcv_nxt = tw->rcv_nxt;
+	window = tw->window;
+	spin_unlock(&t->lock);
+	etp_send_ctl(net, laddr, raddr, lport, rport, snd_nxt, rcv_nxt,
+		     ETPHDR_ACK, window, inet_iif(skb), NULL);
+	return ETP_TW_DONE;
+}
+
+static void etp_tw_timer_fn(struct timer_list *timer)
+{
+	struct etp_tw_table *t = from_timer(t, timer, timer);
+	struct etp_net *en = container_of(t, struct etp_net, tw);
+	struct etp_tw *tw, *next;
+	LIST_HEAD(expired);
+	int n = 0;
+
+	spin_lock(&t->lock);
+	list_for_each_entry_safe(tw, next, &t->death_row, death) {
+		if (time_after32(tw->expires, (u32)jiffies))
+			break;
+		if (++n > ETP_TW_BATCH) {
+			mod_timer(&t->timer, jiffies + 1);
+			break;
+		}
+		hlist_del_init_rcu(&tw->node);
+		list_move_tail(&tw->death, &expired);
+		t->count--;
+	}
+	tw = list_first_entry_or_null(&t->death_row, struct etp_tw, death);
+	if (tw && n <= ETP_TW_BATCH && !t->dying)
+		mod_timer(&t->timer, jiffies + (s32)(tw->expires - (u32)jiffies));
+	spin_unlock(&t->lock);
+
+	list_for_each_entry_safe(tw, next, &expired, death) {
+		ETP_INC_STATS(en->net, TimeWaitExpired);
+		etp_tw_release(en->net, tw);
+	}
+}
+
+/**
+ * etp_tw_init_net() - set up a namespace's TIME_WAIT table
+ * @en: the namespace's ETP state
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int etp_tw_init_net(struct etp_net *en)
+{
+	struct etp_tw_table *t = &en->tw;
+	unsigned int i;
+
+	t->hash = kvmalloc_array(ETP_TWHASH_SLOTS, sizeof(*t->hash), GFP_KERNEL);
+	if (!t->hash)
+		return -ENOMEM;
+	for (i = 0; i < ETP_TWHASH_SLOTS; i++)
+		INIT_HLIST_HEAD(&t->hash[i]);
+	spin_lock_init(&t->lock);
+	INIT_LIST_HEAD(&t->death_row);
+	timer_setup(&t->timer, etp_tw_timer_fn, 0);
+	t->count = 0;
+	t->dying = false;
+	return 0;
+}
+
+/**
+ * etp_tw_exit_net() - empty and free a dying namespace's TIME_WAIT table
+ * @en: the namespace's ETP state
+ */
+void etp_tw_exit_net(struct etp_net *en)
+{
+	struct etp_tw_table *t = &en->tw;
+	struct etp_tw *tw, *next;
+	LIST_HEAD(all);
+
+	spin_lock_bh(&t->lock);
+	t->dying = true;
+	spin_unlock_bh(&t->lock);
+	del_timer_sync(&t->timer);
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(tw, next, &t->death_row, death) {
+		hlist_del_init_rcu(&tw->node);
+		list_move_tail(&tw->death, &all);
+		t->count--;
+	}
+	spin_unlock_bh(&t->lock);
+	list_for_each_entry_safe(tw, next, &all, death)
+		etp_tw_release(en->net, tw);
+	kvfree(t->hash);
+	t->hash = NULL;
+}
+
+/**
+ * etp_tw_cache_init() - create the etp_tw cache
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int etp_tw_cache_init(void)
+{
+	BUILD_BUG_ON(sizeof(struct etp_tw) > 64);
+	etp_tw_cachep = etp_cache_create("etp_tw", struct etp_tw, lport);
+	return etp_tw_cachep ? 0 : -ENOMEM;
+}
+
+/**
+ * etp_tw_cache_exit() - destroy the etp_tw cache, after rcu_barrier()
+ */
+void etp_tw_cache_exit(void)
+{
+	kmem_cache_destroy(etp_tw_cachep);
+}
