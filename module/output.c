@@ -249,8 +249,10 @@ void etp_write_xmit(struct sock *sk)
 		}
 		if (in_flight && in_flight + skb->len > ep->cwnd)
 			break;
-		if (last && skb->len < ep->mss && !(cb->flags & ETPHDR_FIN) &&
-		    (ep->cork || (!ep->nodelay && ep->snd_max != ep->snd_una)))
+		/* Nagle: a small last data segment waits while data is in flight. */
+		if (last && skb->len && skb->len < ep->mss &&
+		    !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)) &&
+		    (ep->cork || (!ep->nodelay && in_flight)))
 			break;
 		if (etp_transmit_skb(sk, skb))
 			break;
