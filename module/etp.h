@@ -427,6 +427,7 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 
 /* output.c */
 void etp_write_xmit(struct sock *sk);
+bool etp_write_wakeup(struct sock *sk);
 void etp_push(struct sock *sk);
 int etp_retransmit_head(struct sock *sk);
 void etp_send_ack(struct sock *sk);

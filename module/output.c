@@ -219,16 +219,54 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 		ep->snd_max = ep->snd_nxt;
 }
 
-/**
- * etp_write_xmit() - send what the windows and Nagle allow
- * @sk: the socket, locked
- *
- * Sends from send_head while the segment fits in the peer's window and the
- * congestion window, holding back a small last segment while data is in
- * flight (Nagle, RFC 9293 3.7.4) unless TCP_NODELAY is set. A zero window
- * with nothing in flight starts the window probe (persist) timer.
+/*
+ * Split a queued segment after @len bytes, so that its head fits a window;
+ * the tail (and the FIN, if any) becomes a new segment after it.
  */
-void etp_write_xmit(struct sock *sk)
+static int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb), *ncb;
+	u32 nlen = skb->len - len;
+	struct sk_buff *buff;
+
+	/* A clone in flight shares the fragments: take a private copy first. */
+	if (skb_cloned(skb)) {
+		int old = skb->truesize;
+
+		if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+			return -ENOMEM;
+		sk_wmem_queued_add(sk, skb->truesize - old);
+		sk_mem_charge(sk, skb->truesize - old);
+	}
+	buff = alloc_skb_fclone(ETP_MAX_HEADER, GFP_ATOMIC | __GFP_NOWARN);
+	if (!buff)
+		return -ENOMEM;
+	skb_reserve(buff, ETP_MAX_HEADER);
+	buff->ip_summed = CHECKSUM_PARTIAL;
+	sk_wmem_queued_add(sk, buff->truesize);
+	sk_mem_charge(sk, buff->truesize);
+	skb_split(skb, buff, len);
+	/* The moved bytes take their share of the memory with them. */
+	buff->truesize += nlen;
+	skb->truesize -= nlen;
+
+	ncb = ETP_SKB_CB(buff);
+	ncb->seq = cb->seq + len;
+	ncb->end_seq = cb->end_seq;
+	ncb->flags = cb->flags & ETPHDR_FIN;
+	ncb->retrans = cb->retrans;
+	ncb->sent_us = cb->sent_us;
+	cb->flags &= ~ETPHDR_FIN;
+	cb->end_seq = ncb->seq;
+	__skb_queue_after(&sk->sk_write_queue, skb, buff);
+	return 0;
+}
+
+/*
+ * Send what the windows and Nagle allow; with @force (the probe timer's
+ * override, RFC 9293 3.8.6.2.1) send what fits in a small window too.
+ */
+static void __etp_write_xmit(struct sock *sk, bool force)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb;
@@ -236,16 +274,25 @@ void etp_write_xmit(struct sock *sk)
 	while ((skb = ep->send_head)) {
 		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 		u32 in_flight = ep->snd_nxt - ep->snd_una;
+		u32 wnd_end = ep->snd_una + ep->snd_wnd;
 		bool last = skb_queue_is_last(&sk->sk_write_queue, skb);
 
-		if (skb->len && etp_after(cb->seq + skb->len,
-					  ep->snd_una + ep->snd_wnd)) {
-			if (ep->snd_max == ep->snd_una &&
-			    !timer_pending(&ep->rtx_timer)) {
-				ep->persist = 1;
-				etp_reset_rtx_timer(sk);
+		if (skb->len && etp_after(cb->seq + skb->len, wnd_end)) {
+			u32 avail = etp_before(cb->seq, wnd_end) ? wnd_end - cb->seq : 0;
+
+			/* Sender SWS avoidance: a part only if it is worth it. */
+			if (avail && (force || avail >= min_t(u32, ep->mss,
+							      ep->max_window / 2)) &&
+			    !etp_fragment(sk, skb, avail)) {
+				last = false;
+			} else {
+				if (ep->snd_max == ep->snd_una &&
+				    !timer_pending(&ep->rtx_timer)) {
+					ep->persist = 1;
+					etp_reset_rtx_timer(sk);
+				}
+				break;
 			}
-			break;
 		}
 		if (in_flight && in_flight + skb->len > ep->cwnd)
 			break;
@@ -257,16 +304,53 @@ void etp_write_xmit(struct sock *sk)
 		if (etp_transmit_skb(sk, skb))
 			break;
 		etp_sent(sk, skb);
-		ep->send_head = last ? NULL : skb->next;
+		ep->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
 		if (!timer_pending(&ep->rtx_timer) || ep->persist) {
 			ep->persist = 0;
 			etp_reset_rtx_timer(sk);
 		}
+		force = false;
 	}
 	/* Nothing could go: make sure a timer will try again. */
 	if (ep->send_head && ep->snd_max != ep->snd_una &&
 	    !timer_pending(&ep->rtx_timer))
 		etp_reset_rtx_timer(sk);
+}
+
+/**
+ * etp_write_xmit() - send what the windows and Nagle allow
+ * @sk: the socket, locked
+ *
+ * Sends from send_head while the segment fits in the peer's window and the
+ * congestion window, holding back a small last segment while data is in
+ * flight (Nagle, RFC 9293 3.7.4) unless TCP_NODELAY is set. A segment
+ * larger than the window is split when the window is worth using
+ * (sender SWS avoidance); a window too small for that, with nothing in
+ * flight, starts the window probe (persist) timer.
+ */
+void etp_write_xmit(struct sock *sk)
+{
+	__etp_write_xmit(sk, false);
+}
+
+/**
+ * etp_write_wakeup() - the probe timer fired: use a small window, or probe
+ * @sk: the socket, locked, with data waiting and nothing in flight
+ *
+ * Return: true if data went out, false if only a probe could.
+ */
+bool etp_write_wakeup(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 snd_nxt = ep->snd_nxt;
+
+	if (ep->snd_wnd)
+		__etp_write_xmit(sk, true);
+	if (ep->snd_nxt != snd_nxt)
+		return true;
+	etp_send_probe(sk);
+	return false;
 }
 
 /**

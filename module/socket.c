@@ -590,7 +590,9 @@ static void etp_cleanup_rbuf(struct sock *sk, int copied)
 		return;
 	if (cur < 0)
 		cur = 0;
-	if (free / 2 >= 2 * cur && free / 2 - cur >= ep->mss)
+	/* As etp_select_window() would advance it: by enough to be worth it. */
+	if (free / 2 >= 2 * cur &&
+	    free / 2 - cur >= min_t(int, ep->mss, READ_ONCE(sk->sk_rcvbuf) / 4))
 		etp_send_ack(sk);
 }
 

@@ -151,14 +151,14 @@ void etp_reset_keepalive(struct sock *sk)
 		sk_stop_timer(sk, &sk->sk_timer);
 }
 
-/* The zero-window probe: the peer's window is closed and data waits. */
+/* The window probe (persist) timer: data waits and the window is (nearly) shut. */
 static void etp_probe_timeout(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	u32 max = sock_flag(sk, SOCK_DEAD) ? ETP_ORPHAN_RETRIES : ETP_DATA_RETRIES;
 
-	if (ep->snd_wnd || !ep->send_head || ep->snd_max != ep->snd_una) {
-		ep->persist = 0;
+	ep->persist = 0;
+	if (!ep->send_head || ep->snd_max != ep->snd_una) {
 		ep->probes_out = 0;
 		etp_write_xmit(sk);
 		return;
@@ -167,8 +167,10 @@ static void etp_probe_timeout(struct sock *sk)
 		etp_sm_event(sk, ETP_EV_TIMEOUT);
 		return;
 	}
+	if (etp_write_wakeup(sk))
+		return;		/* data went out: the retransmission timer runs */
 	ep->probes_out++;
-	etp_send_probe(sk);
+	ep->persist = 1;
 	etp_reset_rtx_timer(sk);
 }
 
