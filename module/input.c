@@ -255,21 +255,30 @@ drop:
 	kfree_skb(skb);
 }
 
-/* Free what the ACK covers; return the RTT sample (0 if none). */
+/*
+ * Free what the ACK covers; return the RTT sample (0 if none). Karn's
+ * algorithm: an ACK that covers a retransmitted segment times nothing,
+ * since it may answer the retransmission; otherwise the earliest segment
+ * it covers is timed, as Linux TCP does.
+ */
 static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	bool retransmitted = false, sampled = false;
+	u32 first_sent = 0;
 	struct sk_buff *skb;
-	u32 rtt = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 
 		if (etp_after(cb->end_seq, ack))
 			break;
-		/* Karn: only a segment sent once gives a sample. */
-		if (!cb->retrans)
-			rtt = etp_now_us() - cb->sent_us;
+		if (cb->retrans) {
+			retransmitted = true;
+		} else if (!sampled) {
+			first_sent = cb->sent_us;
+			sampled = true;
+		}
 		if (skb == ep->send_head)
 			ep->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 					NULL : skb->next;
@@ -277,7 +286,9 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
 		etp_wmem_free_skb(sk, skb);
 	}
 	sk_mem_reclaim(sk);
-	return rtt;
+	if (retransmitted || !sampled)
+		return 0;
+	return max(etp_now_us() - first_sent, 1U);
 }
 
 /* RFC 5681 and RFC 6582 on a new cumulative ACK of @acked bytes. */
