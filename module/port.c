@@ -284,12 +284,13 @@ void etp_inherit_port(struct sock *listener, struct sock *child)
 	struct etp_hslot *slot = etp_bind_slot(en, port);
 	struct etp_bind_bucket *b;
 
-	spin_lock(&slot->lock);
+	/* From softirq, or from the listener's backlog in process context. */
+	spin_lock_bh(&slot->lock);
 	b = etp_bucket_find(slot, port);
 	/* The listener holds the port until it is closed, after its children. */
 	if (!WARN_ON_ONCE(!b))
 		etp_bind_add(child, b, false);
-	spin_unlock(&slot->lock);
+	spin_unlock_bh(&slot->lock);
 }
 
 /**

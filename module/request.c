@@ -293,10 +293,11 @@ static void etp_accept_enqueue(struct sock *lsk, struct sock *child)
 {
 	struct etp_sock *lep = etp_sk(lsk);
 
-	spin_lock(&lep->accept_lock);
+	/* From softirq, or from the listener's backlog in process context. */
+	spin_lock_bh(&lep->accept_lock);
 	list_add_tail(&etp_sk(child)->accept_node, &lep->accept_queue);
 	sk_acceptq_added(lsk);
-	spin_unlock(&lep->accept_lock);
+	spin_unlock_bh(&lep->accept_lock);
 }
 
 /**
@@ -480,6 +481,7 @@ void etp_req_flush_net(struct etp_net *en)
  */
 int etp_request_init(void)
 {
+	BUILD_BUG_ON(sizeof(struct etp_req) > 128);
 	etp_req_cachep = etp_cache_create("etp_req", struct etp_req, lport);
 	return etp_req_cachep ? 0 : -ENOMEM;
 }

@@ -58,6 +58,9 @@ if __name__ == "__main__":
     port = int(sys.argv[3]) if len(sys.argv) > 3 else 9
     good = segment(dst, dst, 40000 + os.getpid() % 1000, port)
     if kind == "good":
+        # A well-formed RST: no one answers a RST, so it is all that arrives.
+        send(dst, segment(dst, dst, 40000, port, flags=RST))
+    elif kind == "syn":
         send(dst, good)
     elif kind == "badcsum":
         send(dst, segment(dst, dst, 40000, port, bad_csum=True))

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The receive path: every segment of ETP's protocol is counted (InSegs); bad
-# ones are dropped and counted in InErrs and InCsumErrors.
+# ones are dropped and counted in InErrs and InCsumErrors; a segment for no
+# one is answered with RST.
 . "$(dirname "$0")/lib.sh"
 
 send() { ip netns exec "$1" python3 "$SELFTESTS/etp_packet.py" "$2" 127.0.0.1; }
@@ -32,6 +33,17 @@ test_truncated_header_counted() {
 	send "$ns" baddoff
 	expect_eq 2 "$(etp_stat InErrs "$ns")" "InErrs"
 	expect_eq 0 "$(etp_stat InCsumErrors "$ns")" "InCsumErrors"
+}
+
+# A SYN to a port no one listens on is answered with RST (RFC 9293 3.10.7.1);
+# on loopback the RST arrives too, and is not answered.
+test_closed_port_answers_rst() {
+	local ns
+	ns=$(new_netns)
+	send "$ns" syn
+	expect_eq 1 "$(etp_stat OutRsts "$ns")" "OutRsts"
+	expect_eq 2 "$(etp_stat InSegs "$ns")" "InSegs (the SYN and the RST)"
+	expect_eq 1 "$(etp_stat OutSegs "$ns")" "OutSegs"
 }
 
 # Segments of another namespace do not count here.
