@@ -377,6 +377,8 @@ void etp_port_tw_hold(struct net *net, u16 port);
 void etp_port_tw_put(struct net *net, u16 port);
 
 /* lookup.c */
+struct etp_hslot *etp_slots_alloc(unsigned int n);
+void etp_slots_free(struct etp_hslot *s, unsigned int n);
 int etp_lookup_init(struct etp_net *en);
 void etp_lookup_exit(struct etp_net *en);
 struct etp_hslot *etp_ehash_slot(struct etp_net *en, __be32 laddr,

@@ -220,7 +220,13 @@ struct sock *etp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
 	return best;
 }
 
-static struct etp_hslot *etp_slots_alloc(unsigned int n)
+/**
+ * etp_slots_alloc() - allocate and initialize a table of hash slots
+ * @n: the number of slots
+ *
+ * Return: the slots, or NULL.
+ */
+struct etp_hslot *etp_slots_alloc(unsigned int n)
 {
 	struct etp_hslot *s = kvmalloc_array(n, sizeof(*s), GFP_KERNEL);
 	unsigned int i;
@@ -233,7 +239,12 @@ static struct etp_hslot *etp_slots_alloc(unsigned int n)
 	return s;
 }
 
-static void etp_slots_free(struct etp_hslot *s, unsigned int n)
+/**
+ * etp_slots_free() - free a table of hash slots, which must be empty
+ * @s: the slots, or NULL
+ * @n: the number of slots
+ */
+void etp_slots_free(struct etp_hslot *s, unsigned int n)
 {
 	unsigned int i;
 

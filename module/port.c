@@ -357,16 +357,8 @@ void etp_port_tw_put(struct net *net, u16 port)
  */
 int etp_port_init(struct etp_net *en)
 {
-	int i;
-
-	en->bind = kvmalloc_array(ETP_BIND_SLOTS, sizeof(*en->bind), GFP_KERNEL);
-	if (!en->bind)
-		return -ENOMEM;
-	for (i = 0; i < ETP_BIND_SLOTS; i++) {
-		spin_lock_init(&en->bind[i].lock);
-		INIT_HLIST_HEAD(&en->bind[i].chain);
-	}
-	return 0;
+	en->bind = etp_slots_alloc(ETP_BIND_SLOTS);
+	return en->bind ? 0 : -ENOMEM;
 }
 
 /**
@@ -375,9 +367,5 @@ int etp_port_init(struct etp_net *en)
  */
 void etp_port_exit(struct etp_net *en)
 {
-	int i;
-
-	for (i = 0; i < ETP_BIND_SLOTS; i++)
-		WARN_ON_ONCE(!hlist_empty(&en->bind[i].chain));
-	kvfree(en->bind);
+	etp_slots_free(en->bind, ETP_BIND_SLOTS);
 }
