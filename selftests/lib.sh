@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shell selftests: each test case is a function test_NAME in the test file;
-# run_tests runs them in file order, each in a subshell with `set -e`, and
+# run_tests runs them in file order (or those ETP_TESTS names), each in a
+# subshell with `set -e`, and
 # prints TAP ("ok N NAME", "not ok N NAME", "ok N NAME # SKIP why").
 # A test fails by exiting non-zero (fail, or any failing command) and is
 # skipped by `skip WHY`.
@@ -66,6 +67,12 @@ stop_holder() {
 run_tests() {
 	local file=$0 tests n=0 failed=0 t rc log start
 	tests=$(grep -oE '^test_[A-Za-z0-9_]+' "$file")
+	# ETP_TESTS="name ...": only these cases.
+	if [ -n "${ETP_TESTS:-}" ]; then
+		tests=$(for t in $tests; do
+			case " $ETP_TESTS " in *" ${t#test_} "*) echo "$t" ;; esac
+		done)
+	fi
 	log=$(mktemp)
 	ETP_SKIP_FILE=$(mktemp)
 	echo "TAP version 13"

@@ -1,0 +1,204 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Transfers over a bad link: a veth pair between two namespaces with netem on
+# one or both ends (loss, reordering, duplication, delay). Every byte arrives intact
+# (the receiver's SHA-256 must be the sender's), the receiver sees EOF, both
+# ends finish closing (nothing left in /proc/net/etp), and loss is repaired
+# by retransmission (RetransSegs). rto_min_ms and rto_initial_ms are lowered
+# in both namespaces to keep each case within about 30 s.
+. "$(dirname "$0")/lib.sh"
+
+tcp_mode() { [ -n "${ETP_TEST_TCP:-}" ] && [ "$ETP_TEST_TCP" != 0 ]; }
+PROCFILE=/proc/net/etp
+tcp_mode && PROCFILE=/proc/net/tcp
+
+# set_sysctl NETNS NAME VALUE: an ETP setting (not under ETP_TEST_TCP).
+set_sysctl() {
+	tcp_mode && return 0
+	ip netns exec "$1" sh -c "echo $3 > /proc/sys/net/etp/$2" || fail "cannot set $2 to $3"
+}
+
+# link NETEM...: namespaces A (va, 10.199.3.1) and B (vb, 10.199.3.2) joined
+# by a veth pair with netem NETEM on both ends.
+link() {
+	link_ab "$*" "$*"
+}
+
+# link_ab NETEM_A NETEM_B: the same, with netem NETEM_A on va (A to B) and
+# NETEM_B on vb (B to A); an empty one leaves that direction alone.
+link_ab() {
+	local ns
+	A=$(new_netns)
+	B=$(new_netns)
+	ip link add va netns "$A" address 02:00:00:00:03:01 type veth \
+		peer name vb netns "$B" address 02:00:00:00:03:02
+	ip -n "$A" addr add 10.199.3.1/24 dev va
+	ip -n "$B" addr add 10.199.3.2/24 dev vb
+	ip -n "$A" link set va up
+	ip -n "$B" link set vb up
+	# No ARP: it would suffer the loss too (EHOSTUNREACH).
+	ip -n "$A" neigh replace 10.199.3.2 lladdr 02:00:00:00:03:02 dev va nud permanent
+	ip -n "$B" neigh replace 10.199.3.1 lladdr 02:00:00:00:03:01 dev vb nud permanent
+	for ns in "$A" "$B"; do
+		set_sysctl "$ns" rto_min_ms 20
+		set_sysctl "$ns" rto_initial_ms 200
+		set_sysctl "$ns" msl_ms 500
+	done
+	# ETP_TEST_TCP: the same minimum RTO for TCP, by a route attribute.
+	if tcp_mode; then
+		ip -n "$A" route replace 10.199.3.0/24 dev va src 10.199.3.1 rto_min 20ms
+		ip -n "$B" route replace 10.199.3.0/24 dev vb src 10.199.3.2 rto_min 20ms
+	fi
+	if [ -n "$1" ]; then
+		ip netns exec "$A" tc qdisc add dev va root netem $1 || fail "netem $1 on va"
+	fi
+	if [ -n "$2" ]; then
+		ip netns exec "$B" tc qdisc add dev vb root netem $2 || fail "netem $2 on vb"
+	fi
+}
+
+# transfer BYTES: A sends BYTES pseudo-random bytes to B and shuts down its
+# side; B reads to EOF, answers with the length and SHA-256 it got, and closes;
+# A checks them against what it sent, reads EOF, closes. Both within 60 s.
+transfer() {
+	local size=$1 srv out rc=0 start i
+	out=$(mktemp)
+	start=$(date +%s%N)
+	ip netns exec "$B" env PYTHONPATH="$SELFTESTS" timeout 60 python3 - "$size" >"$out" 2>&1 <<'EOF' &
+import signal, sys, time
+from etp_util import *
+got = []
+start = time.monotonic()
+def progress(*_):
+    log("server: %d of %s bytes after %.1f s, no EOF yet"
+        % (sum(map(len, got)), sys.argv[1], time.monotonic() - start))
+    sys.exit(124)
+signal.signal(signal.SIGTERM, progress)
+l = listener("10.199.3.2", 5000)
+print("listening", flush=True)
+s, _ = l.accept()
+l.close()
+start = time.monotonic()
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    got.append(d)
+data = b"".join(got)
+log("server: %d bytes, then EOF, in %.1f s" % (len(data), time.monotonic() - start))
+s.sendall(("%d %s\n" % (len(data), sha256(data))).encode())
+s.close()
+print("server done", flush=True)
+EOF
+	srv=$!
+	trap "kill $srv 2>/dev/null || true; rm -f $out" EXIT
+	for i in $(seq 1 200); do
+		grep -q listening "$out" && break
+		sleep 0.1
+	done
+	ip netns exec "$A" env PYTHONPATH="$SELFTESTS" timeout 60 python3 - "$size" <<'EOF' || rc=$?
+import sys
+from etp_util import *
+size = int(sys.argv[1])
+data = pattern(size, size)
+c = sock()
+c.connect(("10.199.3.2", 5000))
+c.sendall(data)
+c.shutdown(socket.SHUT_WR)
+reply = recv_all(c).decode()
+c.close()
+want = "%d %s\n" % (size, sha256(data))
+expect(reply == want, "the receiver got %r, the sender sent %r" % (reply, want))
+log("client: the receiver got all %d bytes intact" % size)
+EOF
+	wait $srv || { echo "the server failed (status $?):"; rc=1; }
+	cat "$out"
+	rm -f "$out"
+	echo "transfer of $size bytes: $((($(date +%s%N) - start) / 1000000)) ms"
+	[ $rc = 0 ] || fail "the transfer failed (status $rc; 124 is the 60 s timeout)"
+}
+
+# Both ends finish: no socket left in either namespace (TIME_WAIT included,
+# msl_ms is 500) within 20 s.
+all_closed() {
+	local left end=$((SECONDS + 20))
+	while :; do
+		left=$(ip netns exec "$A" awk 'NR > 1' $PROCFILE; ip netns exec "$B" awk 'NR > 1' $PROCFILE)
+		# (TIME_WAIT lasts 60 s in TCP: it counts as closed there.)
+		tcp_mode && left=$(echo "$left" | awk '$4 != "06"')
+		[ -z "$left" ] && return 0
+		[ $SECONDS -lt $end ] || break
+		sleep 0.2
+	done
+	fail "sockets left 20 s after the transfer: $left"
+}
+
+retrans() {
+	echo $(($(etp_stat RetransSegs "$A") + $(etp_stat RetransSegs "$B")))
+}
+
+expect_retransmissions() {
+	tcp_mode && return 0
+	local n
+	n=$(retrans)
+	echo "RetransSegs: $n"
+	[ "$n" -gt 0 ] || fail "segments were lost but RetransSegs is $n"
+}
+
+test_clean_link() {
+	link delay 1ms
+	transfer $((2 << 20))
+	all_closed
+}
+
+test_loss_5() {
+	link loss 5%
+	transfer $((2 << 20))
+	all_closed
+	expect_retransmissions
+}
+
+# 20% of the data segments lost (the ACKs get through: with both directions
+# at 20% even Linux's TCP stalls for a minute at times, in backoff).
+test_loss_20() {
+	link_ab "loss 20%" ""
+	transfer $((1 << 20))
+	all_closed
+	expect_retransmissions
+}
+
+# 20% lost both ways, ACKs too: a smaller transfer, since every lost
+# retransmission doubles the timeout (RFC 6298 5.5).
+test_loss_20_both_ways() {
+	link loss 20%
+	transfer $((256 << 10))
+	all_closed
+	expect_retransmissions
+}
+
+test_reorder() {
+	link delay 10ms reorder 25% 50%
+	transfer $((2 << 20))
+	all_closed
+}
+
+test_duplicate() {
+	link duplicate 10%
+	transfer $((2 << 20))
+	all_closed
+}
+
+test_delay_20ms() {
+	link delay 20ms
+	transfer $((2 << 20))
+	all_closed
+}
+
+test_everything_at_once() {
+	link delay 5ms loss 5% duplicate 5% reorder 10% 50%
+	transfer $((1 << 20))
+	all_closed
+	expect_retransmissions
+}
+
+run_tests

@@ -1,0 +1,355 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Closing connections: the active closer's FIN_WAIT2 and TIME_WAIT (its length
+# and counters), the passive closer's CLOSE_WAIT and LAST_ACK, simultaneous
+# close through CLOSING, an orphaned socket that still delivers its data,
+# max_tw_entries, and the segments on the wire from SYN to the last ACK.
+# The socket programs are Python (etp_util.py) run in the test's namespace.
+. "$(dirname "$0")/lib.sh"
+
+# py NETNS: run the Python program on standard input in NETNS.
+py() {
+	ip netns exec "$1" env PYTHONPATH="$SELFTESTS" python3 -
+}
+
+# lo_delay NETNS MS: every packet on NETNS's lo waits MS ms, so that states
+# that last one round trip (FIN_WAIT1, LAST_ACK, CLOSING) can be seen.
+lo_delay() {
+	ip netns exec "$1" tc qdisc add dev lo root netem delay "$2ms" ||
+		fail "cannot add netem to lo"
+}
+
+# The active closer: FIN_WAIT1/FIN_WAIT2, then TIME_WAIT for 2*msl_ms (1 s
+# here), then gone; the counters follow.
+test_active_close_time_wait() {
+	local ns
+	ns=$(new_netns)
+	py "$ns" <<'EOF'
+import time
+from etp_util import *
+
+sysctl("msl_ms", 500)
+l, c, s = pair(5000)
+cp = c.getsockname()[1]
+expect(count(cp, 5000, "ESTABLISHED") == 1, "client ESTABLISHED: %s" % states(cp))
+c.close()
+expect(wait(lambda: count(cp, 5000, "FIN_WAIT2") == 1, 2),
+       "active closer: expected FIN_WAIT2 (05) once its FIN is ACKed, got %s" % states(cp))
+expect(count(5000, cp, "CLOSE_WAIT") == 1,
+       "passive end: expected CLOSE_WAIT (08), got %s" % states(5000, cp))
+expect_stat("CurrFinWait2", 1)
+expect_stat("CurrCloseWait", 1)
+expect(s.recv(100) == b"", "the passive end reads EOF")
+t0 = time.monotonic()
+s.close()
+expect(wait(lambda: count(cp, 5000, "TIME_WAIT") == 1, 2),
+       "active closer: expected TIME_WAIT (06) after the peer's FIN, got %s" % states(cp))
+entered = time.monotonic()
+expect(wait(lambda: count(5000, cp) == 0, 2),
+       "passive end still listed after the last ACK: %s" % states(5000, cp))
+expect_stat("CurrFinWait2", 0)
+expect_stat("CurrCloseWait", 0)
+expect_stat("CurrLastAck", 0)
+expect_stat("TimeWaitEntered", 1)
+expect_stat("CurrTimeWait", 1)
+expect_stat("TimeWaitExpired", 0)
+tcp_mode_stop("TIME_WAIT lasts 60 s in TCP")
+# Still there well before 2*msl_ms...
+time.sleep(max(0, t0 + 0.5 - time.monotonic()))
+expect(count(cp, 5000, "TIME_WAIT") == 1,
+       "TIME_WAIT entry gone after %.2f s, before 2*msl_ms = 1 s" % (time.monotonic() - t0))
+# ...and gone soon after.
+expect(wait(lambda: count(cp, 5000) == 0, 4, 0.005),
+       "TIME_WAIT entry still there %.2f s after it started, 2*msl_ms = 1 s: %s"
+       % (time.monotonic() - entered, states(cp)))
+lasted = time.monotonic() - t0
+log("TIME_WAIT gone %.3f s after the passive close" % lasted)
+expect(lasted >= 0.95, "TIME_WAIT lasted %.3f s, 2*msl_ms = 1 s" % lasted)
+expect_stat("TimeWaitExpired", 1)
+expect_stat("CurrTimeWait", 0)
+expect_stat("TimeWaitEntered", 1)
+EOF
+}
+
+# The passive closer: CLOSE_WAIT until it closes, LAST_ACK until the ACK of
+# its FIN comes (200 ms each way on this lo), then gone.
+test_passive_close_states() {
+	local ns
+	ns=$(new_netns)
+	lo_delay "$ns" 200
+	py "$ns" <<'EOF'
+from etp_util import *
+
+sysctl("msl_ms", 500)
+l, c, s = pair(5000)
+cp = c.getsockname()[1]
+c.close()
+expect(count(cp, 5000, "FIN_WAIT1") == 1,
+       "active closer: expected FIN_WAIT1 (04) while its FIN is unacked, got %s" % states(cp))
+expect_stat("CurrFinWait1", 1)
+expect(wait(lambda: count(5000, cp, "CLOSE_WAIT") == 1, 3),
+       "passive end: expected CLOSE_WAIT (08) after the FIN, got %s" % states(5000, cp))
+expect_stat("CurrCloseWait", 1)
+expect(s.recv(100) == b"", "the passive end reads EOF")
+expect(wait(lambda: count(cp, 5000, "FIN_WAIT2") == 1, 3),
+       "active closer: expected FIN_WAIT2 (05) after the ACK, got %s" % states(cp))
+s.close()
+expect(count(5000, cp, "LAST_ACK") == 1,
+       "passive end: expected LAST_ACK (09) after its close, got %s" % states(5000, cp))
+expect_stat("CurrLastAck", 1)
+expect_stat("CurrCloseWait", 0)
+expect(wait(lambda: count(5000, cp) == 0, 3),
+       "passive end still listed after the ACK of its FIN: %s" % states(5000, cp))
+expect_stat("CurrLastAck", 0)
+expect(wait(lambda: count(cp, 5000, "TIME_WAIT") == 1, 3),
+       "active closer: expected TIME_WAIT (06), got %s" % states(cp))
+# The listener was not disturbed.
+expect(count(5000, 0, "LISTEN") == 1, "listener: %s" % states(5000, 0))
+EOF
+}
+
+# Both ends close at once: the FINs cross (300 ms on this lo), both go
+# FIN_WAIT1 -> CLOSING -> TIME_WAIT.
+test_simultaneous_close() {
+	local ns
+	ns=$(new_netns)
+	lo_delay "$ns" 300
+	py "$ns" <<'EOF'
+import time
+from etp_util import *
+
+sysctl("msl_ms", 2000)
+l, c, s = pair(5000)
+cp = c.getsockname()[1]
+c.close()
+s.close()
+seen = {cp: set(), 5000: set()}
+end = time.monotonic() + 5
+while time.monotonic() < end:
+    for e in find(cp, 5000) + find(5000, cp):
+        seen[e["lport"]].add(NAMES.get(e["st"], e["st"]))
+    if count(cp, 5000, "TIME_WAIT") == 1 and count(5000, cp, "TIME_WAIT") == 1:
+        break
+    time.sleep(0.01)
+log("states seen: client %s, server %s" % (sorted(seen[cp]), sorted(seen[5000])))
+expect(count(cp, 5000, "TIME_WAIT") == 1,
+       "client: expected TIME_WAIT (06) after a simultaneous close, got %s" % states(cp))
+expect(count(5000, cp, "TIME_WAIT") == 1,
+       "server: expected TIME_WAIT (06) after a simultaneous close, got %s" % states(5000, cp))
+expect("CLOSING" in seen[cp] and "CLOSING" in seen[5000],
+       "expected both ends to pass through CLOSING (0B) when the FINs cross")
+expect("FIN_WAIT2" not in seen[cp] | seen[5000],
+       "FIN_WAIT2 seen: the FINs did not cross")
+expect_stat("TimeWaitEntered", 2)
+expect_stat("CurrTimeWait", 2)
+expect_stat("CurrClosing", 0)
+expect_stat("CurrFinWait1", 0)
+EOF
+}
+
+# close() right after sending 2 MiB: the socket lives on as an orphan and the
+# peer, which only starts reading a second later, gets every byte and EOF.
+test_orphan_close_delivers() {
+	local ns
+	ns=$(new_netns)
+	lo_delay "$ns" 20
+	py "$ns" <<'EOF'
+import socket, threading, time
+from etp_util import *
+
+sysctl("msl_ms", 500)
+data = pattern(2 << 20, 11)
+l = sock()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+l.bind(("127.0.0.1", 5000))
+l.listen(4)
+got = {}
+
+def server():
+    s, _ = l.accept()
+    time.sleep(1)
+    got["data"] = recv_all(s)
+    s.close()
+
+t = threading.Thread(target=server)
+t.start()
+c = sock()
+c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+c.connect(("127.0.0.1", 5000))
+cp = c.getsockname()[1]
+c.sendall(data)
+c.close()
+e = find(cp, 5000)
+log("after close: %s" % ["%s tx_queue %d" % (NAMES.get(x["st"]), x["tx"]) for x in e])
+expect(e and e[0]["st"] in (STATES["FIN_WAIT1"], STATES["ESTABLISHED"]) or TCP_MODE,
+       "the orphan: expected FIN_WAIT1 with data in flight, got %s" % states(cp))
+t.join(30)
+expect(not t.is_alive(), "the server did not see EOF within 30 s")
+r = got.get("data", b"")
+expect(len(r) == len(data), "received %d of %d bytes" % (len(r), len(data)))
+expect(sha256(r) == sha256(data), "received data differs")
+# And the orphan finishes: TIME_WAIT, then nothing.
+expect(wait(lambda: count(cp, 5000, "TIME_WAIT") == 1 or count(cp, 5000) == 0, 5),
+       "orphan after delivering everything: %s" % states(cp))
+EOF
+}
+
+# max_tw_entries 2: the third active close goes straight to CLOSED.
+test_tw_overflow() {
+	local ns
+	ns=$(new_netns)
+	py "$ns" <<'EOF'
+from etp_util import *
+
+sysctl("max_tw_entries", 2)
+sysctl("msl_ms", 10000)
+l = listener("127.0.0.1", 5000)
+ports = []
+for i in range(3):
+    c = sock()
+    c.connect(("127.0.0.1", 5000))
+    s, _ = l.accept()
+    cp = c.getsockname()[1]
+    ports.append(cp)
+    c.close()
+    # (TCP turns an orphan in FIN_WAIT2 into a TIME_WAIT entry too: the
+    # third one overflows there already.)
+    expect(wait(lambda: count(cp, 5000, "FIN_WAIT2") == 1, 2) or (TCP_MODE and i == 2),
+           "connection %d: expected FIN_WAIT2, got %s" % (i, states(cp)))
+    s.close()
+    expect(wait(lambda: count(cp, 5000, "FIN_WAIT2") == 0, 2),
+           "connection %d: still FIN_WAIT2 after the peer's FIN" % i)
+    expect(wait(lambda: count(5000, cp) == 0, 2),
+           "connection %d: passive end still there: %s" % (i, states(5000, cp)))
+tw = [p for p in ports if count(p, 5000, "TIME_WAIT") == 1]
+log("TIME_WAIT entries for client ports %s of %s" % (tw, ports))
+expect(tw == ports[:2], "expected TIME_WAIT for the first two closes only, got %s of %s"
+       % (tw, ports))
+expect(count(ports[2], 5000) == 0, "third close: expected no entry left, got %s"
+       % states(ports[2]))
+expect(count(None, None, "TIME_WAIT") == 2, "TIME_WAIT entries: %d" % count(None, None, "TIME_WAIT"))
+expect_stat("TimeWaitOverflow", 1)
+expect_stat("TimeWaitEntered", 2)
+expect_stat("CurrTimeWait", 2)
+EOF
+}
+
+# veth_pair NS_A NS_B: va in A (10.199.1.1) and vb in B (10.199.1.2), up,
+# without IPv6 (nothing but the test's packets on the wire).
+veth_pair() {
+	local a=$1 b=$2
+	ip netns exec "$a" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "$b" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip link add va netns "$a" type veth peer name vb netns "$b"
+	ip -n "$a" addr add 10.199.1.1/24 dev va
+	ip -n "$b" addr add 10.199.1.2/24 dev vb
+	ip -n "$a" link set va up
+	ip -n "$b" link set vb up
+}
+
+# The segments of a connection on the wire, captured by tshark on the veth and
+# decoded as TCP: SYN (with MSS and window scale), SYN-ACK, ACK, the data,
+# then the client's FIN, its ACK, the server's FIN, its ACK; no RST.
+test_wire_sequence() {
+	local a b cap err rdy pid srv i fields
+	command -v tshark >/dev/null || skip "no tshark"
+	# dumpcap (tshark's capture engine) starts in a second, tshark in eight.
+	local capper=dumpcap
+	command -v dumpcap >/dev/null || capper=tshark
+	a=$(new_netns)
+	b=$(new_netns)
+	veth_pair "$a" "$b"
+	cap=/tmp/etp-wire-$$.pcap
+	err=/tmp/etp-wire-$$.err
+	rm -f "$cap"
+	ip netns exec "$a" $capper -i va -w "$cap" -q 2>"$err" &
+	pid=$!
+	trap "kill $pid 2>/dev/null || true; rm -f $cap $err" EXIT
+	for i in $(seq 1 300); do
+		grep -q 'Capturing on' "$err" && break
+		kill -0 $pid 2>/dev/null || { cat "$err" >&2; fail "$capper did not start"; }
+		sleep 0.1
+	done
+	grep -q 'Capturing on' "$err" || fail "$capper did not start capturing in 30 s"
+	rdy=/tmp/etp-wire-$$.rdy
+	py "$b" >"$rdy" <<'EOF' &
+import time
+from etp_util import *
+l = listener("10.199.1.2", 5000)
+print("listening", flush=True)
+s, _ = l.accept()
+d = recv_all(s)
+expect(d == b"hello", "server received %r" % d)
+time.sleep(0.5)  # the ACK of the client's FIN goes out on its own
+s.close()
+EOF
+	srv=$!
+	trap "kill $pid $srv 2>/dev/null || true; rm -f $cap $err $rdy" EXIT
+	for i in $(seq 1 200); do
+		grep -q listening "$rdy" && break
+		sleep 0.1
+	done
+	grep -q listening "$rdy" || fail "the server did not start"
+	py "$a" <<'EOF'
+from etp_util import *
+c = sock()
+c.connect(("10.199.1.2", 5000))
+c.sendall(b"hello")
+c.close()
+EOF
+	wait $srv || fail "the server failed"
+	sleep 0.5
+	kill -INT $pid
+	wait $pid || true
+	# Decoded as TCP; ETP_TEST_TCP captures TCP itself.
+	local proto=$ETP_PROTO
+	[ -n "${ETP_TEST_TCP:-}" ] && [ "${ETP_TEST_TCP}" != 0 ] && proto=6
+	fields=$(tshark -r "$cap" -d "ip.proto==$proto,tcp" -T fields -E separator=, \
+		-e ip.src -e tcp.flags -e tcp.len -e tcp.options.mss_val -e tcp.options.wscale.shift \
+		-Y "ip.proto==$proto" 2>/dev/null)
+	rm -f "$cap" "$err" "$rdy"
+	echo "captured (src,flags,len,mss,wscale):"
+	echo "$fields"
+	python3 - "$fields" <<'EOF'
+import sys
+rows = [r.split(",") for r in sys.argv[1].splitlines() if r]
+A, B = "10.199.1.1", "10.199.1.2"
+def fail(m):
+    sys.exit("FAIL: " + m)
+if len(rows) < 7:
+    fail("only %d segments captured" % len(rows))
+seg = [(r[0], int(r[1], 16) & 0x3f, int(r[2] or 0), r[3], r[4]) for r in rows]
+FIN, SYN, RST, PSH, ACK = 1, 2, 4, 8, 16
+name = lambda f: "|".join(n for b, n in ((SYN, "SYN"), (ACK, "ACK"), (PSH, "PSH"),
+                                          (FIN, "FIN"), (RST, "RST")) if f & b) or "none"
+if any(f & RST for _, f, _, _, _ in seg):
+    fail("a RST on the wire")
+want = [(A, SYN), (B, SYN | ACK), (A, ACK)]
+for i, (src, fl) in enumerate(want):
+    if (seg[i][0], seg[i][1]) != (src, fl):
+        fail("segment %d: expected %s from %s, got %s from %s"
+             % (i + 1, name(fl), src, name(seg[i][1]), seg[i][0]))
+if not seg[0][3] or not seg[0][4]:
+    fail("the SYN has no MSS or no window scale option: mss=%r wscale=%r" % seg[0][3:5])
+if not seg[1][3]:
+    fail("the SYN-ACK has no MSS option")
+if not seg[0][4] or not seg[1][4]:
+    fail("window scaling is offered in the SYN but not in the SYN-ACK")
+sent = sum(l for src, _, l, _, _ in seg if src == A)
+if sent != 5:
+    fail("the client's segments carry %d bytes of data, it sent 5" % sent)
+if any(f & SYN for _, f, _, _, _ in seg[3:]):
+    fail("a SYN after the handshake")
+tail = seg[-4:]
+want = [(A, FIN), (B, 0), (B, FIN), (A, 0)]
+for i, ((src, fl), t) in enumerate(zip(want, tail)):
+    if t[0] != src or not t[1] & ACK or (t[1] & FIN) != fl:
+        fail("closing segment %d: expected %s from %s, got %s from %s"
+             % (i + 1, name(fl | ACK), src, name(t[1]), t[0]))
+fins = [s for s in seg if s[1] & FIN]
+if len(fins) != 2:
+    fail("%d FIN segments, expected one each way" % len(fins))
+EOF
+}
+
+run_tests
