@@ -63,6 +63,25 @@ EOF
 	grep -q '^ready' "$out" || { cat "$out" >&2; fail "the ETP application did not start"; }
 }
 
+# The ETP application as a client: from 10.199.2.1:7000 it connects to the
+# peer at 10.199.2.2:40000 and says "connected". APP is its pid.
+start_client() {
+	local out
+	out=$(mktemp)
+	ip netns exec "$A" env PYTHONPATH="$SELFTESTS" python3 - >"$out" 2>&1 <<'EOF' &
+import socket, time
+from etp_util import *
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+s.bind(("10.199.2.1", 7000))
+s.connect(("10.199.2.2", 40000))
+print("connected", flush=True)
+time.sleep(120)
+EOF
+	APP=$!
+	APP_OUT=$out
+	trap 'kill $APP 2>/dev/null || true; rm -f "$APP_OUT"' EXIT
+}
+
 # peer SCENARIO [LINE]: run timewait_peer.py in B against the application;
 # then the application must have printed LINE (within 3 s).
 peer() {
@@ -106,6 +125,14 @@ test_syn_recycles() {
 	setup 10000
 	start_app
 	peer recycled 'accepted the second connection'
+}
+
+# An old duplicate SYN-ACK (its ACK not for our SYN) is answered with RST and
+# the connection attempt goes on (RFC 9293 3.5, figure 9).
+test_old_duplicate_synack() {
+	setup 1000
+	start_client
+	peer old_duplicate_synack connected
 }
 
 run_tests

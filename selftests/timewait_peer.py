@@ -225,13 +225,39 @@ def recycled(p):
              lambda t: "A" in str(t.flags) and t.ack == (z + 6) % 2**32)
 
 
+def old_duplicate_synack(p):
+    """RFC 9293 3.5 (figure 9): A connects; a SYN-ACK whose ACK is not for
+    A's SYN (an old duplicate) draws <SEQ=SEG.ACK><CTL=RST> and A stays in
+    SYN_SENT; the right SYN-ACK then completes the handshake."""
+    t = p.expect("A's SYN", lambda t: flags(t, "S"), timeout=5)
+    y = t.seq
+    expect(count(APORT, BPORT, "SYN_SENT") == 1,
+           "A while connecting: expected SYN_SENT (02), got %s" % states(APORT, BPORT))
+    x = random.randrange(1 << 31)
+    bad = (y + 1 + 5000) % 2**32
+    p.send("SA", x, bad, options=[("MSS", 1460)])
+    t = p.expect("a RST to the old duplicate SYN-ACK",
+                 lambda t: "R" in str(t.flags), timeout=2)
+    expect(t.seq == bad and "A" not in str(t.flags),
+           "the RST: expected <SEQ=%d><CTL=RST>, got %s seq=%d" % (bad, t.flags, t.seq))
+    expect(count(APORT, BPORT, "SYN_SENT") == 1,
+           "A after the old duplicate: expected SYN_SENT (02), got %s" % states(APORT, BPORT))
+    p.send("SA", x, y + 1, options=[("MSS", 1460)])
+    p.expect("the ACK of our SYN-ACK",
+             lambda t: flags(t, "A") and t.ack == (x + 1) % 2**32 and
+             t.seq == (y + 1) % 2**32)
+    expect(wait(lambda: count(APORT, BPORT, "ESTABLISHED") == 1, 2),
+           "A after the right SYN-ACK: expected ESTABLISHED (01), got %s"
+           % states(APORT, BPORT))
+
+
 def main():
     scenario, pid = sys.argv[1], int(sys.argv[2])
     watch_netns_of(pid)
     random.seed(os.getpid())
     p = Peer()
     {"fin_reacked": fin_reacked, "rst_ignored": rst_ignored,
-     "recycled": recycled}[scenario](p)
+     "recycled": recycled, "old_duplicate_synack": old_duplicate_synack}[scenario](p)
     print("ok", scenario, flush=True)
 
 
