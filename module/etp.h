@@ -364,6 +364,7 @@ void etp_init_xmit_vars(struct sock *sk);
 void etp_done(struct sock *sk);
 void etp_destroy(struct sock *sk);
 void etp_set_mss(struct sock *sk, unsigned int peer_mss);
+void etp_sndbuf_expand(struct sock *sk);
 
 /* port.c */
 int etp_port_init(struct etp_net *en);

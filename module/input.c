@@ -86,7 +86,7 @@ static void etp_challenge_ack(struct sock *sk)
 	etp_send_ack(sk);
 }
 
-/* The data of @skb becomes readable: charge it to the socket. */
+/* Room for @skb in the receive buffer? Charge it to the socket if so. */
 static bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb)
 {
 	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
@@ -99,15 +99,67 @@ static bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
+/*
+ * In-order data must not find the buffer full of out-of-order data that it
+ * would make readable: drop out-of-order segments, the last first, until
+ * @skb fits (as TCP's tcp_prune_ofo_queue()). Return whether it fits.
+ */
+static bool etp_rmem_make_room(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *last;
+
+	while (!etp_rmem_charge(sk, skb)) {
+		last = skb_peek_tail(&ep->ooo_queue);
+		if (!last)
+			return false;
+		__skb_unlink(last, &ep->ooo_queue);
+		kfree_skb(last);
+		sk_mem_reclaim(sk);
+	}
+	return true;
+}
+
+/*
+ * Append in-order @skb to the receive queue's last segment if they can
+ * share it, so that small segments do not cost a buffer each. On success
+ * @skb is consumed and its memory charged to the socket.
+ */
+static bool etp_try_coalesce(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb), *tcb;
+	bool fragstolen;
+	int delta;
+
+	if (!tail)
+		return false;
+	tcb = ETP_SKB_CB(tail);
+	if (tcb->end_seq != cb->seq || (tcb->flags & ETPHDR_FIN))
+		return false;
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    (unsigned int)READ_ONCE(sk->sk_rcvbuf) ||
+	    !sk_rmem_schedule(sk, skb, skb->truesize))
+		return false;
+	if (!skb_try_coalesce(tail, skb, &fragstolen, &delta))
+		return false;
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
+	tcb->end_seq = cb->end_seq;
+	tcb->flags |= cb->flags & ETPHDR_FIN;
+	kfree_skb_partial(skb, fragstolen);
+	return true;
+}
+
 /* Queue an in-order segment for the reader and take in its FIN. */
 static void etp_queue_in_order(struct sock *sk, struct sk_buff *skb)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	bool fin = ETP_SKB_CB(skb)->flags & ETPHDR_FIN;
 
-	ep->rcv_nxt = cb->end_seq;
+	ep->rcv_nxt = ETP_SKB_CB(skb)->end_seq;
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	if (cb->flags & ETPHDR_FIN) {
+	if (fin) {
 		ep->rcv_fin = 1;
 		etp_sm_event(sk, ETP_EV_RCV_FIN);
 	}
@@ -184,7 +236,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	bool fin = cb->flags & ETPHDR_FIN;
-	u32 len;
+	u32 len, end_seq;
 
 	__skb_pull(skb, etp_hdr(skb)->doff * 4);
 	len = skb->len;
@@ -215,18 +267,30 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 		bool window_closed = !ep->rcv_wnd ||
 				     !etp_after(ep->rcv_wup + ep->rcv_wnd, ep->rcv_nxt);
 
-		if (len && (window_closed || !etp_rmem_charge(sk, skb))) {
+		if (len && window_closed) {
 			/* No room: drop it, the peer will send it again. */
 			etp_send_ack(sk);
 			goto drop;
 		}
-		if (!len)
-			skb_dst_drop(skb);
 		if (skip) {
 			__skb_pull(skb, min(skip, len));
 			cb->seq = ep->rcv_nxt;
 		}
-		etp_queue_in_order(sk, skb);
+		end_seq = cb->end_seq;	/* cb goes with skb when it is coalesced */
+		if (etp_try_coalesce(sk, skb)) {
+			ep->rcv_nxt = end_seq;
+			if (fin) {
+				ep->rcv_fin = 1;
+				etp_sm_event(sk, ETP_EV_RCV_FIN);
+			}
+		} else if (len && !etp_rmem_make_room(sk, skb)) {
+			etp_send_ack(sk);
+			goto drop;
+		} else {
+			if (!len)
+				skb_dst_drop(skb);
+			etp_queue_in_order(sk, skb);
+		}
 		if (!skb_queue_empty(&ep->ooo_queue)) {
 			etp_ooo_drain(sk);
 			/* A hole was filled: tell the sender at once. */
@@ -396,6 +460,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		ep->probes_out = 0;
 		ep->dupacks = 0;
 		etp_cong_ack(ep, acked);
+		etp_sndbuf_expand(sk);
 		if (ep->ca_state == ETP_CA_RECOVERY)
 			etp_retransmit_head(sk);
 		if (ep->snd_una == ep->snd_max)

@@ -52,6 +52,28 @@ void etp_init_xmit_vars(struct sock *sk)
 }
 
 /**
+ * etp_sndbuf_expand() - let the send buffer follow the congestion window
+ * @sk: the socket, locked
+ *
+ * As TCP's tcp_sndbuf_expand(): twice the congestion window (and at least
+ * four segments), with room for the skbs' overhead, up to wmem[2]; unless
+ * the user set SO_SNDBUF, which then holds.
+ */
+void etp_sndbuf_expand(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 per_mss = ep->mss + ETP_MAX_HEADER + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	u64 want;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK || !ep->mss)
+		return;
+	want = 2ULL * max_t(u32, DIV_ROUND_UP(ep->cwnd, ep->mss), 4) * per_mss;
+	want = min_t(u64, want, READ_ONCE(sysctl_etp_wmem[2]));
+	if (want > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, want);
+}
+
+/**
  * etp_set_mss() - settle the MSS once the peer's is known
  * @sk: the socket, with its route
  * @peer_mss: what the peer's SYN offered
@@ -70,6 +92,7 @@ void etp_set_mss(struct sock *sk, unsigned int peer_mss)
 	ep->peer_mss = peer_mss;
 	if (!ep->cwnd)
 		ep->cwnd = min(10U * ep->mss, max(2U * ep->mss, 14600U));
+	etp_sndbuf_expand(sk);
 }
 
 /* sk->sk_write_space: wake writers once there is room (as the stream
@@ -477,13 +500,23 @@ static struct sk_buff *etp_new_data_skb(struct sock *sk)
 	return skb;
 }
 
+/*
+ * How much data one queued segment takes: an MSS, but at most half the send
+ * buffer, so that SO_SNDBUF bounds what is queued (as TCP's size goal).
+ */
+static unsigned int etp_size_goal(const struct sock *sk)
+{
+	return min_t(unsigned int, etp_sk(sk)->mss,
+		     max_t(unsigned int, READ_ONCE(sk->sk_sndbuf) / 2, ETP_MIN_MSS));
+}
+
 /* The unsent tail of the write queue, if more data may join it. */
 static struct sk_buff *etp_write_tail(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	if (!skb || !ep->send_head || skb->len >= ep->mss ||
+	if (!skb || !ep->send_head || skb->len >= etp_size_goal(sk) ||
 	    (ETP_SKB_CB(skb)->flags & (ETPHDR_SYN | ETPHDR_FIN)))
 		return NULL;
 	return skb;
@@ -522,7 +555,7 @@ static int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			if (!skb)
 				goto wait_for_space;
 		}
-		copy = min_t(size_t, ep->mss - skb->len, msg_data_left(msg));
+		copy = min_t(size_t, etp_size_goal(sk) - skb->len, msg_data_left(msg));
 		if (!sk_page_frag_refill(sk, pfrag))
 			goto wait_for_space;
 		i = skb_shinfo(skb)->nr_frags;
@@ -546,7 +579,7 @@ static int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		ETP_SKB_CB(skb)->end_seq += copy;
 		ep->write_seq += copy;
 		copied += copy;
-		if (skb->len >= ep->mss)
+		if (skb->len >= etp_size_goal(sk))
 			etp_write_xmit(sk);
 		continue;
 

@@ -11,6 +11,9 @@
 #include <signal.h>
 #include <sys/epoll.h>
 
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
+
 #include "etp_conn.h"
 #include "kselftest_harness.h"
 
@@ -702,6 +705,69 @@ TEST_F(ns, eof_after_close)
 	EXPECT_RECEIVED(&r, "before the peer's close");
 	EXPECT_EQ(0, recv(c, buf, sizeof(buf), 0)) TH_LOG("EOF is sticky");
 	close(c);
+}
+
+/*
+ * SO_RCVBUF bounds what a receiver holds unread and SO_SNDBUF what a sender
+ * queues: with a reader that does not read, sends stop; every byte sent is
+ * either unread at the receiver or queued at the sender; and it all arrives
+ * once the reader reads.
+ */
+TEST_F(ns, buffers_bound_queued_data)
+{
+	static char chunk[4096];
+	int c, s, l, small = 16384, rcvbuf, sndbuf, unread = -1, outq = -1;
+	socklen_t len = sizeof(int);
+	long sent = 0, got = 0, n;
+	int eagain = 0;
+
+	l = t_listener("127.0.0.1", 0, 8, 0);
+	ASSERT_LE(0, l);
+	c = t_socket(0);
+	ASSERT_LE(0, c);
+	/* Before connect(): the window scale depends on it. */
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, t_connect(c, "127.0.0.1", etp_local_port(l)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	close(l);
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, getsockopt(c, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
+	ASSERT_EQ(0, getsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len));
+	/* As for TCP, the kernel doubles what was asked for. */
+	EXPECT_EQ(2 * small, rcvbuf);
+	EXPECT_EQ(2 * small, sndbuf);
+
+	while (eagain < 3 && sent < (64L << 20)) {
+		n = send(s, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (n > 0) {
+			sent += n;
+			eagain = 0;
+			continue;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		eagain++;
+		t_sleep_ms(100);
+	}
+	EXPECT_LT(sent, 64L << 20) TH_LOG("sends never stopped");
+	t_sleep_ms(200);
+	ASSERT_EQ(0, ioctl(c, FIONREAD, &unread));
+	ASSERT_EQ(0, ioctl(s, SIOCOUTQ, &outq));
+	TH_LOG("sent %ld: %d unread at the receiver (SO_RCVBUF %d), %d queued at the sender",
+	       sent, unread, rcvbuf, outq);
+	EXPECT_LT(0, unread);
+	EXPECT_GE(rcvbuf, unread) TH_LOG("the receiver holds more than SO_RCVBUF");
+	EXPECT_LT(0, outq);
+	EXPECT_GE(sndbuf, outq) TH_LOG("the sender queues more than SO_SNDBUF");
+	EXPECT_EQ(sent, (long)unread + outq) TH_LOG("bytes lost or made up");
+
+	ASSERT_EQ(0, shutdown(s, SHUT_WR));
+	while ((n = recv(c, chunk, sizeof(chunk), 0)) > 0)
+		got += n;
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(sent, got);
+	close(c);
+	close(s);
 }
 
 TEST_HARNESS_MAIN
