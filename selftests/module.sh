@@ -7,6 +7,18 @@
 
 KO=${ETP_KO:-$TOP/module/etp.ko}
 
+# Sockets other tests closed may still be finishing as orphans (sending
+# their FIN until it is acknowledged or they give up): each holds the
+# module. Wait for them, up to 120 s.
+settle() {
+	local i
+	for i in $(seq 1 240); do
+		[ "$(cat /sys/module/etp/refcnt)" = 0 ] && return 0
+		sleep 0.5
+	done
+	fail "etp.ko still in use after 120 s: $(cat /sys/module/etp/refcnt) references"
+}
+
 reload() {
 	lsmod | grep -q '^etp ' && rmmod etp
 	insmod "$KO" "$@"
@@ -14,6 +26,7 @@ reload() {
 
 test_rmmod_refused_while_socket_open() {
 	local err
+	settle
 	start_holder "" "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, ETP_PROTO)"
 	err=$(rmmod etp 2>&1) && { insmod "$KO"; fail "rmmod succeeded with a socket open"; }
 	stop_holder

@@ -69,9 +69,11 @@ start_client() {
 	local out
 	out=$(mktemp)
 	ip netns exec "$A" env PYTHONPATH="$SELFTESTS" python3 - >"$out" 2>&1 <<'EOF' &
-import socket, time
+import socket, struct, time
 from etp_util import *
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+# Killed at the end, it aborts: no orphan left sending FINs to a gone peer.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.bind(("10.199.2.1", 7000))
 s.connect(("10.199.2.2", 40000))
 print("connected", flush=True)
