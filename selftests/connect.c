@@ -6,25 +6,7 @@
  * counters that count all this. Every case runs in a network namespace of its
  * own (fresh counters, sysctls of its own).
  */
-#include "etp_conn.h"
-#include "kselftest_harness.h"
-
-/* TEST_F's setjmp trips -Wclobbered in the harness's own code. */
-#pragma GCC diagnostic ignored "-Wclobbered"
-
-FIXTURE(ns) {
-	int unused;
-};
-
-FIXTURE_SETUP(ns)
-{
-	ASSERT_EQ(0, t_netns())
-		TH_LOG("cannot make a network namespace with lo up: %s", strerror(errno));
-}
-
-FIXTURE_TEARDOWN(ns)
-{
-}
+#include "etp_fixture.h"
 
 /* Whether two addresses are the same IPv4 address and port. */
 static int same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)

@@ -14,25 +14,7 @@
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
-#include "etp_conn.h"
-#include "kselftest_harness.h"
-
-/* TEST_F's setjmp trips -Wclobbered in the harness's own code. */
-#pragma GCC diagnostic ignored "-Wclobbered"
-
-FIXTURE(ns) {
-	int unused;
-};
-
-FIXTURE_SETUP(ns)
-{
-	ASSERT_EQ(0, t_netns())
-		TH_LOG("cannot make a network namespace with lo up: %s", strerror(errno));
-}
-
-FIXTURE_TEARDOWN(ns)
-{
-}
+#include "etp_fixture.h"
 
 /*
  * One direction of a transfer, run by a thread: the sender writes LEN bytes

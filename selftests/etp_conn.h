@@ -199,23 +199,8 @@ static inline long t_stat_wait(const char *name, long want, long timeout_ms)
  */
 static inline int t_proc_count(unsigned short lport, unsigned short rport, int state)
 {
-	FILE *f = fopen(t_tcp_mode() ? "/proc/net/tcp" : "/proc/net/etp", "r");
-	unsigned int lp, rp, st;
-	char line[512];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*d: %*8X:%4X %*8X:%4X %2X", &lp, &rp, &st) == 3 &&
-		    lp == lport && (!rport || rp == rport) && (!state || (int)st == state))
-			n++;
-	fclose(f);
-	return n;
+	return etp_proc_count_in(t_tcp_mode() ? "/proc/net/tcp" : "/proc/net/etp",
+				 lport, rport, state);
 }
 
 /* Poll /proc/net/etp until t_proc_count() is WANT or TIMEOUT_MS passed. */

@@ -59,13 +59,18 @@ static inline unsigned short etp_local_port(int fd)
 	return ntohs(a.sin_port);
 }
 
-/* Whether /proc/net/etp has a line with this local port and state code. */
-static inline int etp_proc_has(unsigned short port, int state)
+/*
+ * The number of lines of a /proc/net/tcp-style table (PATH) with local port
+ * LPORT, remote port RPORT (0: any) and state STATE (0: any); -1 when the
+ * file cannot be read.
+ */
+static inline int etp_proc_count_in(const char *path, unsigned short lport,
+				    unsigned short rport, int state)
 {
-	FILE *f = fopen("/proc/net/etp", "r");
+	FILE *f = fopen(path, "r");
+	unsigned int lp, rp, st;
 	char line[512];
-	unsigned int lport, st;
-	int found = 0;
+	int n = 0;
 
 	if (!f)
 		return -1;
@@ -74,11 +79,19 @@ static inline int etp_proc_has(unsigned short port, int state)
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*d: %*8X:%4X %*8X:%*4X %2X", &lport, &st) == 2 &&
-		    lport == port && (int)st == state)
-			found = 1;
+		if (sscanf(line, "%*d: %*8X:%4X %*8X:%4X %2X", &lp, &rp, &st) == 3 &&
+		    lp == lport && (!rport || rp == rport) && (!state || (int)st == state))
+			n++;
 	fclose(f);
-	return found;
+	return n;
+}
+
+/* Whether /proc/net/etp has a line with this local port and state code. */
+static inline int etp_proc_has(unsigned short port, int state)
+{
+	int n = etp_proc_count_in("/proc/net/etp", port, 0, state);
+
+	return n < 0 ? n : n > 0;
 }
 
 #endif /* _ETP_TEST_H */

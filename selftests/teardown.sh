@@ -352,4 +352,39 @@ if len(fins) != 2:
 EOF
 }
 
+# An orphan (closed by its user) in FIN_WAIT2 waits for the peer's FIN at most
+# fin_timeout_ms, then sends RST and is gone; the peer, still in CLOSE_WAIT,
+# gets EPIPE on its next send.
+test_orphan_fin_wait2_timeout() {
+	local ns
+	ns=$(new_netns)
+	py "$ns" <<'EOF'
+import errno, time
+from etp_util import *
+
+tcp_mode_stop("TCP's FIN_WAIT2 limit is tcp_fin_timeout, in seconds")
+sysctl("fin_timeout_ms", 500)
+l, c, s = pair(5010)
+cp = c.getsockname()[1]
+c.close()
+expect(wait(lambda: count(cp, 5010, "FIN_WAIT2") == 1, 2),
+       "orphan: expected FIN_WAIT2 (05), got %s" % states(cp))
+t0 = time.monotonic()
+expect(wait(lambda: count(cp, 5010) == 0, 3, 0.01),
+       "orphan still there 3 s into fin_timeout_ms = 0.5 s: %s" % states(cp))
+lasted = time.monotonic() - t0
+log("the orphan's FIN_WAIT2 lasted %.3f s" % lasted)
+expect(lasted >= 0.4, "FIN_WAIT2 ended after %.3f s, fin_timeout_ms = 0.5 s" % lasted)
+expect(wait(lambda: count(5010, cp) == 0, 2),
+       "the peer got no RST: %s" % states(5010, cp))
+try:
+    s.send(b"x")
+    fail("send() after the peer's RST succeeded")
+except OSError as e:
+    expect(e.errno == errno.EPIPE, "send() after RST in CLOSE_WAIT: %s" % e)
+expect_stat("CurrFinWait2", 0)
+expect_stat("CurrCloseWait", 0)
+EOF
+}
+
 run_tests
