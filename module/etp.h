@@ -298,6 +298,17 @@ static inline struct etp_sock *etp_sk(const struct sock *sk)
 	return (struct etp_sock *)sk;
 }
 
+/*
+ * Whether a queued segment was never sent, so that data or a FIN may still
+ * join it: it starts at or beyond snd_max (which a timeout's go-back-N does
+ * not rewind) and no clone of it is in flight.
+ */
+static inline bool etp_never_sent(const struct sock *sk, const struct sk_buff *skb)
+{
+	return !etp_before(ETP_SKB_CB(skb)->seq, etp_sk(sk)->snd_max) &&
+	       !skb_cloned(skb);
+}
+
 /* Free an skb of the write queue and give its memory back to the socket. */
 static inline void etp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 {
@@ -483,6 +494,8 @@ enum etp_tw_verdict {
 };
 enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 			       struct sk_buff *skb);
+bool etp_tw_ack(struct net *net, struct etp_tw *tw, struct sk_buff *skb);
+void etp_tw_recycle(struct net *net, struct etp_tw *tw);
 
 /* isn.c */
 u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);

@@ -181,18 +181,11 @@ static void etp_ooo_drain(struct sock *sk)
 			kfree_skb(skb);
 			continue;
 		}
-		if (cb->seq != ep->rcv_nxt) {
-			/* Overlap with what is already in: cut it off. */
-			u32 skip = ep->rcv_nxt - cb->seq;
-
-			if (skip > skb->len) {
-				kfree_skb(skb);
-				continue;
-			}
-			/* The skb is already charged: keep its owner. */
-			__skb_pull(skb, skip);
-			cb->seq = ep->rcv_nxt;
-		}
+		/*
+		 * Overlap with what is already in stays: the skb's data may be
+		 * in page fragments, which cannot be pulled; the reader skips
+		 * it, since it reads from copied_seq.
+		 */
 		etp_queue_in_order(sk, skb);
 	}
 }
@@ -243,6 +236,18 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 	if (!len && !fin)
 		goto drop;
 
+	if (!etp_after(cb->end_seq, ep->rcv_nxt)) {
+		/*
+		 * A duplicate: the peer missed our ACK. A FIN again goes to the
+		 * state machine, which ACKs it where the state table says.
+		 */
+		if (fin && ep->rcv_fin && cb->end_seq == ep->rcv_nxt)
+			etp_sm_event(sk, ETP_EV_RCV_FIN);
+		else
+			etp_send_ack(sk);
+		goto drop;
+	}
+
 	/* Text and FIN mean something only before the peer's FIN. */
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) || ep->rcv_fin)
@@ -255,15 +260,11 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 
-	if (!etp_after(cb->end_seq, ep->rcv_nxt)) {
-		/* A duplicate: the peer missed our ACK. */
-		etp_send_ack(sk);
-		goto drop;
-	}
-
 	if (!etp_after(cb->seq, ep->rcv_nxt)) {
-		/* In order, possibly overlapping what is already in. */
-		u32 skip = ep->rcv_nxt - cb->seq;
+		/*
+		 * In order, possibly overlapping what is already in: the overlap
+		 * stays (paged data cannot be pulled) and the reader skips it.
+		 */
 		bool window_closed = !ep->rcv_wnd ||
 				     !etp_after(ep->rcv_wup + ep->rcv_wnd, ep->rcv_nxt);
 
@@ -271,10 +272,6 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 			/* No room: drop it, the peer will send it again. */
 			etp_send_ack(sk);
 			goto drop;
-		}
-		if (skip) {
-			__skb_pull(skb, min(skip, len));
-			cb->seq = ep->rcv_nxt;
 		}
 		end_seq = cb->end_seq;	/* cb goes with skb when it is coalesced */
 		if (etp_try_coalesce(sk, skb)) {
@@ -384,8 +381,7 @@ static void etp_dupack(struct sock *sk)
 
 	if (++ep->dupacks < 3) {
 		return;
-	} else if (ep->dupacks == 3 && ep->ca_state != ETP_CA_RECOVERY &&
-		   etp_after(ep->snd_una, ep->recover - 1)) {
+	} else if (ep->dupacks == 3 && ep->ca_state == ETP_CA_OPEN) {
 		ep->ssthresh = max_t(u32, (ep->snd_max - ep->snd_una) / 2,
 				     2U * ep->mss);
 		ep->cwnd = ep->ssthresh + 3 * ep->mss;
@@ -432,6 +428,8 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		etp_challenge_ack(sk);
 		return false;
 	}
+	/* The peer is alive: keepalive and window probes start over. */
+	ep->probes_out = 0;
 	if (etp_before(ack, ep->snd_una))
 		return true;		/* an old ACK: its data still counts */
 
@@ -457,7 +455,6 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 			/* RFC 6298 5.7: new data acknowledged after a backoff. */
 			etp_rtt_sample(sk, ep->srtt_us >> 3);
 		ep->retransmits = 0;
-		ep->probes_out = 0;
 		ep->dupacks = 0;
 		etp_cong_ack(ep, acked);
 		etp_sndbuf_expand(sk);
@@ -550,10 +547,12 @@ static void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 wnd_end = ep->rcv_wup + ep->rcv_wnd;
 
-	if (sk->sk_state == TCP_CLOSE) {
-		etp_send_reset(sock_net(sk), skb);
+	/*
+	 * Closed while the segment waited in the backlog (a TIME_WAIT entry
+	 * may have taken its place): drop it, as TCP; a RST would be wrong.
+	 */
+	if (sk->sk_state == TCP_CLOSE)
 		goto drop;
-	}
 	ep->rcv_tstamp = jiffies;
 	if (sk->sk_state == TCP_SYN_SENT) {
 		etp_rcv_synsent(sk, skb);
@@ -672,8 +671,14 @@ lookup:
 			goto consumed;
 		sk = etp_lookup_listener(net, iph->daddr, th->dest,
 					 inet_iif(skb), inet_sdif(skb));
-		if (!sk)
+		if (!sk) {
+			/* No one takes the SYN: TIME_WAIT stays and answers. */
+			if (tw && etp_tw_ack(net, tw, skb))
+				goto consumed;
 			goto no_socket;
+		}
+		if (tw)
+			etp_tw_recycle(net, tw);
 	}
 
 	bh_lock_sock_nested(sk);

@@ -506,7 +506,8 @@ void etp_send_fin(struct sock *sk)
 
 	if (ep->fin_queued)
 		return;
-	if (tail && ep->send_head && !(ETP_SKB_CB(tail)->flags & ETPHDR_SYN)) {
+	if (tail && etp_never_sent(sk, tail) &&
+	    !(ETP_SKB_CB(tail)->flags & ETPHDR_SYN)) {
 		ETP_SKB_CB(tail)->flags |= ETPHDR_FIN;
 		ETP_SKB_CB(tail)->end_seq++;
 	} else {

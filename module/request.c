@@ -102,7 +102,7 @@ static unsigned long etp_req_timeout(const struct etp_req *req)
 	struct etp_net *en = etp_sk_pernet(req->listener);
 	unsigned long rto = msecs_to_jiffies(READ_ONCE(en->sysctl.rto_initial_ms));
 
-	return min_t(unsigned long, rto << req->retrans, ETP_RTO_MAX);
+	return min_t(unsigned long, rto << min_t(u8, req->retrans, 10), ETP_RTO_MAX);
 }
 
 /* The SYN-ACK was not answered: send it again, or give up. */
@@ -144,7 +144,8 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 		ETP_INC_STATS(net, ListenDrops);
 		return;
 	}
-	if (atomic_read(&etp_sk(lsk)->req_count) >= READ_ONCE(lsk->sk_max_ack_backlog)) {
+	/* As TCP's inet_csk_reqsk_queue_is_full(): listen(fd, 0) takes one. */
+	if (atomic_read(&etp_sk(lsk)->req_count) > READ_ONCE(lsk->sk_max_ack_backlog)) {
 		ETP_INC_STATS(net, ListenDrops);
 		return;
 	}
@@ -192,12 +193,27 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 	mod_timer(&req->timer, jiffies + etp_req_timeout(req));
 }
 
+static void etp_accept_enqueue(struct sock *lsk, struct sock *child)
+{
+	struct etp_sock *lep = etp_sk(lsk);
+
+	spin_lock(&lep->accept_lock);
+	list_add_tail(&etp_sk(child)->accept_node, &lep->accept_queue);
+	sk_acceptq_added(lsk);
+	spin_unlock(&lep->accept_lock);
+}
+
 /*
- * The final ACK of a handshake: a new socket, cloned from the listener, in
- * ESTABLISHED and in the tables, returned with a reference for the caller
- * besides the one the accept queue will hold; or NULL.
+ * The final ACK of a handshake (@skb, which may carry data or a FIN): a new
+ * socket, cloned from the listener, in ESTABLISHED, in the tables and on the
+ * accept queue, which holds its reference; @skb is processed on it. The
+ * child stays locked from sk_clone_lock() until then. Bottom halves are
+ * disabled: from the listener's backlog this runs in process context, and
+ * softirq takes the child's lock once it is in the tables. Return false if
+ * there was no memory (the caller still owns @skb).
  */
-static struct sock *etp_create_child(struct sock *lsk, struct etp_req *req)
+static bool etp_create_child(struct sock *lsk, struct etp_req *req,
+			     struct sk_buff *skb)
 {
 	struct etp_sock *lep = etp_sk(lsk), *ep;
 	struct net *net = sock_net(lsk);
@@ -276,8 +292,12 @@ static struct sock *etp_create_child(struct sock *lsk, struct etp_req *req)
 		goto fail;
 	ETP_INC_STATS(net, PassiveOpens);
 	etp_sm_event(child, ETP_EV_SYN_ACKED);
+	etp_reset_keepalive(child);		/* SO_KEEPALIVE is inherited */
+	etp_accept_enqueue(lsk, child);
+	etp_do_rcv(child, skb);
 	bh_unlock_sock(child);
-	return child;
+	sock_put(child);
+	return true;
 
 fail:
 	/* Undo as for any socket: it is closed, has no owner, and goes. */
@@ -286,18 +306,7 @@ fail:
 	bh_unlock_sock(child);
 	etp_destroy(child);
 	sock_put(child);
-	return NULL;
-}
-
-static void etp_accept_enqueue(struct sock *lsk, struct sock *child)
-{
-	struct etp_sock *lep = etp_sk(lsk);
-
-	/* From softirq, or from the listener's backlog in process context. */
-	spin_lock_bh(&lep->accept_lock);
-	list_add_tail(&etp_sk(child)->accept_node, &lep->accept_queue);
-	sk_acceptq_added(lsk);
-	spin_unlock_bh(&lep->accept_lock);
+	return false;
 }
 
 /**
@@ -328,7 +337,7 @@ static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 {
 	struct net *net = sock_net(lsk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
-	struct sock *child;
+	bool created;
 
 	if (cb->flags & ETPHDR_RST) {
 		if (cb->seq == req->irs + 1)
@@ -358,21 +367,17 @@ static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 	/* Take the entry from the table (and from its timer) before using it. */
 	if (!etp_req_unlink(req))
 		goto drop;
-	child = etp_create_child(lsk, req);
+	local_bh_disable();
+	created = etp_create_child(lsk, req, skb);
+	local_bh_enable();
 	etp_req_put(req);
-	if (!child) {
+	if (!created) {
 		ETP_DEC_STATS(net, CurrSynRecv);
 		ETP_INC_STATS(net, AttemptFails);
 		ETP_INC_STATS(net, ListenDrops);
 		goto drop;
 	}
 	/* The entry became the child, and its SYN_RECV gauge went with it. */
-	etp_accept_enqueue(lsk, child);
-	/* Data or a FIN may ride on the ACK. */
-	bh_lock_sock_nested(child);
-	etp_do_rcv(child, skb);
-	bh_unlock_sock(child);
-	sock_put(child);
 	if (!sock_flag(lsk, SOCK_DEAD))
 		lsk->sk_data_ready(lsk);
 	return;
@@ -396,6 +401,11 @@ int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	struct etp_req *req;
 
 	req = etp_req_lookup(net, iph->daddr, th->dest, iph->saddr, th->source);
+	if (req && req->listener != sk) {
+		/* Another listener's (bound to another device): not ours. */
+		etp_req_put(req);
+		req = NULL;
+	}
 	if (req) {
 		etp_req_rcv(sk, req, skb);
 		etp_req_put(req);

@@ -510,13 +510,12 @@ static unsigned int etp_size_goal(const struct sock *sk)
 		     max_t(unsigned int, READ_ONCE(sk->sk_sndbuf) / 2, ETP_MIN_MSS));
 }
 
-/* The unsent tail of the write queue, if more data may join it. */
+/* The tail of the write queue, if more data may join it. */
 static struct sk_buff *etp_write_tail(struct sock *sk)
 {
-	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	if (!skb || !ep->send_head || skb->len >= etp_size_goal(sk) ||
+	if (!skb || !etp_never_sent(sk, skb) || skb->len >= etp_size_goal(sk) ||
 	    (ETP_SKB_CB(skb)->flags & (ETPHDR_SYN | ETPHDR_FIN)))
 		return NULL;
 	return skb;

@@ -14,7 +14,7 @@ static int two = 2;
 static int zero;
 static int ms_10 = 10;
 static int max_retries = 127;		/* as TCP's tcp_syn_retries */
-static int max_synack_retries = 255;
+static int max_synack_retries = 127;	/* etp_req.retrans has 7 bits */
 static int max_probes = 127;		/* as TCP_KEEPCNT */
 static int hour_ms = 3600 * 1000;
 static int keepalive_max_ms = 32767 * 1000;	/* as TCP_KEEPIDLE */

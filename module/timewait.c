@@ -145,20 +145,16 @@ struct etp_tw *etp_tw_lookup(struct net *net, __be32 laddr, __be16 lport,
 }
 
 /**
- * etp_tw_rcv() - a segment for a TIME_WAIT entry (softirq, under RCU)
+ * etp_tw_ack() - answer a segment with the TIME_WAIT entry's last ACK
  * @net: the namespace
- * @tw: the entry, from etp_tw_lookup()
- * @skb: the segment, ETP_SKB_CB filled
+ * @tw: the entry (under RCU)
+ * @skb: the segment
  *
- * Return: ETP_TW_DONE if the segment was handled here (the caller frees
- * it), ETP_TW_SYN if it is a SYN that reopens the 4-tuple or the entry is
- * gone: the caller gives it to a listener.
+ * Return: false if the entry is gone.
  */
-enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
-			       struct sk_buff *skb)
+bool etp_tw_ack(struct net *net, struct etp_tw *tw, struct sk_buff *skb)
 {
 	struct etp_tw_table *t = etp_tw_table(net);
-	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	__be32 laddr, raddr;
 	__be16 lport, rport;
 	u32 snd_nxt, rcv_nxt;
@@ -167,20 +163,73 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 	spin_lock(&t->lock);
 	if (hlist_unhashed(&tw->node)) {
 		spin_unlock(&t->lock);
-		return ETP_TW_SYN;
+		return false;
 	}
+	laddr = tw->laddr;
+	raddr = tw->raddr;
+	lport = tw->lport;
+	rport = tw->rport;
+	snd_nxt = tw->snd_nxt;
+	rcv_nxt = tw->rcv_nxt;
+	window = tw->window;
+	spin_unlock(&t->lock);
+	etp_send_ctl(net, laddr, raddr, lport, rport, snd_nxt, rcv_nxt,
+		     ETPHDR_ACK, window, inet_iif(skb), NULL);
+	return true;
+}
+
+/**
+ * etp_tw_recycle() - a new connection takes a TIME_WAIT entry's 4-tuple
+ * @net: the namespace
+ * @tw: the entry (under RCU), which a SYN reopens (ETP_TW_SYN)
+ */
+void etp_tw_recycle(struct net *net, struct etp_tw *tw)
+{
+	struct etp_tw_table *t = etp_tw_table(net);
+	bool unlinked = false;
+
+	spin_lock(&t->lock);
+	if (!hlist_unhashed(&tw->node)) {
+		etp_tw_unlink(t, tw);
+		unlinked = true;
+	}
+	spin_unlock(&t->lock);
+	if (unlinked) {
+		ETP_INC_STATS(net, TimeWaitRecycled);
+		etp_tw_release(net, tw);
+	}
+}
+
+/**
+ * etp_tw_rcv() - a segment for a TIME_WAIT entry (softirq, under RCU)
+ * @net: the namespace
+ * @tw: the entry, from etp_tw_lookup()
+ * @skb: the segment, ETP_SKB_CB filled
+ *
+ * Return: ETP_TW_DONE if the segment was handled here (the caller frees
+ * it); ETP_TW_SYN if it is a SYN that may reopen the 4-tuple, or the entry
+ * is gone: the caller gives it to a listener and then recycles the entry
+ * (etp_tw_recycle()), or, with no listener, answers with etp_tw_ack().
+ */
+enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
+			       struct sk_buff *skb)
+{
+	struct etp_tw_table *t = etp_tw_table(net);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
 	if (cb->flags & ETPHDR_RST) {
 		/* RFC 1337: a RST must not cut TIME_WAIT short. */
-		spin_unlock(&t->lock);
 		ETP_INC_STATS(net, TimeWaitRstIgnored);
 		return ETP_TW_DONE;
 	}
-	if ((cb->flags & ETPHDR_SYN) && etp_after(cb->seq, tw->rcv_nxt)) {
-		/* A new incarnation (RFC 9293 3.6.1): the entry gives way. */
-		etp_tw_unlink(t, tw);
+	spin_lock(&t->lock);
+	if (hlist_unhashed(&tw->node)) {
 		spin_unlock(&t->lock);
-		ETP_INC_STATS(net, TimeWaitRecycled);
-		etp_tw_release(net, tw);
+		return ETP_TW_SYN;
+	}
+	if ((cb->flags & ETPHDR_SYN) && etp_after(cb->seq, tw->rcv_nxt)) {
+		/* A new incarnation (RFC 9293 3.6.1), if a listener wants it. */
+		spin_unlock(&t->lock);
 		return ETP_TW_SYN;
 	}
 	if ((cb->flags & ETPHDR_FIN) && cb->end_seq == tw->rcv_nxt) {
@@ -195,16 +244,8 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 		spin_unlock(&t->lock);
 		return ETP_TW_DONE;
 	}
-	laddr = tw->laddr;
-	raddr = tw->raddr;
-	lport = tw->lport;
-	rport = tw->rport;
-	snd_nxt = tw->snd_nxt;
-	rcv_nxt = tw->rcv_nxt;
-	window = tw->window;
 	spin_unlock(&t->lock);
-	etp_send_ctl(net, laddr, raddr, lport, rport, snd_nxt, rcv_nxt,
-		     ETPHDR_ACK, window, inet_iif(skb), NULL);
+	etp_tw_ack(net, tw, skb);
 	return ETP_TW_DONE;
 }
 

@@ -9,7 +9,7 @@ msl_ms 30000 1 3600000 0 3600001
 max_tw_entries 262144 0 16777216 -1 16777217
 syncookies 1 0 2 -1 3
 syn_retries 6 1 127 0 128
-synack_retries 5 1 255 0 256
+synack_retries 5 1 127 0 128
 fin_timeout_ms 60000 1 3600000 0 3600001
 keepalive_time_ms 7200000 1 32767000 0 32767001
 keepalive_intvl_ms 75000 1 32767000 0 32767001
