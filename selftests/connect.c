@@ -548,4 +548,20 @@ TEST_F(ns, listen_overflow_then_drain)
 	close(l);
 }
 
+/* listen(fd, 0) still takes a connection, as TCP's does. */
+TEST_F(ns, listen_backlog_zero)
+{
+	int l = t_listener("127.0.0.1", 5020, 0, 0), c, s;
+
+	ASSERT_LE(0, l);
+	c = t_socket(0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, t_connect(c, "127.0.0.1", 5020)) TH_LOG("connect: %s", strerror(errno));
+	s = accept(l, NULL, NULL);
+	EXPECT_LE(0, s);
+	close(s);
+	close(c);
+	close(l);
+}
+
 TEST_HARNESS_MAIN

@@ -752,4 +752,34 @@ TEST_F(ns, buffers_bound_queued_data)
 	close(s);
 }
 
+/*
+ * Keepalive on an idle connection whose peer is alive: probes go out and are
+ * answered, and the connection lives on however many there are (an answered
+ * probe is not one of the TCP_KEEPCNT unanswered ones).
+ */
+TEST_F(ns, keepalive_live_peer)
+{
+	int c, s, one = 1, idle = 1, intvl = 1, cnt = 2;
+	long probes = t_stat("KeepaliveProbes");
+	char b;
+
+	ASSERT_EQ(0, t_pair(&c, &s, NULL));
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)));
+	ASSERT_EQ(0, setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)));
+	ASSERT_EQ(0, setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)));
+	/* Idle for 1 s, then a probe a second: more than TCP_KEEPCNT of them. */
+	t_sleep_ms(4500);
+	if (t_stat_known("KeepaliveProbes"))
+		EXPECT_LE(probes + 3, t_stat("KeepaliveProbes"))
+			TH_LOG("keepalive probes sent: %ld", t_stat("KeepaliveProbes") - probes);
+	EXPECT_EQ(0, t_so_error(c)) TH_LOG("a live connection was given up");
+	EXPECT_EQ(1, send(c, "x", 1, 0));
+	EXPECT_EQ(1, recv(s, &b, 1, 0));
+	if (t_stat_known("KeepaliveTimeouts"))
+		EXPECT_EQ(0, t_stat("KeepaliveTimeouts"));
+	close(c);
+	close(s);
+}
+
 TEST_HARNESS_MAIN
