@@ -228,13 +228,12 @@ static inline unsigned short t_peer_port(int fd)
 /* A listening socket on IP:PORT (PORT 0: any); -1 on error. */
 static inline int t_listener(const char *ip, unsigned short port, int backlog, int flags)
 {
-	struct sockaddr_in a = etp_addr(ip, port);
 	int fd = t_socket(flags), one = 1;
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, backlog)) {
+	if (etp_bind(fd, ip, port) || listen(fd, backlog)) {
 		int e = errno;
 
 		close(fd);
