@@ -103,9 +103,26 @@ etp_kernel_reports() {
 		awk '!seen[$0]++' | head -n 40 || true
 }
 
-# etp_debug_kernel_image: the bzImage built by 'make debug-kernel', if any.
+# The version of Debian's linux-source-6.12 package (the debug kernel's source).
+etp_debug_kernel_source_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | grep . || return 1
+}
+
+# etp_debug_kernel_dir: where 'make debug-kernel' builds, keyed by the source
+# version and the config fragments, so that a change to either rebuilds.
+etp_debug_kernel_dir() {
+	local top ver key
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	ver=$(etp_debug_kernel_source_version) || return 1
+	key=$(cat "$top"/scripts/kconfig/*.config | md5sum | cut -c1-12)
+	echo "$(etp_cache_dir)/debug-kernel/$ver-$key"
+}
+
+# etp_debug_kernel_image: the bzImage built by 'make debug-kernel' for the
+# current source and fragments, if it is built.
 etp_debug_kernel_image() {
-	local img
-	img=$(ls -t "$(etp_cache_dir)"/debug-kernel/*/arch/x86/boot/bzImage 2>/dev/null | head -n 1)
-	[ -n "$img" ] && echo "$img"
+	local dir
+	dir=$(etp_debug_kernel_dir) || return 1
+	[ -f "$dir/.etp-built" ] && [ -f "$dir/arch/x86/boot/bzImage" ] || return 1
+	echo "$dir/arch/x86/boot/bzImage"
 }
