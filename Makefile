@@ -6,6 +6,8 @@
 #                    test VM on each of CHECK_KERNELS (default: 6.12 6.1)
 # make demo          the main job, shown to a person, in the test VM
 # make sparse        build with sparse (C=2 checks every file)
+# make debug-kernel  build the debug kernel (lockdep, KASAN, kmemleak...), cached
+# make check-debug   the whole test suite in the VM on the debug kernel
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -13,7 +15,7 @@ KREL ?= $(shell . scripts/lib.sh; etp_default_release 2>/dev/null)
 KDIR ?= /lib/modules/$(KREL)/build
 HARNESS ?= $(shell . scripts/lib.sh; etp_harness_dir)
 
-.PHONY: all module setup sparse clean check demo selftests
+.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug
 
 all: module
 
@@ -40,6 +42,15 @@ check: setup
 		echo "== selftests on Debian $$k"; \
 		scripts/vm --kernel $$k -- selftests/run; \
 	done
+
+debug-kernel: setup
+	@scripts/debug-kernel >/dev/null
+
+# The debug kernel is slower (KASAN, lockdep): more time and memory.
+check-debug: debug-kernel
+	$(MAKE) selftests
+	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-2400} \
+		scripts/vm --kernel debug -- selftests/run
 
 demo: setup
 	$(MAKE) module

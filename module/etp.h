@@ -15,6 +15,7 @@
  *   request.c     listeners: half-open entries, children, the accept queue
  *   timewait.c    the TIME_WAIT table
  *   isn.c         initial sequence numbers (RFC 6528) and table hashing
+ *   syncookies.c  SYN cookies (RFC 4987)
  *   proc.c        /proc/net/etp and /proc/net/etp_stat
  *   sysctl.c      /proc/sys/net/etp/
  */
@@ -284,6 +285,7 @@ struct etp_sock {
 	struct list_head accept_queue;
 	struct list_head accept_node;	/* a child's place on that queue */
 	atomic_t req_count;
+	u32 synq_overflow;	/* jiffies when the SYN queue was last full */
 };
 
 /* Timer work deferred to release_sock() (etp_release_cb()). */
@@ -500,6 +502,11 @@ void etp_tw_recycle(struct net *net, struct etp_tw *tw);
 /* isn.c */
 u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 u32 etp_hash_tuple(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport);
+
+/* syncookies.c */
+bool etp_cookie_want(struct sock *lsk);
+void etp_cookie_send_synack(struct sock *lsk, struct sk_buff *skb);
+int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req);
 
 /* proc.c */
 int etp_proc_init_net(struct net *net);

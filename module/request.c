@@ -139,9 +139,14 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 	struct etp_req *req, *other;
 	bool wscale_ok;
 
+	/* No room to accept even a connection made from a cookie: drop. */
 	if (sk_acceptq_is_full(lsk)) {
 		ETP_INC_STATS(net, ListenOverflows);
 		ETP_INC_STATS(net, ListenDrops);
+		return;
+	}
+	if (etp_cookie_want(lsk)) {
+		etp_cookie_send_synack(lsk, skb);
 		return;
 	}
 	/* As TCP's inet_csk_reqsk_queue_is_full(): listen(fd, 0) takes one. */
@@ -385,6 +390,71 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * A segment that waited in the listener's backlog while an earlier one made
+ * its connection a socket (the final ACK, then data, queued while the
+ * listener was owned): it is that socket's now. Return false if there is no
+ * such socket and the caller still owns @skb. The child's lock nests inside
+ * the listener's, as when it was created.
+ */
+static bool etp_child_rcv(struct sock *lsk, struct sk_buff *skb)
+{
+	const struct tcphdr *th = (const struct tcphdr *)skb->data;
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *sk;
+
+	sk = etp_lookup_established(sock_net(lsk), iph->daddr, th->dest,
+				    iph->saddr, th->source);
+	if (!sk)
+		return false;
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		etp_do_rcv(sk, skb);
+	else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				       READ_ONCE(sk->sk_sndbuf)))
+		kfree_skb(skb);
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	sock_put(sk);
+	return true;
+}
+
+/*
+ * An ACK that may answer a SYN cookie: if it does, the connection is made
+ * from the cookie and takes @skb. Return false if the caller still owns it.
+ */
+static bool etp_cookie_rcv(struct sock *lsk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(lsk);
+	struct etp_req req;
+	bool created;
+
+	if (!etp_cookie_check(lsk, skb, &req))
+		return false;
+	if (sk_acceptq_is_full(lsk)) {
+		ETP_INC_STATS(net, ListenOverflows);
+		ETP_INC_STATS(net, ListenDrops);
+		kfree_skb(skb);
+		return true;
+	}
+	/* The child takes over a SYN_RECV gauge, as from an entry. */
+	ETP_INC_STATS(net, CurrSynRecv);
+	local_bh_disable();
+	created = etp_create_child(lsk, &req, skb);
+	local_bh_enable();
+	if (!created) {
+		ETP_DEC_STATS(net, CurrSynRecv);
+		ETP_INC_STATS(net, AttemptFails);
+		ETP_INC_STATS(net, ListenDrops);
+		kfree_skb(skb);
+		return true;
+	}
+	if (!sock_flag(lsk, SOCK_DEAD))
+		lsk->sk_data_ready(lsk);
+	return true;
+}
+
 /**
  * etp_listen_rcv() - process a segment for a listener
  * @sk: the listener, bh-locked or owned (from its backlog)
@@ -414,6 +484,10 @@ int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	if (cb->flags & ETPHDR_RST)
 		goto drop;
 	if (cb->flags & ETPHDR_ACK) {
+		if (etp_child_rcv(sk, skb))
+			return 0;
+		if (!(cb->flags & ETPHDR_SYN) && etp_cookie_rcv(sk, skb))
+			return 0;
 		etp_send_reset(net, skb);
 		goto drop;
 	}
