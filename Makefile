@@ -8,6 +8,11 @@
 # make sparse        build with sparse (C=2 checks every file)
 # make debug-kernel  build the debug kernel (lockdep, KASAN, kmemleak...), cached
 # make check-debug   the whole test suite in the VM on the debug kernel
+# make install       install etp.ko under /lib/modules/RELEASE/updates of KDIR's
+#                    kernel and run depmod (INSTALL_MOD_PATH=DIR or DESTDIR=DIR:
+#                    under DIR instead of /)
+# make states        regenerate the state diagram (Documentation/etp-states.*)
+#                    and protocol.rst's state table from module/statetable.c
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -15,7 +20,7 @@ KREL ?= $(shell . scripts/lib.sh; etp_default_release 2>/dev/null)
 KDIR ?= /lib/modules/$(KREL)/build
 HARNESS ?= $(shell . scripts/lib.sh; etp_harness_dir)
 
-.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug
+.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states
 
 all: module
 
@@ -29,6 +34,17 @@ sparse:
 setup:
 	@scripts/setup
 
+INSTALL_MOD_PATH ?= $(DESTDIR)
+# The kernel's signing key is not in a headers package: install unsigned
+# (DKMS signs with its own key).
+install: module
+	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_PATH=$(abspath $(INSTALL_MOD_PATH)) \
+		CONFIG_MODULE_SIG_ALL= modules_install
+	depmod -b "$(or $(abspath $(INSTALL_MOD_PATH)),/)" "$$(cat $(KDIR)/include/config/kernel.release)"
+
+states:
+	scripts/etp-states --write
+
 selftests:
 	$(MAKE) -C selftests HARNESS=$(HARNESS)
 
@@ -36,6 +52,7 @@ CHECK_KERNELS ?= 6.12 6.1
 
 check: setup
 	scripts/build-check
+	scripts/dkms-check
 	$(MAKE) module
 	$(MAKE) selftests
 	@set -e; for k in $(CHECK_KERNELS); do \

@@ -5,7 +5,13 @@
 
 # Documentation/protocol.rst's state table is module/statetable.c's.
 test_state_table_matches_code() {
-	"$TOP/scripts/etp-states" --check
+	"$TOP/scripts/etp-states" --check-table
+}
+
+# Documentation/etp-states.dot is what the table gives today, and
+# etp-states.svg was drawn from that .dot (`make states` makes both).
+test_state_picture_matches_code() {
+	"$TOP/scripts/etp-states" --check-picture
 }
 
 # Every counter the code has is described in the documentation.
@@ -16,6 +22,47 @@ test_counters_documented() {
 			missing="$missing $name"
 	done
 	[ -z "$missing" ] || fail "not documented:$missing"
+}
+
+# The manual page renders without a warning from groff (-ww: all of them).
+test_man_page_renders_cleanly() {
+	local out
+	command -v groff >/dev/null || fail "groff is not installed (scripts/setup installs groff-base)"
+	out=$(groff -man -Tutf8 -ww -z "$TOP/Documentation/etp.7" 2>&1)
+	[ -z "$out" ] || fail "groff warns about Documentation/etp.7: $out"
+}
+
+# etp.7 has an entry for every counter /proc/net/etp_stat prints.
+test_man_page_names_every_counter() {
+	local name missing=""
+	for name in $(head -n 1 /proc/net/etp_stat | cut -d' ' -f2-); do
+		grep -qx "\.B $name" "$TOP/Documentation/etp.7" || missing="$missing $name"
+	done
+	[ -z "$missing" ] || fail "no entry in etp.7 for:$missing"
+}
+
+# etp.7 has an entry for every setting in /proc/sys/net/etp, with the
+# default a new namespace gets, and a range the module enforces: both ends
+# are taken, one beyond either end is refused.
+test_man_page_names_every_sysctl() {
+	local ns f name entry def lo hi missing=""
+	ns=$(new_netns)
+	for f in /proc/sys/net/etp/*; do
+		name=${f##*/}
+		entry=$(grep "^\.IR $name \" (default " "$TOP/Documentation/etp.7") ||
+			{ missing="$missing $name"; continue; }
+		read -r def lo hi < <(echo "$entry" |
+			sed -n 's/.*(default \([0-9]*\); \([0-9]*\) to \([0-9]*\))"$/\1 \2 \3/p')
+		[ -n "$hi" ] || fail "etp.7: malformed entry: $entry"
+		expect_eq "$def" "$(ip netns exec "$ns" cat "$f")" "default of $name"
+		ip netns exec "$ns" sh -c "echo $lo > $f && echo $hi > $f" ||
+			fail "$name refused a value in etp.7's range $lo to $hi"
+		! ip netns exec "$ns" sh -c "echo $((lo - 1)) > $f" 2>/dev/null ||
+			fail "$name took $((lo - 1)), below etp.7's range"
+		! ip netns exec "$ns" sh -c "echo $((hi + 1)) > $f" 2>/dev/null ||
+			fail "$name took $((hi + 1)), above etp.7's range"
+	done
+	[ -z "$missing" ] || fail "no entry in etp.7 for:$missing"
 }
 
 run_tests
