@@ -366,6 +366,7 @@ static int etp_disconnect(struct sock *sk, int flags)
 	ep->ack_pending = 0;
 	ep->segs_unacked = 0;
 	ep->retransmits = 0;
+	ep->total_retrans = 0;
 	ep->dupacks = 0;
 	ep->probes_out = 0;
 	ep->wscale_ok = 0;
@@ -920,6 +921,7 @@ static int etp_setsockopt(struct sock *sk, int level, int optname,
 static void etp_get_info(struct sock *sk, struct tcp_info *info)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	struct dst_entry *dst;
 
 	memset(info, 0, sizeof(*info));
 	info->tcpi_state = inet_sk_state_load(sk);
@@ -950,7 +952,10 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_snd_cwnd = ep->mss ? ep->cwnd / ep->mss : 0;
 	info->tcpi_rcv_space = ep->rcv_wnd;
 	info->tcpi_snd_wnd = ep->snd_wnd;
-	info->tcpi_pmtu = dst_mtu(__sk_dst_get(sk) ? : NULL) ? : 0;
+	info->tcpi_total_retrans = ep->total_retrans;
+	/* No route before connect() and after a reset. */
+	dst = __sk_dst_get(sk);
+	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	release_sock(sk);
 }
 
