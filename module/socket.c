@@ -845,6 +845,29 @@ static bool etp_level(int level)
 	return level == SOL_TCP || level == etp_proto;
 }
 
+/*
+ * TCP_CONGESTION: ETP has one algorithm, NewReno. iperf3 reads its name (and
+ * fails without it unless told otherwise) and -C sets it. "reno", the name of
+ * Linux's nearest one, is accepted too; any other name fails with ENOENT, as
+ * TCP's setsockopt does for an algorithm it does not know.
+ */
+#define ETP_CA_NAME_MAX 16	/* TCP_CA_NAME_MAX */
+static const char etp_ca_name[ETP_CA_NAME_MAX] = "newreno";
+
+static int etp_set_congestion(sockptr_t optval, unsigned int optlen)
+{
+	char name[ETP_CA_NAME_MAX];
+	long len;
+
+	if (optlen < 1)
+		return -EINVAL;
+	len = strncpy_from_sockptr(name, optval, min_t(long, sizeof(name) - 1, optlen));
+	if (len < 0)
+		return -EFAULT;
+	name[len] = '\0';
+	return strcmp(name, etp_ca_name) && strcmp(name, "reno") ? -ENOENT : 0;
+}
+
 static int etp_setsockopt(struct sock *sk, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
@@ -855,6 +878,8 @@ static int etp_setsockopt(struct sock *sk, int level, int optname,
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (!etp_level(level))
 		return -ENOPROTOOPT;
+	if (optname == TCP_CONGESTION)
+		return etp_set_congestion(optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -1008,6 +1033,11 @@ static int etp_getsockopt(struct sock *sk, int level, int optname,
 		etp_get_info(sk, &info);
 		len = min_t(unsigned int, len, sizeof(info));
 		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	case TCP_CONGESTION:
+		len = min_t(unsigned int, len, sizeof(etp_ca_name));
+		if (put_user(len, optlen) || copy_to_user(optval, etp_ca_name, len))
 			return -EFAULT;
 		return 0;
 	default:
