@@ -6,6 +6,7 @@
 #                    test VM on each of CHECK_KERNELS (default: 6.12 6.1)
 # make demo          the main job, shown to a person, in the test VM
 # make sparse        build with sparse (C=2 checks every file)
+# make tools         build tools/etp-preload.so, which tools/etp-run uses
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -13,7 +14,7 @@ KREL ?= $(shell . scripts/lib.sh; etp_default_release 2>/dev/null)
 KDIR ?= /lib/modules/$(KREL)/build
 HARNESS ?= $(shell . scripts/lib.sh; etp_harness_dir)
 
-.PHONY: all module setup sparse clean check demo selftests
+.PHONY: all module setup sparse clean check demo selftests tools
 
 all: module
 
@@ -30,12 +31,15 @@ setup:
 selftests:
 	$(MAKE) -C selftests HARNESS=$(HARNESS)
 
+tools:
+	$(MAKE) -C tools
+
 CHECK_KERNELS ?= 6.12 6.1
 
 check: setup
 	scripts/build-check
 	$(MAKE) module
-	$(MAKE) selftests
+	$(MAKE) selftests tools
 	@set -e; for k in $(CHECK_KERNELS); do \
 		echo "== selftests on Debian $$k"; \
 		scripts/vm --kernel $$k -- selftests/run; \
@@ -48,3 +52,4 @@ demo: setup
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools clean
