@@ -13,6 +13,7 @@
 #                    under DIR instead of /)
 # make states        regenerate the state diagram (Documentation/etp-states.*)
 #                    and protocol.rst's state table from module/statetable.c
+# make tools         build tools/etp-preload.so, which tools/etp-run uses
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -20,7 +21,7 @@ KREL ?= $(shell . scripts/lib.sh; etp_default_release 2>/dev/null)
 KDIR ?= /lib/modules/$(KREL)/build
 HARNESS ?= $(shell . scripts/lib.sh; etp_harness_dir)
 
-.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states
+.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states tools
 
 all: module
 
@@ -48,13 +49,16 @@ states:
 selftests:
 	$(MAKE) -C selftests HARNESS=$(HARNESS)
 
+tools:
+	$(MAKE) -C tools
+
 CHECK_KERNELS ?= 6.12 6.1
 
 check: setup
 	scripts/build-check
 	scripts/dkms-check
 	$(MAKE) module
-	$(MAKE) selftests
+	$(MAKE) selftests tools
 	@set -e; for k in $(CHECK_KERNELS); do \
 		echo "== selftests on Debian $$k"; \
 		scripts/vm --kernel $$k -- selftests/run; \
@@ -76,3 +80,4 @@ demo: setup
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools clean

@@ -271,6 +271,7 @@ struct etp_sock {
 	u32 keepalive_time;	/* TCP_KEEPIDLE in jiffies, 0 for the sysctl */
 	u32 keepalive_intvl;	/* TCP_KEEPINTVL in jiffies, 0 for the sysctl */
 	u32 rcv_tstamp;		/* jiffies of the last segment received */
+	u32 total_retrans;	/* segments sent again (TCP_INFO) */
 	unsigned long deferred;	/* ETP_DEFER_* timers that found the socket owned */
 
 	struct sk_buff *send_head;	/* first unsent on sk_write_queue */

@@ -210,6 +210,7 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 
 	if (etp_before(cb->seq, ep->snd_max)) {
 		cb->retrans++;
+		ep->total_retrans++;
 		ETP_INC_STATS(sock_net(sk), RetransSegs);
 	}
 	cb->sent_us = etp_now_us();

@@ -366,6 +366,7 @@ static int etp_disconnect(struct sock *sk, int flags)
 	ep->ack_pending = 0;
 	ep->segs_unacked = 0;
 	ep->retransmits = 0;
+	ep->total_retrans = 0;
 	ep->dupacks = 0;
 	ep->probes_out = 0;
 	ep->wscale_ok = 0;
@@ -844,6 +845,29 @@ static bool etp_level(int level)
 	return level == SOL_TCP || level == etp_proto;
 }
 
+/*
+ * TCP_CONGESTION: ETP has one algorithm, NewReno. iperf3 reads its name (and
+ * fails without it unless told otherwise) and -C sets it. "reno", the name of
+ * Linux's nearest one, is accepted too; any other name fails with ENOENT, as
+ * TCP's setsockopt does for an algorithm it does not know.
+ */
+#define ETP_CA_NAME_MAX 16	/* TCP_CA_NAME_MAX */
+static const char etp_ca_name[ETP_CA_NAME_MAX] = "newreno";
+
+static int etp_set_congestion(sockptr_t optval, unsigned int optlen)
+{
+	char name[ETP_CA_NAME_MAX];
+	long len;
+
+	if (optlen < 1)
+		return -EINVAL;
+	len = strncpy_from_sockptr(name, optval, min_t(long, sizeof(name) - 1, optlen));
+	if (len < 0)
+		return -EFAULT;
+	name[len] = '\0';
+	return strcmp(name, etp_ca_name) && strcmp(name, "reno") ? -ENOENT : 0;
+}
+
 static int etp_setsockopt(struct sock *sk, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
@@ -854,6 +878,8 @@ static int etp_setsockopt(struct sock *sk, int level, int optname,
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (!etp_level(level))
 		return -ENOPROTOOPT;
+	if (optname == TCP_CONGESTION)
+		return etp_set_congestion(optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -920,6 +946,7 @@ static int etp_setsockopt(struct sock *sk, int level, int optname,
 static void etp_get_info(struct sock *sk, struct tcp_info *info)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	struct dst_entry *dst;
 
 	memset(info, 0, sizeof(*info));
 	info->tcpi_state = inet_sk_state_load(sk);
@@ -950,7 +977,10 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_snd_cwnd = ep->mss ? ep->cwnd / ep->mss : 0;
 	info->tcpi_rcv_space = ep->rcv_wnd;
 	info->tcpi_snd_wnd = ep->snd_wnd;
-	info->tcpi_pmtu = dst_mtu(__sk_dst_get(sk) ? : NULL) ? : 0;
+	info->tcpi_total_retrans = ep->total_retrans;
+	/* No route before connect() and after a reset. */
+	dst = __sk_dst_get(sk);
+	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	release_sock(sk);
 }
 
@@ -1003,6 +1033,11 @@ static int etp_getsockopt(struct sock *sk, int level, int optname,
 		etp_get_info(sk, &info);
 		len = min_t(unsigned int, len, sizeof(info));
 		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	case TCP_CONGESTION:
+		len = min_t(unsigned int, len, sizeof(etp_ca_name));
+		if (put_user(len, optlen) || copy_to_user(optval, etp_ca_name, len))
 			return -EFAULT;
 		return 0;
 	default:
