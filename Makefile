@@ -69,7 +69,7 @@ debug-kernel: setup
 
 # The debug kernel is slower (KASAN, lockdep): more time and memory.
 check-debug: debug-kernel
-	$(MAKE) selftests
+	$(MAKE) selftests tools
 	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-2400} \
 		scripts/vm --kernel debug -- selftests/run
 
