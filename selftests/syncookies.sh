@@ -223,7 +223,9 @@ EOF
 	PEAK=$peak
 	echo "# syncookies=$mode: $(cat "$out"); legitimate connections $OK of $clients;" \
 		"SynCookiesSent $(etp_stat SynCookiesSent "$B") SynCookiesRecv" \
-		"$(etp_stat SynCookiesRecv "$B") ListenDrops $(etp_stat ListenDrops "$B");" \
+		"$(etp_stat SynCookiesRecv "$B") SynCookiesFailed $(etp_stat SynCookiesFailed "$B")" \
+		"ListenDrops $(etp_stat ListenDrops "$B") OutRsts $(etp_stat OutRsts "$B")" \
+		"AttemptFails $(etp_stat AttemptFails "$B") EstabResets $(etp_stat EstabResets "$B");" \
 		"etp_req objects at most $PEAK"
 	rm -f "$out" "$out.slab"
 }
