@@ -157,7 +157,7 @@ def synsent_rst_refused(t):
     t.check(err == errno.ECONNREFUSED, "connect: %s, expected ECONNREFUSED"
             % errno.errorcode.get(err, err))
     log("app: connect() fails with ECONNREFUSED")
-    t.check(t.wait(lambda: not t.find(APORT, BPORT), 1), "left: %s" % t.states())
+    t.check(t.states(APORT, BPORT) in ([], ["CLOSE"]), "A: %s" % t.states())
     t.counters(AttemptFails=1, CurrSynSent=0, EstabResets=0)
 
 
@@ -356,8 +356,9 @@ def overlapping_retransmissions(t):
         c.send("PA", d[a:b], seq=c.snd + a, quiet=True)
     log("B > A %d overlapping segments covering %d bytes" % (len(pieces), n))
     got = t.read(c.sock, n, timeout=5)
-    t.check(got == d, "the reader got wrong bytes (first difference at %d)" %
-            next(i for i in range(n) if got[i] != d[i]))
+    if got != d:
+        raise Fail("the reader got wrong bytes (first difference at %d)" %
+                   next(i for i in range(n) if got[i] != d[i]))
     c.expect("the ACK of everything", flags="A", ack=c.snd + n, strict=False)
     t.counters(InErrs=0)
     t.abort(c.sock)
@@ -383,12 +384,14 @@ def segment_beyond_window(t):
 def zero_window_and_probes(t):
     """A reader that does not read closes the window; a window probe then
     gets an ACK with window 0 and its byte is not taken; reading reopens."""
-    l = t.listen(rcvbuf=4096)
-    c = t.passive(l, options=opts(mss=1000))
+    c = t.passive(t.listen())
     taken = 0
-    last = None
-    for i in range(100):
-        c.send("PA", pattern(1000, i), seq=c.snd + taken)
+    last = c.synack
+    for i in range(200):
+        # A sender that keeps within the window: a full segment, or what
+        # the window still allows.
+        size = min(1460, last.win << c.synack.options.get("WScale", 0))
+        c.send("PA", pattern(size, i), seq=c.snd + taken, quiet=True)
         last = c.expect("ACK", flags="A", timeout=2)
         while True:                     # the latest of what A says
             more = t.recv(0.2)
@@ -396,11 +399,14 @@ def zero_window_and_probes(t):
                 break
             last = more
         new = sdiff(last.ack, c.snd)
+        log("B > A %d bytes at +%d; A: ack +%d, window %d" %
+            (size, taken, new, last.win))
         if new == taken or last.win == 0:
             taken = new
             break
         taken = new
-    t.check(last.win == 0, "the window never closed: %s" % last)
+    t.check(last.win == 0, "A stopped taking data in its window after %d "
+            "bytes without closing the window: %s" % (taken, last))
     log("A's window closed after %d bytes" % taken)
     t.drain()
     # A window probe: one byte at RCV.NXT.
@@ -634,7 +640,7 @@ def tw_old_duplicates(t):
     c.send("A")
     t.quiet("a pure ACK in TIME_WAIT")
     c.send("A", ack=c.rcv - 1)
-    c.expect_ack("ACK to an old ACK")
+    t.quiet("an old ACK in TIME_WAIT (only a FIN can arrive: RFC 9293)")
     t.expect_state("TIME_WAIT", timeout=0)
     t.counters(TimeWaitFinReAcked=0, TimeWaitRecycled=0, OutRsts=0)
 
@@ -809,25 +815,32 @@ def wscale_extremes(t):
         c.sock.setblocking(False)
         sent = 0
         got = b""
+        acked = 0
         most = 0
-        end = time.monotonic() + 20
+        end = time.monotonic() + 30
+        # Take what A sends until it stops, then ACK it all: a flight is
+        # what A sent beyond the last ACK, at most the window.
         while len(got) < n and time.monotonic() < end:
             try:
                 sent += c.sock.send(data[sent:]) if sent < n else 0
             except BlockingIOError:
                 pass
             seg = t.recv(0.3)
-            if seg is None or seg.dport != bport:
+            if seg is None:
+                if len(got) > acked:
+                    acked = len(got)
+                    c.send("A", ack=c.rcv + acked, window=1, quiet=True)
                 continue
-            beyond = sdiff(seg.seq + seg.len, c.rcv + len(got) + 16384)
-            most = max(most, sdiff(seg.seq + seg.len, c.rcv + len(got)))
-            t.check(beyond <= 0, "window scale %d: A sent %d bytes past the "
-                    "window of 16384 (scale 14)" % (ws, beyond))
+            if seg.dport != bport:
+                continue
+            flight = sdiff(seg.seq + seg.len, c.rcv + acked)
+            most = max(most, flight)
+            t.check(flight <= 16384, "window scale %d: A sent %d bytes beyond "
+                    "the last ACK, the window is 16384 (scale 14)" % (ws, flight))
             if sdiff(seg.seq, c.rcv + len(got)) == 0 and seg.len:
                 got += seg.payload
-                c.send("A", ack=c.rcv + len(got), window=1, quiet=True)
         c.sock.setblocking(True)
-        log("window scale %d: %d bytes received, at most %d in flight" %
+        log("window scale %d: %d bytes received, flights of up to %d bytes" %
             (ws, len(got), most))
         t.check(got == data, "received %d of %d bytes" % (len(got), n))
         t.check(most > 8192, "A never had more than %d bytes in flight" % most)

@@ -215,6 +215,11 @@ class Case:
         try:
             for s in self.socks:
                 try:
+                    # RST, not FIN: no orphan left retransmitting to a peer
+                    # that is gone (it would hold etp.ko).
+                    if s.fileno() >= 0:
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                     struct.pack("ii", 1, 0))
                     s.close()
                 except OSError:
                     pass
@@ -227,7 +232,16 @@ class Case:
                     v = self.stat(g)
                     if v != 0:
                         raise Fail("gauge %s is %d with no socket left" % (g, v))
-                log("end: /proc/net/etp empty, gauges 0")
+                # The peer's kernel saw none of it: its counters are its own.
+                self.enter(self.nsb)
+                peer = self.stats()
+                self.enter(self.nsa)
+                if peer["InSegs"] or peer["OutSegs"]:
+                    raise Fail("the peer's namespace counted ETP segments: "
+                               "InSegs %d OutSegs %d" %
+                               (peer["InSegs"], peer["OutSegs"]))
+                log("end: /proc/net/etp empty, gauges 0, nothing in the "
+                    "peer's namespace")
         finally:
             if self.pkt:
                 self.pkt.close()
@@ -286,6 +300,10 @@ class Case:
         with open("/proc/thread-self/net/etp_stat") as f:
             n, v = f.read().splitlines()[:2]
         return dict(zip(n.split()[1:], map(int, v.split()[1:])))
+
+    def brief_stats(self):
+        """The counters that are not 0, for messages."""
+        return " ".join("%s=%d" % kv for kv in self.stats().items() if kv[1])
 
     def stat(self, name):
         return self.stats()[name]
@@ -455,10 +473,14 @@ class Case:
         s.settimeout(timeout)
         try:
             d = s.recv(100)
-        except socket.timeout:
-            raise Fail("app: recv() neither failed nor returned in %.1f s" % timeout)
         except OSError as e:
-            return e.errno
+            # Python's own timeout is a TimeoutError without an errno;
+            # ETIMEDOUT from the kernel is a TimeoutError with one.
+            if e.errno is not None:
+                return e.errno
+            raise Fail("app: recv() neither failed nor returned in %.1f s; "
+                       "state %s; %s" % (timeout, self.states(),
+                                         self.brief_stats()))
         finally:
             s.settimeout(None)
         self.check(not d, "app: recv() returned data %r" % d)
@@ -474,6 +496,7 @@ class Case:
         """Close S with RST (SO_LINGER 0): the case leaves nothing behind."""
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()
+        self.drain()
 
     # --- connections --------------------------------------------------------
 
