@@ -563,10 +563,15 @@ def tw_fin_reacked(t):
     t0 = time.monotonic()
     time.sleep(1.2)
     t.expect_state("TIME_WAIT")
+    before = t.find(APORT, BPORT, "TIME_WAIT")[0]["when"]
     t1 = time.monotonic()
     c.send("FA", seq=c.snd - 1)
     c.expect_ack("ACK of the retransmitted FIN")
     t.counters(TimeWaitFinReAcked=1)
+    # /proc/net/etp's timer column (jiffies to expiry) shows the restart.
+    after = t.find(APORT, BPORT, "TIME_WAIT")[0]["when"]
+    log("TIME_WAIT tm->when before the FIN %d, after %d" % (before, after))
+    t.check(after > before, "tm->when went from %d to %d" % (before, after))
     time.sleep(max(0, t0 + 2.5 - time.monotonic()))
     t.expect_state("TIME_WAIT", timeout=0)
     log("TIME_WAIT outlived its first deadline (2 s)")
