@@ -245,15 +245,14 @@ def syn_established_challenged(t):
 def challenge_ack_rate_limit(t):
     """Challenge ACKs are limited to 1000 a second per namespace."""
     c = t.passive(t.listen())
-    n = 3000
-    frames = []
-    for i in range(n):
-        seg = etp_packet.segment(B, A, BPORT, APORT, seq=(c.snd + 1 + i) % M32,
-                                 flags=etp_packet.RST)
-        frames.append(seg)
+    n = 5000
+    frames = [t.frame(etp_packet.segment(B, A, BPORT, APORT,
+                                         seq=(c.snd + 1 + i) % M32,
+                                         flags=etp_packet.RST))
+              for i in range(n)]
     start = time.monotonic()
-    for seg in frames:
-        t.send_raw(seg)
+    for f in frames:
+        t.pkt.send(f)
     took = time.monotonic() - start
     log("B > A %d RSTs in the window in %.2f s" % (n, took))
     time.sleep(0.5)
@@ -265,9 +264,7 @@ def challenge_ack_rate_limit(t):
     t.check(acks >= CHALLENGE_ACK_LIMIT, "ChallengeAcks %d: fewer than the "
             "limit although %d RSTs came" % (acks, n))
     t.check(acks <= most, "ChallengeAcks %d > %d" % (acks, most))
-    if took < 1.0:
-        t.check(acks < n, "no challenge ACK was suppressed")
-    else:
+    if most >= n:
         log("(the burst took %.1f s: too slow to see the limit bite)" % took)
     t.expect_state("ESTABLISHED")
     t.counters(EstabResets=0)
@@ -830,7 +827,9 @@ def wscale_extremes(t):
                 sent += c.sock.send(data[sent:]) if sent < n else 0
             except BlockingIOError:
                 pass
-            seg = t.recv(0.3)
+            # A quiet moment, well below the RTO (200 ms at least): the
+            # flight is over.
+            seg = t.recv(0.05)
             if seg is None:
                 if len(got) > acked:
                     acked = len(got)
@@ -848,7 +847,9 @@ def wscale_extremes(t):
         log("window scale %d: %d bytes received, flights of up to %d bytes" %
             (ws, len(got), most))
         t.check(got == data, "received %d of %d bytes" % (len(got), n))
-        t.check(most > 8192, "A never had more than %d bytes in flight" % most)
+        # Past the initial window (10 segments): the window, not the
+        # congestion window, was what held A back.
+        t.check(most > 14600, "A never had more than %d bytes in flight" % most)
         t.abort(c.sock)
         t.drain()
 
