@@ -86,17 +86,23 @@ static void etp_challenge_ack(struct sock *sk)
 	etp_send_ack(sk);
 }
 
-/* Room for @skb in the receive buffer? Charge it to the socket if so. */
-static bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb)
+/* Room for @skb in @limit bytes of receive buffer? Charge it to the socket if so. */
+static bool etp_rmem_charge_limit(struct sock *sk, struct sk_buff *skb,
+				  unsigned int limit)
 {
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    (unsigned int)READ_ONCE(sk->sk_rcvbuf))
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit)
 		return false;
 	if (!sk_rmem_schedule(sk, skb, skb->truesize))
 		return false;
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
 	return true;
+}
+
+/* Room for @skb in the receive buffer? Charge it to the socket if so. */
+static bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	return etp_rmem_charge_limit(sk, skb, READ_ONCE(sk->sk_rcvbuf));
 }
 
 /*
@@ -107,8 +113,20 @@ static bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb)
 static bool etp_rmem_make_room(struct sock *sk, struct sk_buff *skb)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	struct sk_buff *last;
 
+	/*
+	 * Data in the window we offered is taken even past sk_rcvbuf, up to
+	 * twice it: the window is half the free space, a guess at the skbs'
+	 * overhead that small segments beat, and dropping what we offered to
+	 * take would shrink the window (RFC 9293 3.8.6.2.2): the peer would
+	 * stall until a retransmission, never seeing a zero window to probe.
+	 */
+	if (!etp_after(cb->end_seq - !!(cb->flags & ETPHDR_FIN),
+		       ep->rcv_wup + ep->rcv_wnd) &&
+	    etp_rmem_charge_limit(sk, skb, 2U * READ_ONCE(sk->sk_rcvbuf)))
+		return true;
 	while (!etp_rmem_charge(sk, skb)) {
 		last = skb_peek_tail(&ep->ooo_queue);
 		if (!last)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """Helpers for the socket programs of the shell selftests (teardown.sh,
-netem.sh, timewait.sh). They run inside the network namespace under test:
+netem.sh). They run inside the network namespace under test:
 /proc/net/etp, /proc/net/etp_stat and /proc/sys/net/etp/ are that namespace's.
 
 ETP_TEST_TCP=1 in the environment makes them use the kernel's TCP instead

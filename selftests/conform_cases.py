@@ -1,0 +1,1022 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The cases of ETP's packet-level conformance suite (conformance.sh runs
+them; etp_conform.py is the framework). Each case is a function of a Case
+`t`, registered with @case(SYSCTL=VALUE...), and reads as a script:
+
+    t.send(FLAGS, SEQ, ACK, payload=, options=)  the peer sends a segment
+    t.expect(WHAT, flags=, seq=, ack=, length=)  the next one from A matches
+    t.quiet(WHAT, SECONDS)                       A says nothing
+    c = t.passive(l) / s, c = t.active()         an open connection; c.send(),
+                                                 c.expect_ack() use its numbers
+    t.counters(Name=VALUE, ...)                  /proc/net/etp_stat
+    t.expect_state("TIME_WAIT")                  /proc/net/etp
+
+At the end of every case the tables must be empty and the gauges zero.
+"""
+import errno
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from etp_conform import (A, APORT, B, BPORT, CHALLENGE_ACK_LIMIT, M32,  # noqa: E402
+                         TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, Fail,
+                         case, log, main, opts, sdiff)
+from etp_util import pattern  # noqa: E402
+import etp_packet  # noqa: E402
+
+# ---------------------------------------------------------------------------
+# Handshake (RFC 9293 3.5, 3.10.7.2, 3.10.7.3; RFC 7323 2.2)
+
+
+@case()
+def synack_options(t):
+    """A SYN-ACK carries MSS and, only if the SYN had one, window scale."""
+    l = t.listen()
+    x = 1000
+    t.send("S", x, options=opts(mss=1460, ws=7))
+    sa = t.expect("SYN-ACK", flags="SA", ack=x + 1)
+    t.check(sa.options.get("MSS") == 1460,
+            "SYN-ACK MSS: %s, expected 1460 (veth MTU 1500)" % sa.options)
+    t.check("WScale" in sa.options and 0 <= sa.options["WScale"] <= 14,
+            "SYN-ACK window scale: %s" % sa.options)
+    t.check(sa.win > 0, "SYN-ACK window 0")
+    t.counters(CurrSynRecv=1)
+    t.expect_state("SYN_RECV", rport=BPORT)
+    # No window scale in the SYN: none in the SYN-ACK (RFC 7323 1.3).
+    t.send("S", 5000, options=opts(mss=1000), bport=BPORT + 1)
+    sa2 = t.expect("SYN-ACK without window scale", flags="SA", ack=5001,
+                   bport=BPORT + 1)
+    t.check("WScale" not in sa2.options, "SYN-ACK to a SYN without window "
+            "scale has one: %s" % sa2.options)
+    t.check(sa2.options.get("MSS") == 1460, "MSS %s" % sa2.options)
+    for bp, xx, s in ((BPORT, x, sa), (BPORT + 1, 5000, sa2)):
+        t.send("A", xx + 1, s.seq + 1, bport=bp)
+        t.abort(t.accept(l))
+    t.counters(PassiveOpens=2, CurrSynRecv=0, OutRsts=2)
+
+
+@case()
+def syn_retransmitted_to_half_open(t):
+    """The same SYN again (our SYN-ACK was lost) draws the same SYN-ACK."""
+    t.listen()
+    t.send("S", 77, options=opts(mss=1460))
+    sa = t.expect("SYN-ACK", flags="SA", ack=78)
+    t.send("S", 77, options=opts(mss=1460))
+    t.expect("the same SYN-ACK", flags="SA", seq=sa.seq, ack=78)
+    # A RST at IRS+1 ends the half-open entry (RFC 9293 3.10.7.4).
+    t.send("R", 78)
+    t.quiet("a RST is not answered")
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 1),
+            "half-open entry left after RST: %s" % t.states())
+    t.counters(CurrSynRecv=0, PassiveOpens=0)
+
+
+@case()
+def synrecv_bad_ack_rst(t):
+    """SYN_RECV: an ACK that does not acknowledge our SYN gets
+    <SEQ=SEG.ACK><CTL=RST>; the entry stays and the right ACK completes."""
+    l = t.listen()
+    t.send("S", 500, options=opts(mss=1460))
+    sa = t.expect("SYN-ACK", flags="SA", ack=501)
+    bad = sa.seq + 1000
+    t.send("A", 501, bad)
+    t.expect("RST to an unacceptable ACK", flags="R", seq=bad)
+    t.expect_state("SYN_RECV")
+    t.send("A", 501, sa.seq + 1)
+    t.abort(t.accept(l))
+    t.counters(PassiveOpens=1, OutRsts=2)
+
+
+@case()
+def listener_answers(t):
+    """LISTEN: an ACK gets <SEQ=SEG.ACK><CTL=RST>, a RST or a segment with
+    neither SYN nor ACK nothing (RFC 9293 3.10.7.2)."""
+    t.listen()
+    t.send("A", 10, 123456)
+    t.expect("RST to an ACK", flags="R", seq=123456)
+    t.send("R", 10)
+    t.quiet("RST to a listener")
+    t.send("", 10, payload=b"hello")
+    t.quiet("data without ACK to a listener")
+    t.check(len(t.entries()) == 1, "entries besides the listener: %s" % t.states())
+    t.counters(OutRsts=1, InSegs=3, PassiveOpens=0, CurrSynRecv=0)
+
+
+@case()
+def closed_port_rst(t):
+    """CLOSED (no socket): a SYN gets <SEQ=0><ACK=SEG.SEQ+SEG.LEN+1>
+    <CTL=RST,ACK>, an ACK <SEQ=SEG.ACK><CTL=RST>, a RST nothing (3.10.7.1)."""
+    t.send("S", 1000, options=opts(mss=1460))
+    t.expect("RST-ACK to a SYN", flags="RA", seq=0, ack=1001)
+    t.send("PA", 2000, 3333, payload=b"abcd")
+    t.expect("RST to an ACK", flags="R", seq=3333)
+    t.send("", 2000, payload=b"abcd")
+    t.expect("RST-ACK to a flagless segment", flags="RA", seq=0, ack=2004)
+    t.send("R", 2000)
+    t.quiet("RST to a closed port")
+    t.counters(OutRsts=3, InSegs=4, OutSegs=3, InErrs=0)
+
+
+@case()
+def synsent_bad_ack_rst(t):
+    """SYN_SENT: a SYN-ACK (or an ACK) whose ACK is not for our SYN (an old
+    duplicate, RFC 9293 figure 9) gets <SEQ=SEG.ACK><CTL=RST>; the attempt
+    goes on, and the right SYN-ACK completes it."""
+    s = t.connect()
+    syn = t.expect("A's SYN", flags="S")
+    t.check("MSS" in syn.options, "SYN without MSS: %s" % syn.options)
+    t.counters(CurrSynSent=1, ActiveOpens=1)
+    bad = syn.seq + 5000
+    t.send("SA", 9000, bad, options=opts(mss=1460))
+    t.expect("RST to an old duplicate SYN-ACK", flags="R", seq=bad)
+    t.send("A", 9000, syn.seq)          # SEG.ACK =< ISS
+    t.expect("RST to an ACK of ISS", flags="R", seq=syn.seq)
+    t.expect_state("SYN_SENT")
+    t.send("SA", 9000, syn.seq + 1, options=opts(mss=1460))
+    t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=9001)
+    t.check(t.connect_result(s) == 0, "connect failed")
+    t.expect_state("ESTABLISHED")
+    t.abort(s)
+    t.counters(OutRsts=3, CurrSynSent=0)
+
+
+@case()
+def synsent_rst_refused(t):
+    """SYN_SENT: a RST with an acceptable ACK refuses the connection
+    (ECONNREFUSED); the socket is gone."""
+    s = t.connect()
+    syn = t.expect("A's SYN", flags="S")
+    t.send("RA", 0, syn.seq + 1)
+    t.quiet("RST is not answered", 0.3)
+    err = t.connect_result(s)
+    t.check(err == errno.ECONNREFUSED, "connect: %s, expected ECONNREFUSED"
+            % errno.errorcode.get(err, err))
+    log("app: connect() fails with ECONNREFUSED")
+    t.check(t.states(APORT, BPORT) in ([], ["CLOSE"]), "A: %s" % t.states())
+    t.counters(AttemptFails=1, CurrSynSent=0, EstabResets=0)
+
+
+@case()
+def synsent_rst_bad_ack_ignored(t):
+    """SYN_SENT: a RST whose ACK is not acceptable, or a RST without ACK,
+    is dropped silently; the attempt goes on."""
+    s = t.connect()
+    syn = t.expect("A's SYN", flags="S")
+    t.send("RA", 0, syn.seq + 100)
+    t.send("R", 0)
+    t.quiet("RSTs are never answered")
+    t.expect_state("SYN_SENT")
+    t.send("SA", 4242, syn.seq + 1, options=opts(mss=1460))
+    t.expect("the ACK of the SYN-ACK", flags="A", ack=4243)
+    t.check(t.connect_result(s) == 0, "connect failed")
+    t.abort(s)
+    t.counters(AttemptFails=0, OutRsts=1)
+
+
+# ---------------------------------------------------------------------------
+# Blind in-window attacks (RFC 5961)
+
+
+@case()
+def rst_exact_resets(t):
+    """A RST at exactly RCV.NXT resets the connection: ECONNRESET."""
+    c = t.passive(t.listen())
+    c.send("R")
+    t.quiet("RST is not answered", 0.3)
+    t.expect_error(c.sock, errno.ECONNRESET)
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 1), "left: %s" % t.states())
+    t.counters(EstabResets=1, ChallengeAcks=0, CurrEstab=0)
+
+
+@case()
+def rst_in_window_challenged(t):
+    """A RST in the window but not at RCV.NXT draws a challenge ACK
+    <SEQ=SND.NXT><ACK=RCV.NXT>; the connection lives (RFC 5961 3.2)."""
+    c = t.passive(t.listen())
+    for off in (1, 5, 1000):
+        c.send("R", seq=c.snd + off)
+        c.expect_ack("challenge ACK to a RST at RCV.NXT+%d" % off)
+    c.send("RA", seq=c.snd + 7)
+    c.expect_ack("challenge ACK to a RST-ACK in the window")
+    t.counters(ChallengeAcks=4, EstabResets=0)
+    t.expect_state("ESTABLISHED")
+    c.send("PA", b"still here")
+    c.snd += 10
+    t.check(t.read(c.sock, 10) == b"still here", "data after the RSTs")
+    t.abort(c.sock)
+
+
+@case()
+def rst_out_of_window_ignored(t):
+    """A RST outside the window is dropped without an answer."""
+    c = t.passive(t.listen(), window=65535)
+    for seq in (c.snd - 1, c.snd - 100000, c.snd + 10000000):
+        c.send("R", seq=seq)
+    t.quiet("RSTs outside the window")
+    t.counters(ChallengeAcks=0, EstabResets=0)
+    t.expect_state("ESTABLISHED")
+    t.abort(c.sock)
+
+
+@case()
+def syn_established_challenged(t):
+    """A SYN in a synchronized state draws a challenge ACK, in the window
+    or not (RFC 5961 4.2); the connection lives."""
+    c = t.passive(t.listen())
+    c.send("S", seq=c.snd + 3, ack=0, options=opts(mss=1460))
+    c.expect_ack("challenge ACK to an in-window SYN")
+    c.send("S", seq=c.snd, ack=0, options=opts(mss=1460))
+    c.expect_ack("challenge ACK to a SYN at RCV.NXT")
+    t.counters(ChallengeAcks=2)
+    # Out of the window: the sequence check ACKs it first (no challenge).
+    c.send("S", seq=c.snd - 50000, options=opts(mss=1460))
+    c.expect_ack("ACK to an out-of-window SYN")
+    t.counters(ChallengeAcks=2, EstabResets=0)
+    t.expect_state("ESTABLISHED")
+    t.abort(c.sock)
+
+
+@case()
+def challenge_ack_rate_limit(t):
+    """Challenge ACKs are limited to 1000 a second per namespace."""
+    c = t.passive(t.listen())
+    n = 5000
+    frames = [t.frame(etp_packet.segment(B, A, BPORT, APORT,
+                                         seq=(c.snd + 1 + i) % M32,
+                                         flags=etp_packet.RST))
+              for i in range(n)]
+    start = time.monotonic()
+    for f in frames:
+        t.pkt.send(f)
+    took = time.monotonic() - start
+    log("B > A %d RSTs in the window in %.2f s" % (n, took))
+    time.sleep(0.5)
+    acks = t.stat("ChallengeAcks")
+    # The limit is per second of jiffies / HZ: a burst of TOOK seconds spans
+    # at most ceil(TOOK) + 1 of them.
+    most = CHALLENGE_ACK_LIMIT * (int(took) + 2)
+    log("ChallengeAcks %d (at most %d allowed)" % (acks, most))
+    t.check(acks >= CHALLENGE_ACK_LIMIT, "ChallengeAcks %d: fewer than the "
+            "limit although %d RSTs came" % (acks, n))
+    t.check(acks <= most, "ChallengeAcks %d > %d" % (acks, most))
+    if most >= n:
+        log("(the burst took %.1f s: too slow to see the limit bite)" % took)
+    t.expect_state("ESTABLISHED")
+    t.counters(EstabResets=0)
+    t.abort(c.sock)
+
+
+@case()
+def ack_beyond_snd_nxt_dropped(t):
+    """Data whose ACK acknowledges what A never sent is dropped and
+    answered with an ACK (RFC 5961 5.2, RFC 9293 3.10.7.4)."""
+    c = t.passive(t.listen())
+    c.send("PA", b"evil", ack=c.rcv + 1000)
+    c.expect_ack("ACK to an ACK of unsent data")
+    t.nothing_to_read(c.sock)
+    t.counters(ChallengeAcks=1)
+    c.send("PA", b"good")
+    c.snd += 4
+    t.check(t.read(c.sock, 4) == b"good", "the good data")
+    t.abort(c.sock)
+
+
+@case()
+def ack_too_old_dropped(t):
+    """Data whose ACK is older than SND.UNA - MAX.SND.WND is dropped with a
+    challenge ACK; one older than SND.UNA but within it is accepted."""
+    c = t.passive(t.listen(), window=2000, options=opts(mss=1000))
+    data = pattern(4000, 3)
+    c.sock.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        seg = c.expect("A's data", flags="A", seq=c.rcv + len(got), strict=False)
+        got += seg.payload
+        if seg.len:
+            c.send("A", ack=c.rcv + len(got), window=2000)
+    t.check(got == data, "A sent the wrong bytes")
+    c.rcv += len(data)
+    # SND.UNA = c.rcv; MAX.SND.WND = 2000.
+    c.send("PA", b"old!", ack=c.rcv - 3000)
+    c.expect_ack("challenge ACK to a too old ACK", strict=False)
+    t.nothing_to_read(c.sock)
+    t.counters(ChallengeAcks=1)
+    c.send("PA", b"fine", ack=c.rcv - 1500)
+    c.snd += 4
+    t.check(t.read(c.sock, 4) == b"fine", "data with an old but acceptable ACK")
+    t.abort(c.sock)
+
+
+# ---------------------------------------------------------------------------
+# Data (RFC 9293 3.10.7.4, 3.8.6)
+
+
+@case()
+def out_of_order_delivered(t):
+    """Out-of-order data is ACKed at once (a duplicate ACK), kept, and
+    delivered in order once the hole fills."""
+    c = t.passive(t.listen())
+    d = pattern(3000, 5)
+    c.send("PA", d[2000:3000], seq=c.snd + 2000)
+    c.expect_ack("duplicate ACK to data beyond a hole")
+    c.send("PA", d[1000:2000], seq=c.snd + 1000)
+    c.expect_ack("duplicate ACK again")
+    t.nothing_to_read(c.sock)
+    c.send("PA", d[0:1000])
+    c.expect_ack("ACK of everything once the hole fills", ack=c.snd + 3000)
+    c.snd += 3000
+    t.check(t.read(c.sock, 3000) == d, "bytes out of order")
+    t.abort(c.sock)
+
+
+@case()
+def overlapping_retransmissions(t):
+    """Segments overlapping each other with different boundaries, in and
+    out of order, duplicates included: the reader gets each byte once."""
+    c = t.passive(t.listen())
+    n = 12000
+    d = pattern(n, 7)
+    rnd = random.Random(11)
+    pieces = []
+    for _ in range(30):
+        a = rnd.randrange(0, n - 10)
+        pieces.append((a, min(n, a + rnd.randrange(1, 1400))))
+    # Then everything, in chunks of other boundaries, last chunk first.
+    cover = [(a, min(n, a + 1111)) for a in range(0, n, 1111)]
+    pieces += [cover[-1]] + cover[:-1]
+    for a, b in pieces:
+        c.send("PA", d[a:b], seq=c.snd + a, quiet=True)
+    log("B > A %d overlapping segments covering %d bytes" % (len(pieces), n))
+    got = t.read(c.sock, n, timeout=5)
+    if got != d:
+        raise Fail("the reader got wrong bytes (first difference at %d)" %
+                   next(i for i in range(n) if got[i] != d[i]))
+    c.expect("the ACK of everything", flags="A", ack=c.snd + n, strict=False)
+    t.counters(InErrs=0)
+    t.abort(c.sock)
+
+
+@case()
+def segment_beyond_window(t):
+    """A segment starting beyond the receive window is dropped and ACKed."""
+    c = t.passive(t.listen(), options=opts(mss=1460))   # no window scale
+    wnd = c.synack.win
+    c.send("PA", b"x" * 100, seq=c.snd + wnd + 10)
+    c.expect_ack("ACK to a segment beyond the window")
+    c.send("PA", b"y" * 100, seq=c.snd + wnd)
+    c.expect_ack("ACK to a segment at the window's right edge")
+    t.nothing_to_read(c.sock)
+    c.send("PA", b"ok")
+    c.snd += 2
+    t.check(t.read(c.sock, 2) == b"ok", "data in the window")
+    t.abort(c.sock)
+
+
+@case()
+def zero_window_and_probes(t):
+    """A reader that does not read closes the window; a window probe then
+    gets an ACK with window 0 and its byte is not taken; reading reopens."""
+    c = t.passive(t.listen())
+    taken = 0
+    last = c.synack
+    for i in range(200):
+        # A sender that keeps within the window: a full segment, or what
+        # the window still allows.
+        size = min(1460, last.win << c.synack.options.get("WScale", 0))
+        c.send("PA", pattern(size, i), seq=c.snd + taken, quiet=True)
+        last = c.expect("ACK", flags="A", timeout=2)
+        while True:                     # the latest of what A says
+            more = t.recv(0.2)
+            if more is None:
+                break
+            last = more
+        new = sdiff(last.ack, c.snd)
+        log("B > A %d bytes at +%d; A: ack +%d, window %d" %
+            (size, taken, new, last.win))
+        if new == taken or last.win == 0:
+            taken = new
+            break
+        taken = new
+    t.check(last.win == 0, "A stopped taking data in its window after %d "
+            "bytes without closing the window: %s" % (taken, last))
+    log("A's window closed after %d bytes" % taken)
+    t.drain()
+    # A window probe: one byte at RCV.NXT.
+    c.send("PA", b"P", seq=c.snd + taken)
+    seg = c.expect("ACK to the probe", flags="A", ack=c.snd + taken, win=0)
+    t.check(seg.len == 0, "ACK with data")
+    # The reader reads: A says the window is open again.
+    got = t.read(c.sock, taken)
+    seg = c.expect("window update", flags="A", ack=c.snd + taken, strict=False)
+    while seg.win == 0:
+        seg = c.expect("window update", flags="A", ack=c.snd + taken)
+    log("window %d after the read" % seg.win)
+    t.check(len(got) == taken, "read")
+    t.abort(c.sock)
+
+
+@case(rto_initial_ms=1000)
+def zero_window_from_peer(t):
+    """The peer's window is 0: A holds its data and sends window probes; once
+    the window opens the data flows."""
+    c = t.passive(t.listen(), window=0)
+    c.sock.send(b"blocked data")
+    probe = c.expect("a window probe", timeout=6, flags="A")
+    log("probe: %s" % probe)
+    t.check(sdiff(probe.seq, c.rcv) <= 0 or probe.len == 1,
+            "the probe is neither an old ACK nor one byte: %s" % probe)
+    c.send("A", window=0)
+    probe2 = c.expect("another probe", timeout=8, flags="A", strict=False)
+    t.check(probe2.len <= 1, "more than a byte into a zero window: %s" % probe2)
+    c.send("A", ack=c.rcv + probe2.len, window=65535)
+    got = b"" if probe2.len == 0 else probe2.payload
+    while len(got) < 12:
+        seg = c.expect("data", flags="A", timeout=3, strict=False)
+        if sdiff(seg.seq, c.rcv + len(got)) == 0:
+            got += seg.payload
+    t.check(got == b"blocked data", "got %r" % got)
+    t.abort(c.sock)
+
+
+@case()
+def zero_length_segments(t):
+    """A pure ACK in order is not answered; an empty segment out of the
+    window is ACKed."""
+    c = t.passive(t.listen())
+    c.send("A")
+    c.send("A", seq=c.snd + 100)
+    t.quiet("pure ACKs in the window")
+    c.send("A", seq=c.snd - 70000)
+    c.expect_ack("ACK to an empty segment before the window")
+    t.counters(InErrs=0, ChallengeAcks=0)
+    t.abort(c.sock)
+
+
+@case()
+def mss_sized_segments(t):
+    """A sends segments of at most the peer's MSS, and fills them; it takes
+    segments of its own MSS."""
+    l = t.listen()
+    for mss, port in ((536, BPORT), (1460, BPORT + 1)):
+        c = t.passive(l, bport=port, options=opts(mss=mss))
+        data = pattern(5 * mss, mss)
+        c.sock.sendall(data)
+        got = b""
+        sizes = []
+        while len(got) < len(data):
+            seg = c.expect("data", flags="A", timeout=3, strict=False)
+            if sdiff(seg.seq, c.rcv + len(got)) == 0 and seg.len:
+                got += seg.payload
+                sizes.append(seg.len)
+                c.send("A", ack=c.rcv + len(got))
+        log("peer MSS %d: A's segments %s" % (mss, sizes))
+        t.check(got == data, "wrong bytes")
+        t.check(max(sizes) == mss, "largest segment %d, MSS %d" % (max(sizes), mss))
+        # A full-sized segment from the peer (A's MSS is 1460).
+        big = pattern(1460, 9)
+        c.send("PA", big)
+        c.snd += 1460
+        t.check(t.read(c.sock, 1460) == big, "1460-byte segment")
+        t.abort(c.sock)
+    t.counters(InErrs=0)
+
+
+# ---------------------------------------------------------------------------
+# Retransmitted FINs (RFC 9293 3.10.7.4, eighth)
+
+
+@case()
+def fin_close_wait_last_ack(t):
+    """CLOSE_WAIT and LAST_ACK: the peer's FIN again is ACKed again."""
+    c = t.passive(t.listen())
+    c.send("FA")
+    c.expect_ack("ACK of the FIN", ack=c.snd + 1)
+    t.expect_state("CLOSE_WAIT")
+    t.check(t.sock_error(c.sock) == 0, "no EOF")
+    c.send("FA")
+    c.expect_ack("ACK of the retransmitted FIN in CLOSE_WAIT", ack=c.snd + 1)
+    c.snd += 1
+    c.sock.close()
+    fin = c.expect("A's FIN", flags="FA", seq=c.rcv, ack=c.snd)
+    t.expect_state("LAST_ACK")
+    c.send("FA", seq=c.snd - 1)
+    c.expect("ACK of the FIN in LAST_ACK", flags="A", ack=c.snd, strict=False)
+    t.expect_state("LAST_ACK")
+    c.send("A", ack=fin.seq + 1)
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 2), "left: %s" % t.states())
+
+
+@case()
+def fin_closing(t):
+    """Simultaneous close: FIN_WAIT1 takes the peer's FIN (CLOSING), ACKs it
+    again when it comes again, and the ACK of its FIN ends in TIME_WAIT."""
+    c = t.passive(t.listen())
+    c.sock.close()
+    fin = c.expect("A's FIN", flags="FA", seq=c.rcv, ack=c.snd)
+    t.expect_state("FIN_WAIT1")
+    c.send("FA")                        # not acknowledging A's FIN
+    c.expect("ACK of the FIN", flags="A", ack=c.snd + 1, strict=False)
+    t.expect_state("CLOSING")
+    c.send("FA")
+    c.expect("ACK of the FIN again in CLOSING", flags="A", ack=c.snd + 1,
+             strict=False)
+    t.expect_state("CLOSING")
+    c.send("A", seq=c.snd + 1, ack=fin.seq + 1)
+    t.expect_state("TIME_WAIT")
+    t.counters(TimeWaitFinReAcked=0, TimeWaitEntered=1)
+
+
+# ---------------------------------------------------------------------------
+# TIME_WAIT (RFC 9293 3.6.1, RFC 1337, RFC 6191)
+
+
+def into_time_wait(t, l):
+    """The peer connects, A closes first, the peer closes: A's end is in
+    TIME_WAIT. Returns the Conn (snd after the peer's FIN)."""
+    c = t.passive(l)
+    t.socks.remove(c.sock)
+    c.sock.close()
+    c.expect("A's FIN", flags="FA", seq=c.rcv, ack=c.snd)
+    c.rcv += 1
+    c.send("A")
+    t.expect_state("FIN_WAIT2")
+    c.send("FA")
+    c.snd += 1
+    c.expect_ack("the ACK of our FIN")
+    t.expect_state("TIME_WAIT")
+    t.counters(TimeWaitEntered=1, CurrTimeWait=1)
+    return c
+
+
+@case(msl_ms=1000)
+def tw_fin_reacked(t):
+    """A FIN again in TIME_WAIT is ACKed again and restarts 2*MSL."""
+    c = into_time_wait(t, t.listen())
+    t0 = time.monotonic()
+    time.sleep(1.2)
+    t.expect_state("TIME_WAIT")
+    before = t.find(APORT, BPORT, "TIME_WAIT")[0]["when"]
+    t1 = time.monotonic()
+    c.send("FA", seq=c.snd - 1)
+    c.expect_ack("ACK of the retransmitted FIN")
+    t.counters(TimeWaitFinReAcked=1)
+    # /proc/net/etp's timer column (jiffies to expiry) shows the restart.
+    after = t.find(APORT, BPORT, "TIME_WAIT")[0]["when"]
+    log("TIME_WAIT tm->when before the FIN %d, after %d" % (before, after))
+    t.check(after > before, "tm->when went from %d to %d" % (before, after))
+    time.sleep(max(0, t0 + 2.5 - time.monotonic()))
+    t.expect_state("TIME_WAIT", timeout=0)
+    log("TIME_WAIT outlived its first deadline (2 s)")
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), t1 + 3.5 - time.monotonic()),
+            "TIME_WAIT still there 3.5 s after the FIN")
+    t.counters(TimeWaitExpired=1, CurrTimeWait=0)
+
+
+@case(msl_ms=500)
+def tw_rst_ignored(t):
+    """A RST (or RST-ACK) in TIME_WAIT is ignored (RFC 1337)."""
+    c = into_time_wait(t, t.listen())
+    t0 = time.monotonic()
+    c.send("R")
+    c.send("RA")
+    t.quiet("RSTs in TIME_WAIT")
+    t.expect_state("TIME_WAIT", timeout=0)
+    t.counters(TimeWaitRstIgnored=2, CurrTimeWait=1)
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), t0 + 3 - time.monotonic()),
+            "TIME_WAIT still there 3 s in (2*MSL = 1 s)")
+    t.counters(TimeWaitExpired=1)
+
+
+@case(msl_ms=2000)
+def tw_syn_recycles(t):
+    """A SYN with an old sequence number does not reopen TIME_WAIT (it gets
+    the last ACK); one above the old RCV.NXT does, and the listener
+    answers it (TimeWaitRecycled)."""
+    l = t.listen()
+    c = into_time_wait(t, l)
+    t.send("S", c.snd - 10, options=opts(mss=1460))
+    c.expect_ack("the last ACK again to an old SYN")
+    t.expect_state("TIME_WAIT", timeout=0)
+    t.counters(TimeWaitRecycled=0)
+    z = c.snd + 100000
+    t.send("S", z, options=opts(mss=1460))
+    sa = t.expect("SYN-ACK to a new SYN", flags="SA", ack=z + 1)
+    t.counters(TimeWaitRecycled=1, CurrTimeWait=0)
+    t.send("A", z + 1, sa.seq + 1)
+    s = t.accept(l)
+    t.send("PA", z + 1, sa.seq + 1, payload=b"hello")
+    t.expect("ACK of data on the new connection", flags="A", ack=z + 6,
+             strict=False)
+    t.check(t.read(s, 5) == b"hello", "data")
+    t.abort(s)
+    t.counters(PassiveOpens=2)
+
+
+@case(msl_ms=2000)
+def tw_syn_no_listener(t):
+    """With no listener, a new SYN in TIME_WAIT gets the last ACK, and the
+    entry stays."""
+    l = t.listen()
+    c = into_time_wait(t, l)
+    l.close()
+    t.send("S", c.snd + 100000, options=opts(mss=1460))
+    c.expect_ack("the last ACK to a SYN nobody listens for")
+    t.expect_state("TIME_WAIT", timeout=0)
+    t.counters(TimeWaitRecycled=0, OutRsts=0)
+
+
+@case(msl_ms=2000)
+def tw_old_duplicates(t):
+    """TIME_WAIT: an old duplicate (data before RCV.NXT, or data at it: the
+    peer closed) gets the last ACK; a pure ACK in order gets nothing."""
+    c = into_time_wait(t, t.listen())
+    c.send("PA", b"old data", seq=c.snd - 9)
+    c.expect_ack("ACK to an old duplicate")
+    c.send("PA", b"new data")
+    c.expect_ack("ACK to data after the FIN")
+    c.send("A")
+    t.quiet("a pure ACK in TIME_WAIT")
+    c.send("A", ack=c.rcv - 1)
+    t.quiet("an old ACK in TIME_WAIT (only a FIN can arrive: RFC 9293)")
+    t.expect_state("TIME_WAIT", timeout=0)
+    t.counters(TimeWaitFinReAcked=0, TimeWaitRecycled=0, OutRsts=0)
+
+
+@case(msl_ms=2000, max_tw_entries=1)
+def tw_overflow(t):
+    """Past max_tw_entries a connection closes without TIME_WAIT
+    (TimeWaitOverflow); its 4-tuple is free at once."""
+    l = t.listen()
+    into_time_wait(t, l)
+    c2 = t.passive(l, bport=BPORT + 1)
+    t.socks.remove(c2.sock)
+    c2.sock.close()
+    c2.expect("A's FIN", flags="FA")
+    c2.rcv += 1
+    c2.send("A")
+    c2.send("FA")
+    c2.snd += 1
+    c2.expect_ack("the ACK of our FIN")
+    t.check(t.wait(lambda: not t.find(APORT, BPORT + 1), 1),
+            "second connection: %s" % t.states(APORT, BPORT + 1))
+    t.counters(TimeWaitOverflow=1, TimeWaitEntered=1, CurrTimeWait=1)
+    # No TIME_WAIT: the peer's segment gets a RST from no one's port.
+    c2.send("A")
+    t.expect("RST to a segment of the closed connection", flags="R",
+             seq=c2.rcv, bport=BPORT + 1)
+
+
+# ---------------------------------------------------------------------------
+# Bad input (RFC 9293 3.1, 3.10.7; RFC 7323 2.3)
+
+
+@case()
+def bad_checksum(t):
+    """A segment with a bad checksum is dropped silently: InCsumErrors."""
+    t.listen()
+    t.send("S", 1, options=opts(mss=1460), bad_csum=True)
+    c = t.passive(t.socks[0])
+    c.send("PA", b"corrupt", bad_csum=True)
+    t.quiet("segments with bad checksums")
+    t.nothing_to_read(c.sock)
+    t.counters(InCsumErrors=2, InErrs=2, PassiveOpens=1)
+    t.abort(c.sock)
+
+
+@case()
+def truncated_and_bad_offsets(t):
+    """Headers shorter than 20 bytes, a data offset below 5, one beyond the
+    segment: dropped silently, InErrs."""
+    t.listen()
+    good = etp_packet.segment(B, A, BPORT, APORT, seq=1,
+                              flags=etp_packet.SYN, options=opts(mss=1460))
+    t.send_raw(good[:12])
+    t.send_raw(b"")
+    for doff in (0, 4):
+        t.send_raw(etp_packet.segment(B, A, BPORT, APORT, seq=1, doff=doff,
+                                      flags=etp_packet.SYN))
+    # doff 15 (60 bytes) on a 24-byte segment; doff 7 on 24 bytes.
+    t.send_raw(etp_packet.segment(B, A, BPORT, APORT, seq=1, doff=15,
+                                  flags=etp_packet.SYN, options=opts(mss=1460)))
+    t.send_raw(etp_packet.segment(B, A, BPORT, APORT, seq=1, doff=7,
+                                  flags=etp_packet.SYN, options=opts(mss=1460)))
+    t.quiet("malformed headers")
+    t.counters(InSegs=6, InErrs=6, InCsumErrors=0, CurrSynRecv=0, OutSegs=0)
+
+
+@case()
+def impossible_flags(t):
+    """SYN+FIN and SYN+RST are dropped (InErrs); so is everything to or from
+    port 0."""
+    t.listen()
+    t.send("SF", 1, options=opts(mss=1460))
+    t.send("SR", 1, options=opts(mss=1460))
+    t.send("SRFA", 1, 5)
+    t.send("S", 1, options=opts(mss=1460), bport=0)
+    t.quiet("impossible segments")
+    t.counters(InErrs=4, CurrSynRecv=0, OutRsts=0)
+    # On an open connection: the same, and the connection is unharmed.
+    c = t.passive(t.socks[0])
+    c.send("SF")
+    c.send("SRA")
+    t.quiet("impossible segments on a connection")
+    t.expect_state("ESTABLISHED")
+    t.counters(InErrs=6, EstabResets=0)
+    t.abort(c.sock)
+
+
+@case()
+def no_ack_flag(t):
+    """On a connection, segments without ACK (no flags, FIN alone, data
+    alone, URG alone) are dropped: no data, no state change, no answer."""
+    c = t.passive(t.listen())
+    c.send("", b"no flags")
+    c.send("P", b"push only")
+    c.send("F")
+    c.send("U", b"urgent?")
+    t.quiet("segments without ACK")
+    t.nothing_to_read(c.sock)
+    t.expect_state("ESTABLISHED")
+    c.send("PA", b"ack")
+    c.snd += 3
+    t.check(t.read(c.sock, 3) == b"ack", "data after")
+    t.abort(c.sock)
+
+
+def syn_and_data_segments(t, options, what, bport=BPORT, mss_seen=None):
+    """A SYN with OPTIONS to the listener; A's segments on the connection
+    then carry at most MSS_SEEN bytes. Returns the SYN-ACK."""
+    l = t.socks[0]
+    x = random.randrange(M32)
+    t.send("S", x, options=options, bport=bport)
+    sa = t.expect("SYN-ACK to a SYN with %s" % what, flags="SA", ack=x + 1,
+                  bport=bport)
+    t.send("A", x + 1, sa.seq + 1, bport=bport)
+    s = t.accept(l)
+    if mss_seen:
+        s.sendall(pattern(3 * mss_seen, 1))
+        seg = t.expect("A's first segment", flags="A", bport=bport,
+                       strict=False)
+        t.check(seg.len == mss_seen, "%s: A's segment is %d bytes, expected %d"
+                % (what, seg.len, mss_seen))
+        log("%s: A's segments carry %d bytes" % (what, seg.len))
+    t.abort(s)
+    t.drain()
+    return sa
+
+
+@case()
+def bad_option_lengths(t):
+    """Option lists with a length of 0 or 1, or running past the header,
+    end the parsing; the SYN is still taken, with the default MSS (536)."""
+    t.listen()
+    mss = opts(mss=1000)
+    cases = [
+        (b"\x08\x00\x00\x00" + mss, "an option of length 0", 536),
+        (b"\x08\x01\x00\x00" + mss, "an option of length 1", 536),
+        (b"\x01\x01\x08\x20" + mss, "an option running past the header", 536),
+        (b"\x01\x01\x01\x02", "an MSS cut off by the header's end", 536),
+        (b"\x01\x01\x01\x01" + mss, "NOPs then MSS 1000", 1000),
+        (b"\x00\x00\x00\x00" + mss, "end of list before MSS", 536),
+        (b"\x02\x03\x05\x00" + mss, "MSS of length 3", 536),
+    ]
+    for i, (o, what, want) in enumerate(cases):
+        o += b"\0" * (-len(o) % 4)
+        syn_and_data_segments(t, o, what, bport=BPORT + i, mss_seen=want)
+    t.counters(InErrs=0, PassiveOpens=len(cases))
+
+
+@case()
+def mss_extremes(t):
+    """MSS 0 is taken as the minimum (88), MSS 65535 as A's own limit."""
+    t.listen()
+    syn_and_data_segments(t, opts(mss=0), "MSS 0", BPORT, mss_seen=88)
+    sa = syn_and_data_segments(t, opts(mss=65535), "MSS 65535", BPORT + 1,
+                               mss_seen=1460)
+    t.check(sa.options.get("MSS") == 1460, "SYN-ACK MSS %s" % sa.options)
+    t.counters(InErrs=0)
+
+
+@case()
+def wscale_extremes(t):
+    """A window scale above 14 is taken as 14 (RFC 7323 2.3): with window
+    field 1 the peer's window is 16384 bytes, and A never sends past it."""
+    l = t.listen()
+    for ws, bport in ((15, BPORT), (255, BPORT + 1)):
+        c = t.passive(l, bport=bport, options=opts(mss=1460, ws=ws), window=1)
+        t.check(c.synack.options.get("WScale", 99) <= 14,
+                "A's window scale %s" % c.synack.options)
+        c.send("A", window=1)
+        n = 60000
+        data = pattern(n, 2)
+        c.sock.setblocking(False)
+        sent = 0
+        got = b""
+        acked = 0
+        most = 0
+        end = time.monotonic() + 30
+        # Take what A sends until it stops, then ACK it all: a flight is
+        # what A sent beyond the last ACK, at most the window.
+        while len(got) < n and time.monotonic() < end:
+            try:
+                sent += c.sock.send(data[sent:]) if sent < n else 0
+            except BlockingIOError:
+                pass
+            # A quiet moment, well below the RTO (200 ms at least): the
+            # flight is over.
+            seg = t.recv(0.05)
+            if seg is None:
+                if len(got) > acked:
+                    acked = len(got)
+                    c.send("A", ack=c.rcv + acked, window=1, quiet=True)
+                continue
+            if seg.dport != bport:
+                continue
+            flight = sdiff(seg.seq + seg.len, c.rcv + acked)
+            most = max(most, flight)
+            t.check(flight <= 16384, "window scale %d: A sent %d bytes beyond "
+                    "the last ACK, the window is 16384 (scale 14)" % (ws, flight))
+            if sdiff(seg.seq, c.rcv + len(got)) == 0 and seg.len:
+                got += seg.payload
+        c.sock.setblocking(True)
+        log("window scale %d: %d bytes received, flights of up to %d bytes" %
+            (ws, len(got), most))
+        t.check(got == data, "received %d of %d bytes" % (len(got), n))
+        # Past the initial window (10 segments): the window, not the
+        # congestion window, was what held A back.
+        t.check(most > 14600, "A never had more than %d bytes in flight" % most)
+        t.abort(c.sock)
+        t.drain()
+
+
+# ---------------------------------------------------------------------------
+# ISNs (RFC 6528)
+
+
+def isn_of(t, bport):
+    """A's ISN for the 4-tuple with B's port BPORT (a SYN-ACK, then a RST
+    that ends the half-open entry), and the clock when it was taken."""
+    x = random.randrange(M32)
+    t.send("S", x, options=opts(mss=1460), bport=bport, quiet=True)
+    now = time.time_ns()
+    sa = t.expect("SYN-ACK", flags="SA", ack=x + 1, bport=bport, strict=False)
+    t.send("R", x + 1, bport=bport, quiet=True)
+    return sa.seq, now
+
+
+@case()
+def isn_unpredictable(t):
+    """ISNs of consecutive connections of different 4-tuples have no simple
+    relation; those of one 4-tuple follow the clock (RFC 6528)."""
+    t.listen()
+    isns = [isn_of(t, BPORT + i) for i in range(40)]
+    diffs = [sdiff(b[0], a[0]) for a, b in zip(isns, isns[1:])]
+    # Take away the clock (64 ns a tick): what is left is the hash of the
+    # 4-tuple, which must look random.
+    resid = [sdiff(d, (b[1] - a[1]) >> 6) for d, a, b in zip(diffs, isns, isns[1:])]
+    big = sum(1 for r in resid if abs(r) > 1 << 24)
+    pos = sum(1 for d in diffs if d > 0)
+    log("ISN differences: %s ..." % diffs[:6])
+    log("%d of %d differences stray by more than 2^24 from the clock; "
+        "%d positive" % (big, len(resid), pos))
+    t.check(len(set(diffs)) == len(diffs), "equal ISN differences")
+    t.check(big >= len(resid) - 2, "ISNs of different 4-tuples follow the clock")
+    t.check(5 <= pos <= len(diffs) - 5, "ISNs mostly go one way: %d of %d up"
+            % (pos, len(diffs)))
+    # The same 4-tuple again: the ISN moved with the clock.
+    again = [isn_of(t, BPORT + 3) for i in range(3)]
+    for (i1, t1), (i2, t2) in zip([isns[3]] + again, again):
+        d = sdiff(i2, i1)
+        clock = (t2 - t1) >> 6
+        log("same 4-tuple: ISN +%d, clock +%d" % (d, clock))
+        t.check(abs(d - clock) < (1 << 24), "ISN of one 4-tuple does not follow "
+                "the clock: +%d against +%d" % (d, clock))
+    t.check(t.wait(lambda: len(t.entries()) == 1, 2), "left: %s" % t.states())
+
+
+@case()
+def isn_new_after_reload(t):
+    """After the module is reloaded (a new "boot"), the same 4-tuple at the
+    same clock gets an unrelated ISN: the secret is per boot."""
+    ko = os.environ.get("ETP_KO") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        "module", "etp.ko")
+    if not os.path.exists(ko):
+        raise Fail("no %s (set ETP_KO)" % ko)
+    offsets = []
+    for boot in range(2):
+        l = t.listen()
+        for bport in (BPORT, BPORT, BPORT + 1) if boot == 0 else (BPORT, BPORT + 1):
+            isn, now = isn_of(t, bport)
+            offsets.append((isn - (now >> 6)) % M32)
+        l.close()
+        t.socks.remove(l)
+        if boot == 0:
+            t.check(t.wait(lambda: not t.entries(), 2), "left: %s" % t.states())
+            ok = t.wait(lambda: open("/sys/module/etp/refcnt").read().strip() == "0",
+                        60, 0.2)
+            t.check(ok, "etp.ko still in use")
+            subprocess.run(["rmmod", "etp"], check=True)
+            subprocess.run(["insmod", ko], check=True)
+            log("etp.ko reloaded")
+            # The namespace's settings are new too.
+            t.sysctl(msl_ms=100, rto_initial_ms=3000)
+    log("ISN - clock/64ns: %s" % offsets)
+    # offsets: boot 0 port p, p, p+1; boot 1 p, p+1. Within a boot they move
+    # only by the time the SYN took (far below 2^24 ticks, a second).
+    same = abs(sdiff(offsets[1], offsets[0]))
+    moved = [abs(sdiff(offsets[3], offsets[0])), abs(sdiff(offsets[4], offsets[2]))]
+    log("same boot: %d; across the reload: %s" % (same, moved))
+    t.check(same < 1 << 24, "one boot, one 4-tuple: offsets differ by %d" % same)
+    # Each stays put by chance once in 128: fail only when both do.
+    t.check(max(moved) > 1 << 24, "after the reload the ISNs of two 4-tuples "
+            "are where they were: %s" % moved)
+
+
+# ---------------------------------------------------------------------------
+# Keepalive (RFC 1122 4.2.3.6)
+
+
+def keepalive_conn(t, idle=1, intvl=1, cnt=3):
+    c = t.passive(t.listen())
+    s = c.sock
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    if idle:
+        s.setsockopt(socket.IPPROTO_TCP, TCP_KEEPIDLE, idle)
+        s.setsockopt(socket.IPPROTO_TCP, TCP_KEEPINTVL, intvl)
+        s.setsockopt(socket.IPPROTO_TCP, TCP_KEEPCNT, cnt)
+    return c
+
+
+def expect_probe(t, c, timeout):
+    p = c.expect("a keepalive probe", flags="A", seq=c.rcv - 1, ack=c.snd,
+                 length=0, timeout=timeout)
+    return p
+
+
+@case()
+def keepalive_dead_peer(t):
+    """A silent peer: CNT probes INTVL apart after IDLE, then ETIMEDOUT."""
+    c = keepalive_conn(t, 1, 1, 3)
+    start = time.monotonic()
+    for i in range(3):
+        expect_probe(t, c, 3)
+        log("probe %d at %.1f s" % (i + 1, time.monotonic() - start))
+    t.expect_error(c.sock, errno.ETIMEDOUT, timeout=4)
+    took = time.monotonic() - start
+    log("ETIMEDOUT after %.1f s (idle 1 + 3 x 1)" % took)
+    t.check(3.5 <= took <= 8, "ETIMEDOUT after %.1f s, expected about 4" % took)
+    t.counters(KeepaliveProbes=3, KeepaliveTimeouts=1, CurrEstab=0)
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 1), "left: %s" % t.states())
+
+
+@case()
+def keepalive_answered_then_dead(t):
+    """An answered probe starts the count over: the peer answers the first
+    probe, then dies; CNT more probes go out before ETIMEDOUT."""
+    c = keepalive_conn(t, 1, 1, 2)
+    expect_probe(t, c, 3)
+    c.send("A")
+    for i in range(2):
+        expect_probe(t, c, 3)
+    t.expect_error(c.sock, errno.ETIMEDOUT, timeout=4)
+    t.counters(KeepaliveProbes=3, KeepaliveTimeouts=1)
+
+
+@case()
+def keepalive_rebooted_peer(t):
+    """A peer that lost its state answers the probe with <SEQ=SEG.ACK>
+    <CTL=RST> (RFC 9293 3.10.7.1): ECONNRESET."""
+    c = keepalive_conn(t, 1, 1, 3)
+    p = expect_probe(t, c, 3)
+    t.send("R", p.ack, 0)
+    t.expect_error(c.sock, errno.ECONNRESET)
+    t.counters(KeepaliveProbes=1, KeepaliveTimeouts=0, EstabResets=1)
+
+
+@case(keepalive_time_ms=1000, keepalive_intvl_ms=500, keepalive_probes=2)
+def keepalive_sysctl_defaults(t):
+    """Without per-socket values the namespace's sysctls apply."""
+    c = keepalive_conn(t, idle=0)
+    got = [c.sock.getsockopt(socket.IPPROTO_TCP, o)
+           for o in (TCP_KEEPIDLE, TCP_KEEPCNT)]
+    t.check(got == [1, 2], "TCP_KEEPIDLE, TCP_KEEPCNT: %s, expected [1, 2]"
+            % got)
+    start = time.monotonic()
+    expect_probe(t, c, 3)
+    expect_probe(t, c, 2)
+    t1 = time.monotonic()
+    t.expect_error(c.sock, errno.ETIMEDOUT, timeout=3)
+    log("probes 1 s in, then after %.2f s, ETIMEDOUT %.2f s in" %
+        (t1 - start, time.monotonic() - start))
+    t.check(time.monotonic() - start <= 5, "too slow")
+    t.counters(KeepaliveProbes=2, KeepaliveTimeouts=1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

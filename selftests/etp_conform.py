@@ -1,0 +1,624 @@
+# SPDX-License-Identifier: GPL-2.0
+"""ETP's packet-level conformance suite, in the spirit of packetdrill: the
+framework. The cases are in conform_cases.py, which runs them.
+
+Each case is a short script: the remote peer (scapy, on a veth whose own
+namespace has no address, so its kernel stays silent) sends segments and
+expects answers; the ETP application (ETP sockets in the other namespace,
+driven from the same process) accepts, connects, reads, writes and closes;
+the case checks /proc/net/etp and the counters of /proc/net/etp_stat. Every
+case gets two fresh namespaces, so counters start at zero and must end with
+the tables empty.
+
+    conform_cases.py [-q] CASE...      run cases, print what they do
+    conform_cases.py --list            the names of all cases
+    conform_cases.py --serve IN OUT    run the cases named on the FIFO IN, one a
+                                     line; answer "NAME RC LOGFILE" on OUT
+                                     (conformance.sh: one scapy import for
+                                     the whole suite)
+
+Namespaces: A holds ETP (va, 10.199.3.1), B the peer (vb, no address). The
+process switches between them with setns(2): the peer's packet socket is
+made in B, everything else runs in A.
+"""
+import ctypes
+import errno
+import os
+import random
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import etp_packet  # noqa: E402
+from etp_util import NAMES, STATES  # noqa: E402
+
+from scapy.layers.inet import IP, TCP  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+from scapy.packet import Raw  # noqa: E402
+
+PROTO = etp_packet.proto()
+A, B = "10.199.3.1", "10.199.3.2"
+MAC_A, MAC_B = "02:00:00:00:03:01", "02:00:00:00:03:02"
+APORT, BPORT = 7000, 40000
+M32 = 1 << 32
+CLONE_NEWNET = 0x40000000
+TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT = 4, 5, 6
+# RFC 5961 challenge ACKs per second and namespace (etp_challenge_ack()).
+CHALLENGE_ACK_LIMIT = 1000
+GAUGES = ("CurrEstab CurrSynSent CurrSynRecv CurrFinWait1 CurrFinWait2 "
+          "CurrCloseWait CurrLastAck CurrClosing CurrTimeWait CurrListen").split()
+
+_libc = ctypes.CDLL(None, use_errno=True)
+VERBOSE = True
+
+
+class Fail(Exception):
+    pass
+
+
+def log(msg):
+    if VERBOSE:
+        sys.stdout.write("# %s\n" % msg)
+        sys.stdout.flush()
+
+
+def setns(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _libc.setns(fd, CLONE_NEWNET):
+            e = ctypes.get_errno()
+            raise OSError(e, "setns %s: %s" % (path, os.strerror(e)))
+    finally:
+        os.close(fd)
+
+
+def sh(*args):
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if r.returncode:
+        raise Fail("%s: %s" % (" ".join(args), r.stdout.strip()))
+    return r.stdout
+
+
+def opts(**kw):
+    """TCP options as bytes: opts(mss=1460, ws=7), NOP-padded to 4 bytes."""
+    b = b""
+    if "mss" in kw:
+        b += struct.pack("!BBH", 2, 4, kw["mss"])
+    if "ws" in kw:
+        b += struct.pack("!BBB", 3, 3, kw["ws"]) + b"\x01"
+    return b
+
+
+def sdiff(a, b):
+    """a - b in sequence space, as a signed number."""
+    d = (a - b) % M32
+    return d - M32 if d >= M32 // 2 else d
+
+
+class Seg:
+    """A segment from A, parsed with scapy."""
+
+    def __init__(self, t):
+        self.t = t
+        self.flags = str(t.flags)
+        self.seq, self.ack, self.win = t.seq, t.ack, t.window
+        self.payload = bytes(t.payload)
+        self.len = len(self.payload)
+        self.options = dict((k, v) for k, v in t.options
+                            if isinstance(k, str))
+        self.sport, self.dport = t.sport, t.dport
+
+    def __str__(self):
+        s = "%s seq=%d ack=%d win=%d len=%d" % (self.flags, self.seq,
+                                                self.ack, self.win, self.len)
+        if self.options:
+            s += " %s" % self.options
+        return s
+
+    def has(self, flags):
+        """Exactly these flags; PSH does not matter unless asked for."""
+        got = set(self.flags)
+        want = set(flags)
+        if "P" not in want:
+            got.discard("P")
+        return got == want
+
+
+class Conn:
+    """The peer's view of one connection: its next sequence number (snd)
+    and the next it expects from A (rcv)."""
+
+    def __init__(self, case, bport, snd, rcv, sock=None, aport=APORT):
+        self.case, self.bport, self.aport = case, bport, aport
+        self.snd, self.rcv, self.sock = snd % M32, rcv % M32, sock
+
+    def send(self, flags, payload=b"", seq=None, ack=None, **kw):
+        seq = self.snd if seq is None else seq
+        ack = self.rcv if ack is None else ack
+        self.case.send(flags, seq, ack, payload=payload, bport=self.bport,
+                       aport=self.aport, **kw)
+
+    def expect(self, what, **kw):
+        kw.setdefault("bport", self.bport)
+        return self.case.expect(what, **kw)
+
+    def expect_ack(self, what, ack=None, **kw):
+        """A pure ACK at A's snd_nxt acknowledging ACK (default: snd)."""
+        return self.expect(what, flags="A", seq=self.rcv,
+                           ack=self.snd if ack is None else ack, length=0,
+                           **kw)
+
+    def state(self):
+        return self.case.states(self.aport, self.bport)
+
+
+class Case:
+    """The world of one case: two namespaces, the peer, the application."""
+
+    def __init__(self, name, sysctls=None):
+        self.name = name
+        tag = "etptest%d_%d" % (os.getpid(), random.randrange(1 << 30))
+        self.nsa, self.nsb = tag + "a", tag + "b"
+        self.socks = []
+        self.pkt = None
+        self.pending = []
+        self.root = os.open("/proc/self/ns/net", os.O_RDONLY)
+        settings = {"msl_ms": 100, "rto_initial_ms": 3000}
+        settings.update(sysctls or {})
+        self.msl_ms = settings["msl_ms"]
+        sh("ip", "netns", "add", self.nsa)
+        sh("ip", "netns", "add", self.nsb)
+        sh("ip", "link", "add", "va", "netns", self.nsa, "address", MAC_A,
+           "type", "veth", "peer", "name", "vb", "netns", self.nsb,
+           "address", MAC_B)
+        for ns in (self.nsa, self.nsb):
+            sh("ip", "netns", "exec", ns, "sysctl", "-qw",
+               "net.ipv6.conf.all.disable_ipv6=1",
+               "net.ipv6.conf.default.disable_ipv6=1")
+            sh("ip", "-n", ns, "link", "set", "lo", "up")
+        sh("ip", "-n", self.nsa, "addr", "add", A + "/24", "dev", "va")
+        sh("ip", "-n", self.nsa, "link", "set", "va", "up")
+        sh("ip", "-n", self.nsb, "link", "set", "vb", "up")
+        sh("ip", "-n", self.nsa, "neigh", "replace", B, "lladdr", MAC_B,
+           "dev", "va", "nud", "permanent")
+        self.sysctl(**settings)
+        self.peer_open()
+
+    # --- namespaces and the peer's socket ---------------------------------
+
+    def enter(self, ns):
+        setns("/run/netns/" + ns)
+
+    def peer_open(self):
+        self.enter(self.nsb)
+        self.pkt = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                 socket.htons(0x0800))
+        self.pkt.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        self.pkt.bind(("vb", 0x0800))
+        self.enter(self.nsa)
+
+    def sysctl(self, **kw):
+        sh("ip", "netns", "exec", self.nsa, "sysctl", "-qw",
+           *["net.etp.%s=%d" % (k, v) for k, v in kw.items()])
+        if "msl_ms" in kw:
+            self.msl_ms = kw["msl_ms"]
+
+    def close(self, check=True):
+        """End the case: close the application's sockets, check that the
+        tables empty and the gauges are back at zero, remove the namespaces."""
+        try:
+            for s in self.socks:
+                try:
+                    # RST, not FIN: no orphan left retransmitting to a peer
+                    # that is gone (it would hold etp.ko).
+                    if s.fileno() >= 0:
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                     struct.pack("ii", 1, 0))
+                    s.close()
+                except OSError:
+                    pass
+            if check:
+                limit = 2 * self.msl_ms / 1000 + 3
+                if not self.wait(lambda: not self.entries(), limit):
+                    raise Fail("/proc/net/etp not empty %.1f s after the case: "
+                               "%s" % (limit, self.states()))
+                for g in GAUGES:
+                    v = self.stat(g)
+                    if v != 0:
+                        raise Fail("gauge %s is %d with no socket left" % (g, v))
+                # The peer's kernel saw none of it: its counters are its own.
+                self.enter(self.nsb)
+                peer = self.stats()
+                self.enter(self.nsa)
+                if peer["InSegs"] or peer["OutSegs"]:
+                    raise Fail("the peer's namespace counted ETP segments: "
+                               "InSegs %d OutSegs %d" %
+                               (peer["InSegs"], peer["OutSegs"]))
+                log("end: /proc/net/etp empty, gauges 0, nothing in the "
+                    "peer's namespace")
+        finally:
+            if self.pkt:
+                self.pkt.close()
+            setns("/proc/self/fd/%d" % self.root)
+            os.close(self.root)
+            for ns in (self.nsa, self.nsb):
+                subprocess.run(["ip", "netns", "del", ns],
+                               stderr=subprocess.DEVNULL)
+
+    # --- checks -------------------------------------------------------------
+
+    def check(self, cond, msg):
+        if not cond:
+            raise Fail(msg)
+
+    def wait(self, cond, timeout, step=0.02):
+        end = time.monotonic() + timeout
+        while True:
+            v = cond()
+            if v or time.monotonic() >= end:
+                return v
+            time.sleep(step)
+
+    def entries(self):
+        out = []
+        with open("/proc/thread-self/net/etp") as f:
+            next(f)
+            for line in f:
+                p = line.split()
+                if len(p) < 6:
+                    continue
+                out.append({"lport": int(p[1].split(":")[1], 16),
+                            "rport": int(p[2].split(":")[1], 16),
+                            "st": int(p[3], 16),
+                            "when": int(p[5].split(":")[1], 16)})
+        return out
+
+    def find(self, lport=None, rport=None, st=None):
+        if isinstance(st, str):
+            st = STATES[st]
+        return [e for e in self.entries()
+                if (lport is None or e["lport"] == lport) and
+                (rport is None or e["rport"] == rport) and
+                (st is None or e["st"] == st)]
+
+    def states(self, lport=None, rport=None):
+        return [NAMES.get(e["st"], hex(e["st"])) for e in self.find(lport, rport)]
+
+    def expect_state(self, st, lport=APORT, rport=BPORT, timeout=2):
+        ok = self.wait(lambda: len(self.find(lport, rport, st)) == 1, timeout)
+        self.check(ok, "expected %s for %d-%d, got %s" %
+                   (st, lport, rport, self.states(lport, rport)))
+        log("A: %d-%d is %s" % (lport, rport, st))
+
+    def stats(self):
+        with open("/proc/thread-self/net/etp_stat") as f:
+            n, v = f.read().splitlines()[:2]
+        return dict(zip(n.split()[1:], map(int, v.split()[1:])))
+
+    def brief_stats(self):
+        """The counters that are not 0, for messages."""
+        return " ".join("%s=%d" % kv for kv in self.stats().items() if kv[1])
+
+    def stat(self, name):
+        return self.stats()[name]
+
+    def counters(self, **want):
+        """Counters are exactly these values (waiting a second for them)."""
+        self.wait(lambda: all(self.stat(k) == v for k, v in want.items()), 1)
+        got = self.stats()
+        bad = ["%s=%d (expected %d)" % (k, got[k], v)
+               for k, v in want.items() if got[k] != v]
+        self.check(not bad, "counters: " + ", ".join(bad))
+        log("counters: " + " ".join("%s=%d" % kv for kv in want.items()))
+
+    # --- the peer -----------------------------------------------------------
+
+    def send_raw(self, seg, src=B, dst=A):
+        """An ETP segment (header and payload, as bytes) from B to A."""
+        frame = (Ether(src=MAC_B, dst=MAC_A) /
+                 IP(src=src, dst=dst, proto=PROTO, ttl=64) / Raw(seg))
+        self.pkt.send(bytes(frame))
+
+    def frame(self, seg):
+        """SEG (bytes) in an IP packet and an Ethernet frame from B to A,
+        built without scapy: for bursts, where scapy is too slow."""
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), 0, 0, 64,
+                         PROTO, 0, socket.inet_aton(B), socket.inet_aton(A))
+        ip = ip[:10] + struct.pack("!H", etp_packet.csum(ip)) + ip[12:]
+        mac = lambda m: bytes.fromhex(m.replace(":", ""))  # noqa: E731
+        return mac(MAC_A) + mac(MAC_B) + b"\x08\x00" + ip + seg
+
+    def send(self, flags, seq, ack=0, payload=b"", options=b"", window=65535,
+             bport=BPORT, aport=APORT, doff=None, bad_csum=False, quiet=False):
+        """A segment from B to A; FLAGS as scapy writes them ("SA", "FA")."""
+        bits = 0
+        for f, b in (("F", 1), ("S", 2), ("R", 4), ("P", 8), ("A", 16),
+                     ("U", 32)):
+            if f in flags:
+                bits |= b
+        seg = etp_packet.segment(B, A, bport, aport, seq=seq % M32,
+                                 ack=ack % M32, flags=bits, window=window,
+                                 options=options, payload=payload, doff=doff,
+                                 bad_csum=bad_csum)
+        self.send_raw(seg)
+        if not quiet:
+            log("B > A %s seq=%d ack=%d len=%d%s%s" %
+                (flags or ".", seq % M32, ack % M32, len(payload),
+                 " opts=" + options.hex() if options else "",
+                 " BAD CSUM" if bad_csum else ""))
+
+    def recv(self, timeout):
+        """The next segment from A, or None after TIMEOUT s."""
+        if self.pending:
+            return self.pending.pop(0)
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.pkt], [], [], left)[0]:
+                return None
+            data = self.pkt.recv(65535)
+            ip = Ether(data).getlayer(IP)
+            if ip is None or ip.proto != PROTO or ip.src != A or ip.dst != B:
+                continue
+            seg = Seg(TCP(bytes(ip.payload)[:ip.len - ip.ihl * 4]))
+            log("A > B %s" % seg)
+            return seg
+
+    def drain(self):
+        """Forget what A sent so far."""
+        while self.recv(0.05):
+            pass
+
+    def match(self, seg, flags=None, seq=None, ack=None, length=None,
+              win=None, bport=BPORT):
+        return ((flags is None or seg.has(flags)) and
+                (seq is None or seg.seq == seq % M32) and
+                (ack is None or seg.ack == ack % M32) and
+                (length is None or seg.len == length) and
+                (win is None or seg.win == win) and seg.dport == bport)
+
+    def expect(self, what, timeout=3, strict=True, **kw):
+        """The next segment from A matches (flags=, seq=, ack=, length=,
+        win=) within TIMEOUT s; with strict=False, others may come first."""
+        end = time.monotonic() + timeout
+        while True:
+            seg = self.recv(max(0, end - time.monotonic()))
+            if seg is None:
+                raise Fail("expected %s (%s) within %.1f s, got nothing" %
+                           (what, kw, timeout))
+            if self.match(seg, **kw):
+                log("   ok: %s" % what)
+                return seg
+            if strict:
+                raise Fail("expected %s (%s), got %s" % (what, kw, seg))
+
+    def quiet(self, what, timeout=0.5):
+        """Nothing from A for TIMEOUT s."""
+        seg = self.recv(timeout)
+        self.check(seg is None, "expected silence (%s), got %s" % (what, seg))
+        log("   ok: silence for %.1f s (%s)" % (timeout, what))
+
+    # --- the application ----------------------------------------------------
+
+    def sock(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+        self.socks.append(s)
+        return s
+
+    def listen(self, port=APORT, backlog=8, rcvbuf=None):
+        s = self.sock()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if rcvbuf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        s.bind((A, port))
+        s.listen(backlog)
+        log("app: listen on %s:%d" % (A, port))
+        return s
+
+    def accept(self, lsock, timeout=3):
+        lsock.settimeout(timeout)
+        try:
+            s, addr = lsock.accept()
+        except socket.timeout:
+            raise Fail("accept() returned nothing within %.1f s" % timeout)
+        self.socks.append(s)
+        s.settimeout(None)
+        log("app: accepted %s:%d" % addr)
+        return s
+
+    def connect(self, port=BPORT, sport=APORT):
+        """A non-blocking connect from A:SPORT to B:PORT."""
+        s = self.sock()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((A, sport))
+        s.setblocking(False)
+        rc = s.connect_ex((B, port))
+        self.check(rc == errno.EINPROGRESS, "connect: %s" % os.strerror(rc))
+        log("app: connect to %s:%d (EINPROGRESS)" % (B, port))
+        return s
+
+    def connect_result(self, s, timeout=3):
+        """The errno a non-blocking connect ended with (0: connected)."""
+        r = select.select([], [s], [], timeout)[1]
+        self.check(r, "connect() did not finish within %.1f s" % timeout)
+        return s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+
+    def read(self, s, n, timeout=3):
+        """Exactly N bytes from S."""
+        s.settimeout(timeout)
+        buf = b""
+        try:
+            while len(buf) < n:
+                d = s.recv(n - len(buf))
+                if not d:
+                    break
+                buf += d
+        except socket.timeout:
+            pass
+        s.settimeout(None)
+        self.check(len(buf) == n, "app: read %d bytes of %d" % (len(buf), n))
+        log("app: read %d bytes" % n)
+        return buf
+
+    def nothing_to_read(self, s):
+        s.setblocking(False)
+        try:
+            d = s.recv(65536)
+        except BlockingIOError:
+            d = None
+        finally:
+            s.setblocking(True)
+        self.check(d is None, "app: expected nothing to read, got %r" % d)
+        log("app: nothing to read")
+
+    def sock_error(self, s, timeout=3):
+        """The errno that recv() on S ends with (0 for EOF)."""
+        s.settimeout(timeout)
+        try:
+            d = s.recv(100)
+        except OSError as e:
+            # Python's own timeout is a TimeoutError without an errno;
+            # ETIMEDOUT from the kernel is a TimeoutError with one.
+            if e.errno is not None:
+                return e.errno
+            raise Fail("app: recv() neither failed nor returned in %.1f s; "
+                       "state %s; %s" % (timeout, self.states(),
+                                         self.brief_stats()))
+        finally:
+            s.settimeout(None)
+        self.check(not d, "app: recv() returned data %r" % d)
+        return 0
+
+    def expect_error(self, s, err, timeout=3):
+        got = self.sock_error(s, timeout)
+        self.check(got == err, "app: expected %s, recv() gave %s" %
+                   (errno.errorcode[err], errno.errorcode.get(got, got)))
+        log("app: recv() fails with %s" % errno.errorcode[err])
+
+    def abort(self, s):
+        """Close S with RST (SO_LINGER 0): the case leaves nothing behind."""
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+        self.drain()
+
+    # --- connections --------------------------------------------------------
+
+    def passive(self, lsock, bport=BPORT, options=None, window=65535,
+                isn=None):
+        """The peer opens a connection to A's listener; A accepts it."""
+        x = random.randrange(M32) if isn is None else isn
+        self.send("S", x, 0, bport=bport, window=window,
+                  options=opts(mss=1460) if options is None else options)
+        sa = self.expect("SYN-ACK", flags="SA", ack=x + 1, bport=bport)
+        self.send("A", x + 1, sa.seq + 1, bport=bport, window=window)
+        s = self.accept(lsock)
+        c = Conn(self, bport, x + 1, sa.seq + 1, s)
+        c.synack = sa
+        return c
+
+    def active(self, port=BPORT, options=None, window=65535):
+        """A connects to the peer, which answers; returns (socket, Conn)."""
+        s = self.connect(port)
+        syn = self.expect("A's SYN", flags="S", bport=port)
+        y = random.randrange(M32)
+        self.send("SA", y, syn.seq + 1, bport=port, window=window,
+                  options=opts(mss=1460) if options is None else options)
+        self.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1,
+                    ack=y + 1, bport=port)
+        self.check(self.connect_result(s) == 0, "connect() failed")
+        c = Conn(self, port, y + 1, syn.seq + 1, s)
+        c.syn = syn
+        return s, c
+
+
+CASES = []
+
+
+def case(**setup):
+    """Register a case: a function of a Case. SETUP: sysctls of namespace A."""
+    def deco(f):
+        f.setup = setup
+        CASES.append(f)
+        return f
+    return deco
+
+
+def run(f):
+    """Run case F; return (ok, message)."""
+    random.seed("%s-%d" % (f.__name__, os.getpid()))
+    c = None
+    try:
+        log("case %s: %s" % (f.__name__, (f.__doc__ or "").strip().split("\n")[0]))
+        c = Case(f.__name__, f.setup)
+        f(c)
+        c.close()
+        c = None
+        return True, "ok"
+    except Fail as e:
+        return False, "FAIL: %s" % e
+    except Exception:
+        return False, "FAIL: " + traceback.format_exc()
+    finally:
+        if c:
+            try:
+                c.close(check=False)
+            except Exception:
+                traceback.print_exc(file=sys.stdout)
+
+
+def serve(fifo_in, fifo_out):
+    """conformance.sh's server: a case name a line in, "NAME RC" out."""
+    global VERBOSE
+    by_name = {f.__name__: f for f in CASES}
+    with open(fifo_in) as fin, open(fifo_out, "w") as fout:
+        fout.write("ready\n")
+        fout.flush()
+        for line in fin:
+            name, out = line.split()
+            with open(out, "w") as o:
+                old = sys.stdout
+                sys.stdout = o
+                try:
+                    if name not in by_name:
+                        ok, msg = False, "FAIL: no case %s" % name
+                    else:
+                        ok, msg = run(by_name[name])
+                    print(msg if not ok else "# ok %s" % name)
+                finally:
+                    sys.stdout = old
+            fout.write("%s %d\n" % (name, 0 if ok else 1))
+            fout.flush()
+
+
+def main():
+    global VERBOSE
+    args = sys.argv[1:]
+    if args[:1] == ["--list"]:
+        print("\n".join(f.__name__ for f in CASES))
+        return 0
+    if args[:1] == ["--serve"]:
+        serve(args[1], args[2])
+        return 0
+    if args[:1] == ["-q"]:
+        VERBOSE = False
+        args = args[1:]
+    elif args[:1] == ["-v"]:
+        args = args[1:]
+    by_name = {f.__name__: f for f in CASES}
+    failed = 0
+    for name in args or list(by_name):
+        if name not in by_name:
+            print("no case %s" % name)
+            return 2
+        ok, msg = run(by_name[name])
+        print("%s %s%s" % ("ok" if ok else "not ok", name,
+                           "" if ok else "\n" + msg))
+        failed += not ok
+    return 1 if failed else 0
+
