@@ -6,6 +6,8 @@
 #                    test VM on each of CHECK_KERNELS (default: 6.12 6.1)
 # make demo          the main job, shown to a person, in the test VM
 # make sparse        build with sparse (C=2 checks every file)
+# make bench         ETP against TCP in the test VM (QUICK=1: a short run);
+#                    writes bench-results.csv, .txt and .png
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -13,7 +15,7 @@ KREL ?= $(shell . scripts/lib.sh; etp_default_release 2>/dev/null)
 KDIR ?= /lib/modules/$(KREL)/build
 HARNESS ?= $(shell . scripts/lib.sh; etp_harness_dir)
 
-.PHONY: all module setup sparse clean check demo selftests
+.PHONY: all module setup sparse clean check demo selftests bench
 
 all: module
 
@@ -45,6 +47,17 @@ demo: setup
 	$(MAKE) module
 	scripts/vm -- scripts/demo
 
+# The VM gets more memory for 100,000 connections and a bounded time.
+QUICK ?= 0
+bench: setup
+	$(MAKE) module
+	$(MAKE) -C tools/bench
+	ETP_VM_MEM=$${ETP_VM_MEM:-4G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-1800} \
+		scripts/vm -- env QUICK=$(QUICK) tools/bench/run
+	tools/bench/plot
+	@cat bench-results.txt
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools/bench clean
