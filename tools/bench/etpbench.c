@@ -16,15 +16,19 @@
  *   rr -p P -d DST -t SECS       1-byte ping-pong on one connection
  *   stream -p P -d DST -c STREAMS -t SECS   bulk send, 64 KB writes
  *   estab|tw -p P -n N -C CACHE [-a ADDRS]
- *	in one process: N connections to 127.0.0.1..ADDRS (a listener on
- *	0.0.0.0), counted in /proc/slabinfo cache CACHE. estab keeps them open;
- *	tw closes them actively so N TIME_WAIT entries stay (the client side),
- *	then times K more connect/close cycles with the table full.
- *   synrecv -p P -n N -C CACHE   N spoofed SYNs (raw socket) to a listener
- *	that never accepts; counts half-open entries in CACHE.
- *   flood -p P -d DST -P PORT -r RATE -t SECS -k LEGIT
- *	spoofed SYNs at RATE per second for SECS while LEGIT clients connect
- *	(2 s timeout each); prints the share that succeeded.
+ *	in one process: N connections to 127.0.0.2..(ADDRS+1), round robin (a
+ *	listener on 0.0.0.0), counted in /proc/slabinfo cache CACHE. estab
+ *	keeps them open; tw closes them actively so that N TIME_WAIT entries
+ *	stay (on the client side), then times min(N/10, 5000) more
+ *	connect/close cycles with the table full.
+ *   synrecv -p P -d DST -n N -C CACHE   N spoofed SYNs (raw socket) to a
+ *	listener on DST that never accepts; counts half-open entries in CACHE.
+ *   flood -p P -d DST -r RATE -t SECS -k LEGIT
+ *	spoofed SYNs to DST at RATE per second for SECS while up to LEGIT
+ *	clients connect one after the other (1.5 s limit each); prints the
+ *	share that succeeded.
+ * Spoofed sources are in 198.19.0.0/16: the caller routes them where they
+ * are dropped, so that the SYN-ACKs go nowhere.
  * Output: one line of key=value pairs.
  */
 #include <arpa/inet.h>
