@@ -14,6 +14,8 @@
 # make states        regenerate the state diagram (Documentation/etp-states.*)
 #                    and protocol.rst's state table from module/statetable.c
 # make tools         build tools/etp-preload.so, which tools/etp-run uses
+# make bench         ETP against TCP in the test VM (QUICK=1: a short run);
+#                    writes bench-results.csv, .txt and .png
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -21,7 +23,7 @@ KREL ?= $(shell . scripts/lib.sh; etp_default_release 2>/dev/null)
 KDIR ?= /lib/modules/$(KREL)/build
 HARNESS ?= $(shell . scripts/lib.sh; etp_harness_dir)
 
-.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states tools
+.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states tools bench
 
 all: module
 
@@ -77,7 +79,18 @@ demo: setup
 	$(MAKE) module
 	scripts/vm -- scripts/demo
 
+# The VM gets more memory for 100,000 connections and a bounded time.
+QUICK ?= 0
+bench: setup
+	$(MAKE) module
+	$(MAKE) -C tools/bench
+	ETP_VM_MEM=$${ETP_VM_MEM:-4G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-1800} \
+		scripts/vm -- env QUICK=$(QUICK) tools/bench/run
+	tools/bench/plot
+	@cat bench-results.txt
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tools clean
+	$(MAKE) -C tools/bench clean
