@@ -336,6 +336,9 @@ struct sock *etp_accept_dequeue(struct sock *sk)
 	return ep ? &ep->inet.sk : NULL;
 }
 
+static void etp_cookie_child(struct sock *lsk, struct etp_req *req,
+			     struct sk_buff *skb);
+
 /* A segment for a half-open entry (RFC 9293 3.10.7.4 in SYN-RECEIVED). */
 static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 			struct sk_buff *skb)
@@ -358,6 +361,21 @@ static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 	if (!(cb->flags & ETPHDR_ACK))
 		goto drop;
 	if (cb->ack_seq != req->iss + 1) {
+		struct etp_req creq;
+
+		/*
+		 * The peer may answer a cookie SYN-ACK sent while the queue was
+		 * full, its SYN again having made this entry since: the cookie
+		 * wins, the entry goes.
+		 */
+		if (etp_cookie_check(lsk, skb, &creq)) {
+			if (etp_req_unlink(req)) {
+				ETP_DEC_STATS(net, CurrSynRecv);
+				etp_req_put(req);
+			}
+			etp_cookie_child(lsk, &creq, skb);
+			return;
+		}
 		etp_send_reset(net, skb);
 		goto drop;
 	}
@@ -426,33 +444,41 @@ static bool etp_child_rcv(struct sock *lsk, struct sk_buff *skb)
  */
 static bool etp_cookie_rcv(struct sock *lsk, struct sk_buff *skb)
 {
-	struct net *net = sock_net(lsk);
 	struct etp_req req;
-	bool created;
 
 	if (!etp_cookie_check(lsk, skb, &req))
 		return false;
+	etp_cookie_child(lsk, &req, skb);
+	return true;
+}
+
+/* Make the connection a valid cookie (@req) stands for; consumes @skb. */
+static void etp_cookie_child(struct sock *lsk, struct etp_req *req,
+			     struct sk_buff *skb)
+{
+	struct net *net = sock_net(lsk);
+	bool created;
+
 	if (sk_acceptq_is_full(lsk)) {
 		ETP_INC_STATS(net, ListenOverflows);
 		ETP_INC_STATS(net, ListenDrops);
 		kfree_skb(skb);
-		return true;
+		return;
 	}
 	/* The child takes over a SYN_RECV gauge, as from an entry. */
 	ETP_INC_STATS(net, CurrSynRecv);
 	local_bh_disable();
-	created = etp_create_child(lsk, &req, skb);
+	created = etp_create_child(lsk, req, skb);
 	local_bh_enable();
 	if (!created) {
 		ETP_DEC_STATS(net, CurrSynRecv);
 		ETP_INC_STATS(net, AttemptFails);
 		ETP_INC_STATS(net, ListenDrops);
 		kfree_skb(skb);
-		return true;
+		return;
 	}
 	if (!sock_flag(lsk, SOCK_DEAD))
 		lsk->sk_data_ready(lsk);
-	return true;
 }
 
 /**
