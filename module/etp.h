@@ -443,7 +443,7 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 /* output.c */
 /* Why a RST is sent (the etp_send_reset tracepoint's reason). */
 enum etp_rst_reason {
-	ETP_RST_NO_SOCKET,	/* no connection or listener wants the segment */
+	ETP_RST_NO_CONNECTION,	/* no connection or listener wants the segment */
 	ETP_RST_BAD_ACK,	/* it acknowledges what was never sent */
 	ETP_RST_ABORT,		/* the socket aborts (ETP_EV_ABORT) */
 	ETP_RST_FIN_WAIT2_TIMEOUT, /* an orphan waited fin_timeout_ms */

@@ -723,7 +723,7 @@ lookup:
 	return 0;
 
 no_socket:
-	etp_send_reset(net, skb, NULL, ETP_RST_NO_SOCKET);
+	etp_send_reset(net, skb, NULL, ETP_RST_NO_CONNECTION);
 drop:
 	kfree_skb(skb);
 	return 0;

@@ -438,7 +438,7 @@ int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	if (cb->flags & ETPHDR_ACK) {
 		/* No half-open entry for it: as a closed port (RFC 9293 3.10.7.2). */
-		etp_send_reset(net, skb, sk, ETP_RST_NO_SOCKET);
+		etp_send_reset(net, skb, sk, ETP_RST_NO_CONNECTION);
 		goto drop;
 	}
 	if (cb->flags & ETPHDR_SYN)

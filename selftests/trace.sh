@@ -162,7 +162,7 @@ cp2 = int(args[0])
 # The refused client's port, which it gave back when it closed.
 cp1 = of(events, "state_change", None, 5001)[0]["sport"]
 sent = of(events, "send_reset", 5001, cp1)
-expect(len(sent) == 1 and null(sent[0]["skaddr"]) and sent[0]["reason"] == "NO_SOCKET"
+expect(len(sent) == 1 and null(sent[0]["skaddr"]) and sent[0]["reason"] == "NO_CONNECTION"
        and sent[0]["state"] == "CLOSE", "RST from a closed port: %s" % dump(sent))
 got = of(events, "recv_reset", cp1, 5001)
 expect(len(got) == 1 and got[0]["state"] == "SYN_SENT", "RST accepted in SYN_SENT: %s" % dump(got))
