@@ -82,7 +82,7 @@ class Timeline:
         if new:
             say("   timeline (tools/etp-trace):")
             for line in new:
-                say("   |" + line.rstrip())
+                say("   | " + line.rstrip())
         self.lines += new
         return new
 

@@ -77,8 +77,8 @@ EOF
 # FIN-WAIT-1, CLOSE-WAIT, FIN-WAIT-2, LAST-ACK, TIME-WAIT, and CLOSING when
 # both ends close at once. The states that last a round trip are held while
 # ss looks: a u32 filter on lo drops the segments that would end them (from
-# port 5000, to port 5000, or pure ACKs), and is removed to let them go on.
-# lo also delays everything by 300 ms, so that two FINs can cross.
+# port 5000, to port 5000, or all), and is removed to let them go on. lo
+# also delays everything (by 300 ms; 2 s while two FINs cross).
 test_ss_states() {
 	local ns
 	ns=$(new_netns)
@@ -92,16 +92,20 @@ sysctl("msl_ms", 10000)
 sysctl("rto_initial_ms", 200)
 sysctl("rto_min_ms", 20)
 
-# ETP segments from port 5000 ("sport"), to it ("dport"), or with only ACK
-# set ("ack"), assuming 20-byte IP headers.
-MATCH = {"sport": ["u16", "5000", "0xffff", "at", "20"],
-         "dport": ["u16", "5000", "0xffff", "at", "22"],
-         "ack": ["u8", "0x10", "0xff", "at", "33"]}
+# ETP segments from port 5000 ("sport"), to it ("dport"), or all, assuming
+# 20-byte IP headers.
+MATCH = {"sport": ["match", "u16", "5000", "0xffff", "at", "20"],
+         "dport": ["match", "u16", "5000", "0xffff", "at", "22"],
+         "all": []}
 
 def drop(what):
     subprocess.run(["tc", "filter", "add", "dev", "lo", "egress", "pref", "1", "protocol", "ip",
-                    "u32", "match", "u8", str(PROTO), "0xff", "at", "9", "match"] + MATCH[what] +
+                    "u32", "match", "u8", str(PROTO), "0xff", "at", "9"] + MATCH[what] +
                    ["action", "drop"], check=True)
+
+def delay(ms):
+    subprocess.run(["tc", "qdisc", "change", "dev", "lo", "root", "netem", "delay", "%dms" % ms],
+                   check=True)
 
 def undrop():
     subprocess.run(["tc", "filter", "del", "dev", "lo", "egress", "pref", "1"], check=True)
@@ -144,19 +148,23 @@ undrop()
 expect(wait(lambda: not [r for r in ss() if r["local"] == srv and r["peer"] == me], 10),
        "LAST-ACK did not end: %s" % ss())
 
-# Simultaneous close: the FINs cross; the ACKs that would end CLOSING are held.
+# Simultaneous close: the FINs cross (2 s on the way, queued before the
+# filter comes); the filter holds what would end CLOSING: the ACKs of the
+# FINs, and the FINs sent again, which acknowledge the other's.
 c = sock()
 c.connect(("127.0.0.1", 5000))
 s, _ = l.accept()
 me = "127.0.0.1:%d" % c.getsockname()[1]
-drop("ack")
+delay(2000)
 c.close()
 s.close()
+drop("all")
 row("CLOSING", me, srv)
 row("CLOSING", srv, me)
 undrop()
-row("TIME-WAIT", me, srv)
-row("TIME-WAIT", srv, me)
+delay(300)
+row("TIME-WAIT", me, srv, 30)
+row("TIME-WAIT", srv, me, 30)
 EOF
 }
 
