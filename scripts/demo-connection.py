@@ -97,11 +97,11 @@ def ss(ns):
     return out.splitlines()
 
 
-def show_ss(ns, state, local, peer, why, timeout=5.0, transient=False):
+def show_ss(ns, state, local, peer, why, timeout=15.0, transient=False):
     """Poll etp-ss in NS until a row STATE LOCAL PEER shows; print the table.
     A TRANSIENT state (one round trip long) may be over before a slow VM
     runs ss: that is said, and the timeline shows the state instead."""
-    end = time.monotonic() + timeout
+    end = time.monotonic() + (min(timeout, 3.0) if transient else timeout)
     while True:
         lines = ss(ns)
         rows = [line for line in lines[1:] if line.split()[:1] == [state] and
@@ -173,7 +173,8 @@ def main():
     step("3. Data: the client sends 20000 bytes; the server does not read them yet")
     data = os.urandom(20000)
     cli.sendall(data)
-    wait(lambda: queues(SERVER, srv_end, cli_end) == (20000, 0), 5)
+    wait(lambda: queues(SERVER, srv_end, cli_end) == (20000, 0) and
+         queues(CLIENT, cli_end, srv_end) == (0, 0), 30)
     show_ss(SERVER, "ESTAB", srv_end, cli_end,
             "Recv-Q 20000: received and acknowledged, waiting for the reader.")
     check(queues(SERVER, srv_end, cli_end) == (20000, 0), "server Recv-Q 20000")
@@ -186,12 +187,12 @@ def main():
     netem(CLIENT, "va", "delay %dms loss 100%%" % DELAY_MS)
     more = os.urandom(5000)
     cli.sendall(more)
-    wait(lambda: queues(CLIENT, cli_end, srv_end) == (0, 5000), 3)
+    wait(lambda: queues(CLIENT, cli_end, srv_end) == (0, 5000), 10)
     show_ss(CLIENT, "ESTAB", cli_end, srv_end, "Send-Q 5000: sent, lost, not acknowledged.")
     check(queues(CLIENT, cli_end, srv_end) == (0, 5000), "client Send-Q 5000")
     time.sleep(0.5)
     netem(CLIENT, "va", "delay %dms" % DELAY_MS)
-    check(wait(lambda: queues(SERVER, srv_end, cli_end) == (25000, 0), 15), "the 5000 bytes arrive")
+    check(wait(lambda: queues(SERVER, srv_end, cli_end) == (25000, 0), 30), "the 5000 bytes arrive")
     tl.show(0.1)
     check(tl.has(CLIENT, r"retransmit +seq \d+ len \d+ .*\(TIMEOUT"), "a retransmission on timeout")
     got = b""
@@ -220,7 +221,7 @@ def main():
             "The client got the FIN and sent the last ACK; it stays in TIME_WAIT for 2 * MSL,")
     say("     so that a lost last ACK can be sent again and old segments die out.")
     msl = int(in_netns(CLIENT, lambda: open("/proc/sys/net/etp/msl_ms").read()))
-    check(wait(lambda: queues(SERVER, srv_end, cli_end) is None, 5), "the server's end is gone")
+    check(wait(lambda: queues(SERVER, srv_end, cli_end) is None, 15), "the server's end is gone")
     tl.show(0.1)
 
     step("7. TIME_WAIT ends after 2 * msl_ms = %.1f s" % (2 * msl / 1000))
