@@ -18,6 +18,7 @@
  *   syncookies.c  SYN cookies (RFC 4987)
  *   proc.c        /proc/net/etp and /proc/net/etp_stat
  *   sysctl.c      /proc/sys/net/etp/
+ *   trace.c       the tracepoints of trace.h (system "etp")
  */
 #ifndef _ETP_H
 #define _ETP_H
@@ -443,6 +444,22 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 			   bool *wscale_ok);
 
 /* output.c */
+/* Why a RST is sent (the etp_send_reset tracepoint's reason). */
+enum etp_rst_reason {
+	ETP_RST_NO_CONNECTION,	/* no connection or listener wants the segment */
+	ETP_RST_BAD_ACK,	/* it acknowledges what was never sent */
+	ETP_RST_ABORT,		/* the socket aborts (ETP_EV_ABORT) */
+	ETP_RST_FIN_WAIT2_TIMEOUT, /* an orphan waited fin_timeout_ms */
+};
+
+/* Why a segment is sent again (the etp_retransmit tracepoint's cause). */
+enum etp_rtx_cause {
+	ETP_RTX_TIMEOUT,	/* the retransmission timer fired (go-back-N) */
+	ETP_RTX_FAST,		/* three duplicate ACKs, or a partial ACK in recovery */
+	ETP_RTX_SYNACK_TIMER,	/* a half-open entry's SYN-ACK timer */
+	ETP_RTX_SIMULTANEOUS_OPEN, /* our SYN again, as SYN-ACK */
+};
+
 void etp_write_xmit(struct sock *sk);
 bool etp_write_wakeup(struct sock *sk);
 void etp_push(struct sock *sk);
@@ -452,8 +469,9 @@ void etp_send_probe(struct sock *sk);
 int etp_send_syn(struct sock *sk);
 void etp_send_synack(struct sock *sk);
 void etp_send_fin(struct sock *sk);
-void etp_send_active_reset(struct sock *sk, gfp_t gfp);
-void etp_send_reset(struct net *net, struct sk_buff *skb);
+void etp_send_active_reset(struct sock *sk, enum etp_rst_reason reason);
+void etp_send_reset(struct net *net, struct sk_buff *skb,
+		    const struct sock *sk, enum etp_rst_reason reason);
 void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 		  __be16 dport, u32 seq, u32 ack, u8 flags, u16 window,
 		  int oif, const struct sock *sk);

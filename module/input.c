@@ -16,6 +16,7 @@
 #include <net/sock.h>
 
 #include "etp.h"
+#include "trace.h"
 
 static const struct tcphdr *etp_hdr(const struct sk_buff *skb)
 {
@@ -65,6 +66,16 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 		p += len;
 		left -= len;
 	}
+}
+
+/* An acceptable RST arrived for @sk (before the state machine sees it). */
+static void etp_trace_recv_reset(const struct sock *sk, u32 seq)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	trace_etp_recv_reset(sock_net(sk), sk, inet->inet_saddr, inet->inet_daddr,
+			     inet->inet_sport, inet->inet_dport, sk->sk_state,
+			     seq);
 }
 
 /* RFC 5961 3.2, 4.2, 5.2: answer a suspect segment with an ACK, a limited
@@ -425,6 +436,12 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!etp_after(ack, ep->snd_una) || etp_after(ack, ep->snd_max)) {
+			trace_etp_send_reset(sock_net(sk), sk,
+					     ip_hdr(skb)->daddr,
+					     ip_hdr(skb)->saddr,
+					     etp_hdr(skb)->dest,
+					     etp_hdr(skb)->source, ack, 0,
+					     ETP_RST_BAD_ACK);
 			etp_send_ctl(sock_net(sk), ip_hdr(skb)->daddr,
 				     ip_hdr(skb)->saddr, etp_hdr(skb)->dest,
 				     etp_hdr(skb)->source, ack, 0, ETPHDR_RST,
@@ -514,12 +531,14 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (ack && (!etp_after(cb->ack_seq, ep->iss) ||
 		    etp_after(cb->ack_seq, ep->snd_max))) {
 		/* An old duplicate's ACK (RFC 9293 3.5, figure 9). */
-		etp_send_reset(sock_net(sk), skb);
+		etp_send_reset(sock_net(sk), skb, sk, ETP_RST_BAD_ACK);
 		return;
 	}
 	if (cb->flags & ETPHDR_RST) {
-		if (ack)
+		if (ack) {
+			etp_trace_recv_reset(sk, cb->seq);
 			etp_sm_event(sk, ETP_EV_RCV_RST);
+		}
 		return;
 	}
 	if (!(cb->flags & ETPHDR_SYN))
@@ -588,8 +607,10 @@ static void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	/* Second: RST, accepted only at exactly RCV.NXT (RFC 5961 3.2). */
 	if (cb->flags & ETPHDR_RST) {
-		if (cb->seq == ep->rcv_nxt)
+		if (cb->seq == ep->rcv_nxt) {
+			etp_trace_recv_reset(sk, cb->seq);
 			etp_sm_event(sk, ETP_EV_RCV_RST);
+		}
 		else
 			etp_challenge_ack(sk);
 		goto drop;
@@ -720,7 +741,7 @@ lookup:
 	return 0;
 
 no_socket:
-	etp_send_reset(net, skb);
+	etp_send_reset(net, skb, NULL, ETP_RST_NO_CONNECTION);
 drop:
 	kfree_skb(skb);
 	return 0;

@@ -23,6 +23,7 @@
 #include <net/tcp_states.h>
 
 #include "etp.h"
+#include "trace.h"
 
 /* The options of a SYN or SYN-ACK (RFC 9293 3.2, RFC 7323 2.2). */
 #define ETP_OPT_NOP	1
@@ -202,6 +203,25 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 	return net_xmit_eval(err);
 }
 
+/* Trace the retransmission of @skb; the congestion state tells why. */
+static void etp_trace_retransmit(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	const struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	u8 ca_state = etp_sk(sk)->ca_state;
+	int cause;
+
+	if (ca_state == ETP_CA_LOSS)
+		cause = ETP_RTX_TIMEOUT;
+	else if (ca_state == ETP_CA_RECOVERY)
+		cause = ETP_RTX_FAST;
+	else
+		cause = ETP_RTX_SIMULTANEOUS_OPEN;
+	trace_etp_retransmit(sock_net(sk), sk, inet->inet_saddr, inet->inet_daddr,
+			     inet->inet_sport, inet->inet_dport, sk->sk_state,
+			     cb->seq, skb->len, cb->flags, cb->retrans, cause);
+}
+
 /* Note that @skb went out now, for RTT samples and retransmission counts. */
 static void etp_sent(struct sock *sk, struct sk_buff *skb)
 {
@@ -212,6 +232,8 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 		cb->retrans++;
 		ep->total_retrans++;
 		ETP_INC_STATS(sock_net(sk), RetransSegs);
+		if (trace_etp_retransmit_enabled())
+			etp_trace_retransmit(sk, skb);
 	}
 	cb->sent_us = etp_now_us();
 	if (etp_after(cb->end_seq, ep->snd_nxt))
@@ -588,13 +610,16 @@ void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 /**
  * etp_send_active_reset() - abort a connection: send RST to the peer
  * @sk: the socket, locked
- * @gfp: unused; replies are allocated atomically
+ * @reason: why, for the etp_send_reset tracepoint
  */
-void etp_send_active_reset(struct sock *sk, gfp_t gfp)
+void etp_send_active_reset(struct sock *sk, enum etp_rst_reason reason)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 
+	trace_etp_send_reset(sock_net(sk), sk, inet->inet_saddr, inet->inet_daddr,
+			     inet->inet_sport, inet->inet_dport, ep->snd_max,
+			     ep->rcv_nxt, reason);
 	etp_send_ctl(sock_net(sk), inet->inet_saddr, inet->inet_daddr,
 		     inet->inet_sport, inet->inet_dport, ep->snd_max,
 		     ep->rcv_nxt, ETPHDR_RST | ETPHDR_ACK, 0,
@@ -605,26 +630,30 @@ void etp_send_active_reset(struct sock *sk, gfp_t gfp)
  * etp_send_reset() - answer a segment that no connection wants with RST
  * @net: the namespace
  * @skb: the segment (its header at skb->data, ETP_SKB_CB filled)
+ * @sk: the socket that rejects it, or NULL; only the tracepoint uses it
+ * @reason: why, for the etp_send_reset tracepoint
  *
  * RFC 9293 3.10.7.1: if the segment has an ACK, the RST takes its sequence
  * number from it; otherwise the RST acknowledges the segment. A RST is
  * never answered.
  */
-void etp_send_reset(struct net *net, struct sk_buff *skb)
+void etp_send_reset(struct net *net, struct sk_buff *skb,
+		    const struct sock *sk, enum etp_rst_reason reason)
 {
 	const struct tcphdr *th = (const struct tcphdr *)skb->data;
 	const struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
+	bool ack = cb->flags & ETPHDR_ACK;
+	u32 seq = ack ? cb->ack_seq : 0;
+	u32 ack_seq = ack ? 0 : cb->end_seq;
 
 	if (cb->flags & ETPHDR_RST)
 		return;
-	if (cb->flags & ETPHDR_ACK)
-		etp_send_ctl(net, iph->daddr, iph->saddr, th->dest, th->source,
-			     cb->ack_seq, 0, ETPHDR_RST, 0, inet_iif(skb), NULL);
-	else
-		etp_send_ctl(net, iph->daddr, iph->saddr, th->dest, th->source,
-			     0, cb->end_seq, ETPHDR_RST | ETPHDR_ACK, 0,
-			     inet_iif(skb), NULL);
+	trace_etp_send_reset(net, sk, iph->daddr, iph->saddr, th->dest,
+			     th->source, seq, ack_seq, reason);
+	etp_send_ctl(net, iph->daddr, iph->saddr, th->dest, th->source, seq,
+		     ack_seq, ack ? ETPHDR_RST : ETPHDR_RST | ETPHDR_ACK, 0,
+		     inet_iif(skb), NULL);
 }
 
 /**

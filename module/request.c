@@ -23,6 +23,7 @@
 #include <net/sock.h>
 
 #include "etp.h"
+#include "trace.h"
 
 static struct kmem_cache *etp_req_cachep;
 
@@ -65,13 +66,23 @@ static bool etp_req_unlink(struct etp_req *req)
 	return unlinked;
 }
 
-/* Drop a half-open entry that will not become a socket. */
-static void etp_req_drop(struct etp_req *req)
+/* A half-open entry's state changes: it has no socket to show it. */
+static void etp_trace_req_state(const struct etp_req *req, int oldstate,
+				int newstate, enum etp_event ev)
+{
+	trace_etp_state_change(sock_net(req->listener), req, req->laddr,
+			       req->raddr, req->lport, req->rport, oldstate,
+			       newstate, ev);
+}
+
+/* Drop a half-open entry that will not become a socket, because of @ev. */
+static void etp_req_drop(struct etp_req *req, enum etp_event ev)
 {
 	struct net *net = sock_net(req->listener);
 
 	if (!etp_req_unlink(req))
 		return;
+	etp_trace_req_state(req, TCP_SYN_RECV, TCP_CLOSE, ev);
 	ETP_DEC_STATS(net, CurrSynRecv);
 	ETP_INC_STATS(net, AttemptFails);
 	etp_req_put(req);
@@ -114,11 +125,15 @@ static void etp_req_timer_fn(struct timer_list *t)
 	if (hlist_unhashed_lockless(&req->node))
 		goto out;
 	if (req->retrans >= READ_ONCE(en->sysctl.synack_retries)) {
-		etp_req_drop(req);
+		etp_req_drop(req, ETP_EV_TIMEOUT);
 		goto out;
 	}
 	req->retrans++;
 	ETP_INC_STATS(en->net, RetransSegs);
+	trace_etp_retransmit(en->net, req, req->laddr, req->raddr, req->lport,
+			     req->rport, TCP_SYN_RECV, req->iss, 0,
+			     ETPHDR_SYN | ETPHDR_ACK, req->retrans,
+			     ETP_RTX_SYNACK_TIMER);
 	etp_send_req_synack(req);
 	/* The timer keeps its reference while it is pending again. */
 	if (!mod_timer(&req->timer, jiffies + etp_req_timeout(req)))
@@ -192,6 +207,7 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 	}
 	atomic_inc(&etp_sk(lsk)->req_count);
 	ETP_INC_STATS(net, CurrSynRecv);
+	etp_trace_req_state(req, TCP_LISTEN, TCP_SYN_RECV, ETP_EV_RCV_SYN);
 
 	req->synack_us = etp_now_us();
 	etp_send_req_synack(req);
@@ -306,6 +322,9 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 
 fail:
 	/* Undo as for any socket: it is closed, has no owner, and goes. */
+	trace_etp_state_change(net, child, req->laddr, req->raddr,
+			       req->lport, req->rport, TCP_SYN_RECV, TCP_CLOSE,
+			       ETP_EV_MAX);
 	etp_set_state_raw(child, TCP_CLOSE);
 	sock_set_flag(child, SOCK_DEAD);
 	bh_unlock_sock(child);
@@ -348,8 +367,12 @@ static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 	bool created;
 
 	if (cb->flags & ETPHDR_RST) {
-		if (cb->seq == req->irs + 1)
-			etp_req_drop(req);
+		if (cb->seq == req->irs + 1) {
+			trace_etp_recv_reset(net, req, req->laddr, req->raddr,
+					     req->lport, req->rport,
+					     TCP_SYN_RECV, cb->seq);
+			etp_req_drop(req, ETP_EV_RCV_RST);
+		}
 		goto drop;
 	}
 	if (cb->flags & ETPHDR_SYN) {
@@ -376,7 +399,7 @@ static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 			etp_cookie_child(lsk, &creq, skb);
 			return;
 		}
-		etp_send_reset(net, skb);
+		etp_send_reset(net, skb, lsk, ETP_RST_BAD_ACK);
 		goto drop;
 	}
 	if (cb->seq != req->irs + 1)
@@ -514,7 +537,8 @@ int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 			return 0;
 		if (!(cb->flags & ETPHDR_SYN) && etp_cookie_rcv(sk, skb))
 			return 0;
-		etp_send_reset(net, skb);
+		/* No half-open entry for it: as a closed port (RFC 9293 3.10.7.2). */
+		etp_send_reset(net, skb, sk, ETP_RST_NO_CONNECTION);
 		goto drop;
 	}
 	if (cb->flags & ETPHDR_SYN)
@@ -547,7 +571,7 @@ restart:
 			if (req->listener != sk || !refcount_inc_not_zero(&req->refcnt))
 				continue;
 			rcu_read_unlock();
-			etp_req_drop(req);
+			etp_req_drop(req, ETP_EV_ABORT);
 			etp_req_put(req);
 			goto restart;
 		}

@@ -18,6 +18,7 @@
 #include <linux/errno.h>
 
 #include "etp.h"
+#include "trace.h"
 
 /* Actions, done in this order: error, RST, state change, segments, handoff. */
 #define A_ERR_REFUSED	BIT(0)	/* sk_err = ECONNREFUSED */
@@ -198,13 +199,18 @@ void etp_set_state_raw(struct sock *sk, int state)
 	smp_store_release(&sk->sk_state, state);
 }
 
-/* Move @sk to @state, keeping the gauges and the counters that RFC 1213
- * defines by transitions true.
+/* Move @sk to @state because of @ev, keeping the gauges and the counters
+ * that RFC 1213 defines by transitions true.
  */
-static void etp_set_state(struct sock *sk, int state)
+static void etp_set_state(struct sock *sk, int state, enum etp_event ev)
 {
+	const struct inet_sock *inet = inet_sk(sk);
 	struct net *net = sock_net(sk);
 	int old = sk->sk_state;
+
+	trace_etp_state_change(net, sk, inet->inet_saddr, inet->inet_daddr,
+			       inet->inet_sport, inet->inet_dport, old, state,
+			       ev);
 
 	if (etp_state_gauge[old] >= 0)
 		etp_mib_add(net, etp_state_gauge[old], -1);
@@ -251,10 +257,11 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 	if (a & A_ERR_TIMEDOUT)
 		WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
 	if (a & A_RST)
-		etp_send_active_reset(sk, GFP_ATOMIC);
+		etp_send_active_reset(sk, ev == ETP_EV_FIN_WAIT2_TIMEOUT ?
+				      ETP_RST_FIN_WAIT2_TIMEOUT : ETP_RST_ABORT);
 
 	if (t->next != old)
-		etp_set_state(sk, t->next);
+		etp_set_state(sk, t->next, ev);
 
 	if (a & A_SHUT_RCV) {
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);

@@ -22,6 +22,7 @@
 #include <net/ip.h>
 
 #include "etp.h"
+#include "trace.h"
 
 /* Entries expired in one run of the timer, to bound its time in softirq. */
 #define ETP_TW_BATCH	1024
@@ -95,6 +96,9 @@ void etp_time_wait(struct sock *sk)
 	if (!tw) {
 		ETP_INC_STATS(net, TimeWaitOverflow);
 		ETP_DEC_STATS(net, CurrTimeWait);
+		trace_etp_state_change(net, sk, inet->inet_saddr, inet->inet_daddr,
+				       inet->inet_sport, inet->inet_dport,
+				       TCP_TIME_WAIT, TCP_CLOSE, ETP_EV_MAX);
 		goto done;
 	}
 	tw->laddr = inet->inet_rcv_saddr;
@@ -113,6 +117,8 @@ void etp_time_wait(struct sock *sk)
 						       tw->rport));
 	etp_tw_schedule(t, tw);
 	t->count++;
+	/* Under the lock: the timer cannot free the entry yet. */
+	trace_etp_tw_enter(net, tw, sk, jiffies_to_msecs(etp_tw_lifetime(net)));
 	spin_unlock_bh(&t->lock);
 	ETP_INC_STATS(net, TimeWaitEntered);
 done:
@@ -195,6 +201,7 @@ void etp_tw_recycle(struct net *net, struct etp_tw *tw)
 	}
 	spin_unlock(&t->lock);
 	if (unlinked) {
+		trace_etp_tw_recycle(net, tw);
 		ETP_INC_STATS(net, TimeWaitRecycled);
 		etp_tw_release(net, tw);
 	}
@@ -275,6 +282,7 @@ static void etp_tw_timer_fn(struct timer_list *timer)
 	spin_unlock(&t->lock);
 
 	list_for_each_entry_safe(tw, next, &expired, death) {
+		trace_etp_tw_expire(en->net, tw);
 		ETP_INC_STATS(en->net, TimeWaitExpired);
 		etp_tw_release(en->net, tw);
 	}

@@ -203,3 +203,20 @@ def recv_all(s, bufsize=65536):
         if not d:
             return b"".join(chunks)
         chunks.append(d)
+
+
+def ss(*args):
+    """The rows of tools/etp-ss ARGS (default -tan) in this namespace, as
+    dicts: state, recvq, sendq, local, peer (ss's own spelling: ESTAB,
+    SYN-SENT, 127.0.0.1:5000, 0.0.0.0:*)."""
+    import subprocess
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([os.path.join(top, "tools", "etp-ss")] + list(args or ["-tan"]),
+                         check=True, capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines()[1:]:
+        p = line.split()
+        if len(p) >= 5:
+            rows.append({"state": p[0], "recvq": int(p[1]), "sendq": int(p[2]),
+                         "local": p[3], "peer": p[4]})
+    return rows

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ETP's tracepoints, system "etp" (/sys/kernel/tracing/events/etp/):
+ *   etp_state_change  a connection moves from one state to another
+ *   etp_retransmit    a segment is sent again, and why
+ *   etp_send_reset    a RST goes out, from a socket or on behalf of none
+ *   etp_recv_reset    an acceptable RST arrives
+ *   etp_tw_enter      a TIME_WAIT entry takes a connection's place
+ *   etp_tw_expire     a TIME_WAIT entry ends after 2 * msl_ms
+ *   etp_tw_recycle    a new connection's SYN takes a TIME_WAIT 4-tuple
+ *
+ * Every event carries the 4-tuple as TCP's events do (saddr and sport are
+ * the local end), the network namespace (its inode number, as
+ * /proc/PID/ns/net shows it) and skaddr, the object that holds the
+ * connection (a socket, a half-open entry or a TIME_WAIT entry; hashed when
+ * printed), so that one connection can be followed. module/trace.c
+ * instantiates them.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM etp
+
+#if !defined(_ETP_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _ETP_TRACE_H
+
+#include <linux/tracepoint.h>
+#include <net/tcp_states.h>
+
+#include "etp.h"
+
+#define etp_trace_states			\
+	EM(TCP_ESTABLISHED, "ESTABLISHED")	\
+	EM(TCP_SYN_SENT, "SYN_SENT")		\
+	EM(TCP_SYN_RECV, "SYN_RECV")		\
+	EM(TCP_FIN_WAIT1, "FIN_WAIT1")		\
+	EM(TCP_FIN_WAIT2, "FIN_WAIT2")		\
+	EM(TCP_TIME_WAIT, "TIME_WAIT")		\
+	EM(TCP_CLOSE, "CLOSE")			\
+	EM(TCP_CLOSE_WAIT, "CLOSE_WAIT")	\
+	EM(TCP_LAST_ACK, "LAST_ACK")		\
+	EM(TCP_LISTEN, "LISTEN")		\
+	EMe(TCP_CLOSING, "CLOSING")
+
+/* The state machine's events (statetable.c), and ETP_EV_MAX for none. */
+#define etp_trace_events				\
+	EM(ETP_EV_CONNECT, "CONNECT")			\
+	EM(ETP_EV_LISTEN, "LISTEN")			\
+	EM(ETP_EV_CLOSE, "CLOSE")			\
+	EM(ETP_EV_ABORT, "ABORT")			\
+	EM(ETP_EV_RCV_SYN, "RCV_SYN")			\
+	EM(ETP_EV_RCV_SYNACK, "RCV_SYNACK")		\
+	EM(ETP_EV_SYN_ACKED, "SYN_ACKED")		\
+	EM(ETP_EV_FIN_ACKED, "FIN_ACKED")		\
+	EM(ETP_EV_RCV_FIN, "RCV_FIN")			\
+	EM(ETP_EV_RCV_RST, "RCV_RST")			\
+	EM(ETP_EV_TIMEOUT, "TIMEOUT")			\
+	EM(ETP_EV_FIN_WAIT2_TIMEOUT, "FIN_WAIT2_TIMEOUT") \
+	EMe(ETP_EV_MAX, "NONE")
+
+#define etp_trace_rst_reasons				\
+	EM(ETP_RST_NO_CONNECTION, "NO_CONNECTION")	\
+	EM(ETP_RST_BAD_ACK, "BAD_ACK")			\
+	EM(ETP_RST_ABORT, "ABORT")			\
+	EMe(ETP_RST_FIN_WAIT2_TIMEOUT, "FIN_WAIT2_TIMEOUT")
+
+#define etp_trace_rtx_causes				\
+	EM(ETP_RTX_TIMEOUT, "TIMEOUT")			\
+	EM(ETP_RTX_FAST, "FAST")			\
+	EM(ETP_RTX_SYNACK_TIMER, "SYNACK_TIMER")	\
+	EMe(ETP_RTX_SIMULTANEOUS_OPEN, "SIMULTANEOUS_OPEN")
+
+/* User space (trace-cmd, perf) sees the enums' values, not their names. */
+#undef EM
+#undef EMe
+#define EM(a, b)	TRACE_DEFINE_ENUM(a);
+#define EMe(a, b)	TRACE_DEFINE_ENUM(a);
+
+etp_trace_states
+etp_trace_events
+etp_trace_rst_reasons
+etp_trace_rtx_causes
+
+#undef EM
+#undef EMe
+#define EM(a, b)	{ a, b },
+#define EMe(a, b)	{ a, b }
+
+#define etp_show_state(s)	__print_symbolic(s, etp_trace_states)
+#define etp_show_event(e)	__print_symbolic(e, etp_trace_events)
+#define etp_show_reason(r)	__print_symbolic(r, etp_trace_rst_reasons)
+#define etp_show_cause(c)	__print_symbolic(c, etp_trace_rtx_causes)
+#define etp_show_flags(f)	__print_flags(f, "|",			\
+					      { ETPHDR_FIN, "FIN" },	\
+					      { ETPHDR_SYN, "SYN" },	\
+					      { ETPHDR_RST, "RST" },	\
+					      { ETPHDR_PSH, "PSH" },	\
+					      { ETPHDR_ACK, "ACK" },	\
+					      { ETPHDR_URG, "URG" })
+
+TRACE_EVENT(etp_state_change,
+
+	TP_PROTO(const struct net *net, const void *skaddr, __be32 saddr,
+		 __be32 daddr, __be16 sport, __be16 dport, int oldstate,
+		 int newstate, int event),
+
+	TP_ARGS(net, skaddr, saddr, daddr, sport, dport, oldstate, newstate,
+		event),
+
+	TP_STRUCT__entry(
+		__field(const void *, skaddr)
+		__field(unsigned int, netns)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__field(int, oldstate)
+		__field(int, newstate)
+		__field(int, event)
+	),
+
+	TP_fast_assign(
+		__entry->skaddr = skaddr;
+		__entry->netns = net->ns.inum;
+		memcpy(__entry->saddr, &saddr, 4);
+		memcpy(__entry->daddr, &daddr, 4);
+		__entry->sport = ntohs(sport);
+		__entry->dport = ntohs(dport);
+		__entry->oldstate = oldstate;
+		__entry->newstate = newstate;
+		__entry->event = event;
+	),
+
+	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu oldstate=%s newstate=%s event=%s",
+		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
+		  __entry->daddr, __entry->dport,
+		  etp_show_state(__entry->oldstate),
+		  etp_show_state(__entry->newstate),
+		  etp_show_event(__entry->event))
+);
+
+TRACE_EVENT(etp_retransmit,
+
+	TP_PROTO(const struct net *net, const void *skaddr, __be32 saddr,
+		 __be32 daddr, __be16 sport, __be16 dport, int state, u32 seq,
+		 u32 len, u8 flags, u8 count, int cause),
+
+	TP_ARGS(net, skaddr, saddr, daddr, sport, dport, state, seq, len,
+		flags, count, cause),
+
+	TP_STRUCT__entry(
+		__field(const void *, skaddr)
+		__field(unsigned int, netns)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__field(int, state)
+		__field(__u32, seq)
+		__field(__u32, len)
+		__field(__u8, flags)
+		__field(__u8, count)
+		__field(int, cause)
+	),
+
+	TP_fast_assign(
+		__entry->skaddr = skaddr;
+		__entry->netns = net->ns.inum;
+		memcpy(__entry->saddr, &saddr, 4);
+		memcpy(__entry->daddr, &daddr, 4);
+		__entry->sport = ntohs(sport);
+		__entry->dport = ntohs(dport);
+		__entry->state = state;
+		__entry->seq = seq;
+		__entry->len = len;
+		__entry->flags = flags;
+		__entry->count = count;
+		__entry->cause = cause;
+	),
+
+	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu state=%s seq=%u len=%u flags=%s count=%u cause=%s",
+		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
+		  __entry->daddr, __entry->dport, etp_show_state(__entry->state),
+		  __entry->seq, __entry->len, etp_show_flags(__entry->flags),
+		  __entry->count, etp_show_cause(__entry->cause))
+);
+
+/* @skaddr is NULL when no socket sends it (the namespace's control socket). */
+TRACE_EVENT(etp_send_reset,
+
+	TP_PROTO(const struct net *net, const struct sock *sk, __be32 saddr,
+		 __be32 daddr, __be16 sport, __be16 dport, u32 seq, u32 ack,
+		 int reason),
+
+	TP_ARGS(net, sk, saddr, daddr, sport, dport, seq, ack, reason),
+
+	TP_STRUCT__entry(
+		__field(const void *, skaddr)
+		__field(unsigned int, netns)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__field(int, state)
+		__field(__u32, seq)
+		__field(__u32, ack)
+		__field(int, reason)
+	),
+
+	TP_fast_assign(
+		__entry->skaddr = sk;
+		__entry->netns = net->ns.inum;
+		memcpy(__entry->saddr, &saddr, 4);
+		memcpy(__entry->daddr, &daddr, 4);
+		__entry->sport = ntohs(sport);
+		__entry->dport = ntohs(dport);
+		/* CLOSE for no socket: a closed port answers. */
+		__entry->state = sk ? sk->sk_state : TCP_CLOSE;
+		__entry->seq = seq;
+		__entry->ack = ack;
+		__entry->reason = reason;
+	),
+
+	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu state=%s seq=%u ack=%u reason=%s",
+		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
+		  __entry->daddr, __entry->dport, etp_show_state(__entry->state),
+		  __entry->seq, __entry->ack, etp_show_reason(__entry->reason))
+);
+
+TRACE_EVENT(etp_recv_reset,
+
+	TP_PROTO(const struct net *net, const void *skaddr, __be32 saddr,
+		 __be32 daddr, __be16 sport, __be16 dport, int state, u32 seq),
+
+	TP_ARGS(net, skaddr, saddr, daddr, sport, dport, state, seq),
+
+	TP_STRUCT__entry(
+		__field(const void *, skaddr)
+		__field(unsigned int, netns)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__field(int, state)
+		__field(__u32, seq)
+	),
+
+	TP_fast_assign(
+		__entry->skaddr = skaddr;
+		__entry->netns = net->ns.inum;
+		memcpy(__entry->saddr, &saddr, 4);
+		memcpy(__entry->daddr, &daddr, 4);
+		__entry->sport = ntohs(sport);
+		__entry->dport = ntohs(dport);
+		__entry->state = state;
+		__entry->seq = seq;
+	),
+
+	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu state=%s seq=%u",
+		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
+		  __entry->daddr, __entry->dport, etp_show_state(__entry->state),
+		  __entry->seq)
+);
+
+TRACE_EVENT(etp_tw_enter,
+
+	TP_PROTO(const struct net *net, const struct etp_tw *tw,
+		 const struct sock *sk, u32 timeout_ms),
+
+	TP_ARGS(net, tw, sk, timeout_ms),
+
+	TP_STRUCT__entry(
+		__field(const void *, skaddr)
+		__field(unsigned int, netns)
+		__field(const void *, sock)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__field(__u32, timeout_ms)
+	),
+
+	TP_fast_assign(
+		__entry->skaddr = tw;
+		__entry->netns = net->ns.inum;
+		__entry->sock = sk;
+		memcpy(__entry->saddr, &tw->laddr, 4);
+		memcpy(__entry->daddr, &tw->raddr, 4);
+		__entry->sport = ntohs(tw->lport);
+		__entry->dport = ntohs(tw->rport);
+		__entry->timeout_ms = timeout_ms;
+	),
+
+	TP_printk("skaddr=%p netns=%u sock=%p saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu timeout_ms=%u",
+		  __entry->skaddr, __entry->netns, __entry->sock,
+		  __entry->saddr,
+		  __entry->sport, __entry->daddr, __entry->dport,
+		  __entry->timeout_ms)
+);
+
+DECLARE_EVENT_CLASS(etp_tw_class,
+
+	TP_PROTO(const struct net *net, const struct etp_tw *tw),
+
+	TP_ARGS(net, tw),
+
+	TP_STRUCT__entry(
+		__field(const void *, skaddr)
+		__field(unsigned int, netns)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u16, sport)
+		__field(__u16, dport)
+	),
+
+	TP_fast_assign(
+		__entry->skaddr = tw;
+		__entry->netns = net->ns.inum;
+		memcpy(__entry->saddr, &tw->laddr, 4);
+		memcpy(__entry->daddr, &tw->raddr, 4);
+		__entry->sport = ntohs(tw->lport);
+		__entry->dport = ntohs(tw->rport);
+	),
+
+	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu",
+		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
+		  __entry->daddr, __entry->dport)
+);
+
+DEFINE_EVENT(etp_tw_class, etp_tw_expire,
+	TP_PROTO(const struct net *net, const struct etp_tw *tw),
+	TP_ARGS(net, tw)
+);
+
+DEFINE_EVENT(etp_tw_class, etp_tw_recycle,
+	TP_PROTO(const struct net *net, const struct etp_tw *tw),
+	TP_ARGS(net, tw)
+);
+
+#endif /* _ETP_TRACE_H */
+
+/* Out of the kernel tree: the header is found in this directory. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>

@@ -1,0 +1,350 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# ETP's tracepoints (system "etp" in tracefs): the state changes of both
+# ends of a connection, TIME_WAIT's entry and expiry, resets sent and
+# received, retransmissions of SYN, SYN-ACK and data with their cause; and
+# that trace-cmd, perf and tools/etp-trace can use them. Each test traces in
+# a tracefs instance of its own, filtered to its own namespaces.
+. "$(dirname "$0")/lib.sh"
+
+TRACING=/sys/kernel/tracing
+
+# py NETNS: run the Python program on standard input in NETNS.
+py() {
+	ip netns exec "$1" env PYTHONPATH="$SELFTESTS" python3 -
+}
+
+# trace_start NETNS...: record every etp event of these namespaces in a new
+# tracefs instance ($INST), until trace_stop.
+trace_start() {
+	local ns conds=""
+	[ -d "$TRACING/events/etp" ] || fail "no etp events in $TRACING/events"
+	INST=$TRACING/instances/etptest$$_$RANDOM
+	mkdir "$INST" || fail "cannot create a tracefs instance"
+	trap trace_cleanup EXIT
+	echo mono >"$INST/trace_clock"
+	echo 2048 >"$INST/buffer_size_kb"
+	for ns in "$@"; do
+		conds="$conds${conds:+ || }netns == $(stat -L -c %i "/run/netns/$ns")"
+	done
+	echo "$conds" >"$INST/events/etp/filter" || fail "filter '$conds' refused"
+	echo 1 >"$INST/events/etp/enable"
+}
+
+trace_cleanup() {
+	[ -n "${INST:-}" ] && [ -d "$INST" ] || return 0
+	echo 0 >"$INST/events/etp/enable"
+	rmdir "$INST"
+}
+
+# trace_stop FILE: stop recording and save what was recorded in FILE.
+trace_stop() {
+	echo 0 >"$INST/events/etp/enable"
+	cat "$INST/trace" >"$1"
+	rmdir "$INST"
+	INST=
+	grep -c ': etp_' "$1" | sed 's/^/events recorded: /'
+}
+
+# check FILE ARGS...: run the Python checks on standard input over the events
+# of FILE (the list `events`, and sys.argv[1:] = ARGS).
+check() {
+	local file=$1
+	shift
+	PYTHONPATH="$SELFTESTS" python3 - "$@" 3<"$file" <<EOF
+import sys
+from etp_trace import *
+events = parse("/dev/fd/3")
+args = sys.argv[1:]
+$(cat)
+EOF
+}
+
+# One connection on lo, closed by the client: the state changes of the
+# client (the active closer), the server's child and the listener, in order;
+# the TIME_WAIT entry made and expired after 2 * msl_ms; nothing else.
+test_state_changes() {
+	local ns cp out=/tmp/trace_states
+	ns=$(new_netns)
+	trace_start "$ns"
+	cp=$(py "$ns" <<'EOF'
+from etp_util import *
+sysctl("msl_ms", 300)
+l, c, s = pair(5000)
+cp = c.getsockname()[1]
+c.close()
+expect(wait(lambda: count(cp, 5000, "FIN_WAIT2") == 1, 3), "no FIN_WAIT2: %s" % states(cp))
+expect(s.recv(10) == b"", "EOF")
+s.close()
+expect(wait(lambda: count(cp, 5000, "TIME_WAIT") == 1, 3), "no TIME_WAIT: %s" % states(cp))
+expect(wait(lambda: count(cp, 5000) == 0, 5), "TIME_WAIT did not end: %s" % states(cp))
+l.close()
+print(cp)
+EOF
+)
+	trace_stop $out
+	check $out "$cp" <<'EOF'
+cp = int(args[0])
+client = transitions(events, cp, 5000)
+want = ["CLOSE>SYN_SENT(CONNECT)", "SYN_SENT>ESTABLISHED(RCV_SYNACK)",
+        "ESTABLISHED>FIN_WAIT1(CLOSE)", "FIN_WAIT1>FIN_WAIT2(FIN_ACKED)",
+        "FIN_WAIT2>TIME_WAIT(RCV_FIN)"]
+expect(client == want, "active closer: %s, expected %s" % (client, want))
+server = transitions(events, 5000, cp)
+want = ["LISTEN>SYN_RECV(RCV_SYN)", "SYN_RECV>ESTABLISHED(SYN_ACKED)",
+        "ESTABLISHED>CLOSE_WAIT(RCV_FIN)", "CLOSE_WAIT>LAST_ACK(CLOSE)",
+        "LAST_ACK>CLOSE(FIN_ACKED)"]
+expect(server == want, "passive closer: %s, expected %s" % (server, want))
+lst = transitions(events, 5000, 0)
+expect(lst == ["CLOSE>LISTEN(LISTEN)", "LISTEN>CLOSE(CLOSE)"], "listener: %s" % lst)
+
+# One object per end: the client's socket throughout; the server's half-open
+# entry, then its child socket.
+sc = of(events, "state_change", cp, 5000)
+expect(len({e["skaddr"] for e in sc}) == 1, "client skaddr changed: %s" % dump(sc))
+ss = of(events, "state_change", 5000, cp)
+expect(ss[0]["skaddr"] != ss[1]["skaddr"] and len({e["skaddr"] for e in ss[1:]}) == 1,
+       "server: a half-open entry, then one socket: %s" % dump(ss))
+for e in sc + ss:
+    expect(e["saddr"] == "127.0.0.1" and e["daddr"] == "127.0.0.1",
+           "addresses: %s" % dump([e]))
+
+enter = of(events, "tw_enter", cp, 5000)
+expire = of(events, "tw_expire", cp, 5000)
+expect(len(enter) == 1 and len(expire) == 1,
+       "one TIME_WAIT entry, entered and expired: %s" % dump(enter + expire))
+expect(enter[0]["timeout_ms"] == 600, "tw_enter timeout_ms %s, 2 * msl_ms = 600" % enter[0]["timeout_ms"])
+expect(enter[0]["sock"] == sc[0]["skaddr"], "tw_enter's sock is not the client's socket")
+tw_state = [e for e in sc if e["newstate"] == "TIME_WAIT"][0]
+expect(tw_state["ts"] <= enter[0]["ts"], "tw_enter before the TIME_WAIT transition")
+lasted = expire[0]["ts"] - enter[0]["ts"]
+expect(0.59 <= lasted < 5, "TIME_WAIT lasted %.3f s by the trace, 2 * msl_ms = 0.6 s" % lasted)
+expect(expire[0]["skaddr"] == enter[0]["skaddr"], "expired another entry")
+others = [e for e in events if e["event"] not in ("etp_state_change", "etp_tw_enter", "etp_tw_expire")]
+expect(not others, "unexpected events: %s" % dump(others))
+print("# client: " + " ".join(client))
+print("# server: " + " ".join(server))
+print("# TIME_WAIT lasted %.3f s" % lasted)
+EOF
+}
+
+# A SYN to a closed port: the stack answers RST (no socket), the client
+# accepts it in SYN_SENT and closes. Unread data at close(): the server's
+# socket aborts with RST, which the client accepts in ESTABLISHED.
+test_resets() {
+	local ns out=/tmp/trace_resets cp2
+	ns=$(new_netns)
+	trace_start "$ns"
+	cp2=$(py "$ns" <<'EOF'
+from etp_util import *
+c1 = sock()
+try:
+    c1.connect(("127.0.0.1", 5001))
+    fail("connect to a closed port succeeded")
+except ConnectionRefusedError:
+    pass
+l, c, s = pair(5000)
+cp2 = c.getsockname()[1]
+c.sendall(b"unread")
+expect(wait(lambda: [e for e in find(5000, cp2) if e["rx"] == 6], 3), "data not received")
+s.close()
+try:
+    c.recv(10)
+    fail("no reset")
+except ConnectionResetError:
+    pass
+print(cp2)
+EOF
+)
+	trace_stop $out
+	check $out "$cp2" <<'EOF'
+cp2 = int(args[0])
+# The refused client's port, which it gave back when it closed.
+cp1 = of(events, "state_change", None, 5001)[0]["sport"]
+sent = of(events, "send_reset", 5001, cp1)
+expect(len(sent) == 1 and null(sent[0]["skaddr"]) and sent[0]["reason"] == "NO_CONNECTION"
+       and sent[0]["state"] == "CLOSE", "RST from a closed port: %s" % dump(sent))
+got = of(events, "recv_reset", cp1, 5001)
+expect(len(got) == 1 and got[0]["state"] == "SYN_SENT", "RST accepted in SYN_SENT: %s" % dump(got))
+expect(transitions(events, cp1, 5001) == ["CLOSE>SYN_SENT(CONNECT)", "SYN_SENT>CLOSE(RCV_RST)"],
+       "refused client: %s" % transitions(events, cp1, 5001))
+
+sent = of(events, "send_reset", 5000, cp2)
+server = of(events, "state_change", 5000, cp2)
+expect(len(sent) == 1 and sent[0]["reason"] == "ABORT" and sent[0]["state"] == "ESTABLISHED"
+       and sent[0]["skaddr"] == server[-1]["skaddr"],
+       "RST from the aborting socket: %s" % dump(sent + server))
+expect(transitions(events, 5000, cp2)[-1] == "ESTABLISHED>CLOSE(ABORT)",
+       "aborting server: %s" % transitions(events, 5000, cp2))
+got = of(events, "recv_reset", cp2, 5000)
+expect(len(got) == 1 and got[0]["state"] == "ESTABLISHED" and got[0]["seq"] == sent[0]["seq"],
+       "RST accepted in ESTABLISHED with the seq sent: %s" % dump(got + sent))
+expect(transitions(events, cp2, 5000)[-1] == "ESTABLISHED>CLOSE(RCV_RST)",
+       "reset client: %s" % transitions(events, cp2, 5000))
+print("# " + dump(of(events, "send_reset") + of(events, "recv_reset")).replace("\n", "\n# "))
+EOF
+}
+
+# link: namespaces A (va, 10.199.8.1) and B (vb, 10.199.8.2) joined by a
+# veth pair, static neighbours (netem loss would hit ARP too), short timers.
+link() {
+	local ns
+	A=$(new_netns)
+	B=$(new_netns)
+	ip link add va netns "$A" address 02:00:00:00:08:01 type veth \
+		peer name vb netns "$B" address 02:00:00:00:08:02
+	ip -n "$A" addr add 10.199.8.1/24 dev va
+	ip -n "$B" addr add 10.199.8.2/24 dev vb
+	ip -n "$A" link set va up
+	ip -n "$B" link set vb up
+	ip -n "$A" neigh replace 10.199.8.2 lladdr 02:00:00:00:08:02 dev va nud permanent
+	ip -n "$B" neigh replace 10.199.8.1 lladdr 02:00:00:00:08:01 dev vb nud permanent
+	for ns in "$A" "$B"; do
+		ip netns exec "$ns" sh -c 'echo 200 >/proc/sys/net/etp/rto_initial_ms;
+			echo 20 >/proc/sys/net/etp/rto_min_ms'
+	done
+}
+
+# Lost SYN-ACKs: the client sends its SYN again (TIMEOUT), the server's
+# half-open entry its SYN-ACK (SYNACK_TIMER). Lost data: sent again on
+# timeout, from ISS + 1, the same length. One event per RetransSegs.
+test_retransmit() {
+	local out=/tmp/trace_rtx srv
+	link
+	trace_start "$A" "$B"
+	ip netns exec "$B" env PYTHONPATH="$SELFTESTS" timeout 30 python3 -c '
+from etp_util import *
+l = listener("10.199.8.2", 5000)
+s, _ = l.accept()
+expect(len(recv_all(s)) == 1000, "data")
+s.close()
+' &
+	srv=$!
+	sleep 0.5
+	py "$A" <<EOF
+import subprocess, time
+from etp_util import *
+def tc(ns, *a):
+    subprocess.run(["ip", "netns", "exec", ns, "tc", "qdisc"] + list(a), check=True)
+tc("$B", "add", "dev", "vb", "root", "netem", "loss", "100%")
+c = sock()
+c.setblocking(False)
+c.connect_ex(("10.199.8.2", 5000))
+time.sleep(1.2)
+tc("$B", "del", "dev", "vb", "root")
+expect(wait(lambda: count(c.getsockname()[1], 5000, "ESTABLISHED") == 1, 10), "no connection")
+c.setblocking(True)
+tc("$A", "add", "dev", "va", "root", "netem", "loss", "100%")
+c.sendall(b"x" * 1000)
+time.sleep(0.8)
+tc("$A", "del", "dev", "va", "root")
+c.shutdown(socket.SHUT_WR)
+expect(recv_all(c) == b"", "EOF")
+c.close()
+EOF
+	wait $srv || fail "the server failed"
+	trace_stop $out
+	check $out "$(etp_stat RetransSegs "$A")" "$(etp_stat RetransSegs "$B")" <<'EOF'
+rs_a, rs_b = map(int, args)
+rtx = of(events, "retransmit")
+syn = [e for e in rtx if e["flags"] == "SYN"]
+synack = [e for e in rtx if e["flags"] == "SYN|ACK"]
+data = [e for e in rtx if e["len"] > 0]
+expect(syn and all(e["state"] == "SYN_SENT" and e["cause"] == "TIMEOUT" and e["dport"] == 5000
+                   for e in syn), "SYN retransmitted on timeout: %s" % dump(rtx))
+expect([e["count"] for e in syn] == list(range(1, len(syn) + 1)), "SYN counts: %s" % dump(syn))
+expect(synack and all(e["state"] == "SYN_RECV" and e["cause"] == "SYNACK_TIMER" and
+                      e["sport"] == 5000 and e["len"] == 0 for e in synack),
+       "SYN-ACK retransmitted by the half-open entry's timer: %s" % dump(rtx))
+iss = syn[0]["seq"]
+# (The FIN may follow it: shutdown() comes while the data waits.)
+expect(data and all(e["seq"] == (iss + 1) % 2**32 and e["len"] == 1000 and e["cause"] == "TIMEOUT"
+                    and e["state"] in ("ESTABLISHED", "FIN_WAIT1") for e in data),
+       "data retransmitted from ISS + 1 = %d, 1000 bytes, on timeout: %s" % (iss + 1, dump(rtx)))
+fin = [e for e in rtx if e["flags"] == "FIN"]
+expect(all(e["seq"] == (iss + 1001) % 2**32 for e in fin), "FIN after the data: %s" % dump(fin))
+expect(len(syn) + len(synack) + len(data) + len(fin) == len(rtx), "other retransmissions: %s" % dump(rtx))
+ns_a = syn[0]["netns"]
+n_a = len([e for e in rtx if e["netns"] == ns_a])
+n_b = len(rtx) - n_a
+expect((n_a, n_b) == (rs_a, rs_b),
+       "retransmit events (%d, %d), RetransSegs (%d, %d)" % (n_a, n_b, rs_a, rs_b))
+print("# %d SYN, %d SYN-ACK and %d data retransmissions traced" % (len(syn), len(synack), len(data)))
+EOF
+}
+
+# The same connection as test_state_changes, run under COMMAND...; sets CP.
+traced_connection() {
+	local ns=$1
+	shift
+	"$@" ip netns exec "$ns" env PYTHONPATH="$SELFTESTS" python3 -c '
+from etp_util import *
+sysctl("msl_ms", 200)
+l, c, s = pair(5000)
+c.close()
+s.close()
+l.close()
+expect(wait(lambda: count(None, 5000) == 0, 5), "TIME_WAIT did not end")'
+}
+
+test_trace_cmd() {
+	local ns out=/tmp/trace_cmd
+	command -v trace-cmd >/dev/null || skip "no trace-cmd (scripts/setup installs it)"
+	ns=$(new_netns)
+	traced_connection "$ns" timeout 60 trace-cmd record -e etp -o /tmp/trace.dat -- >/dev/null 2>&1
+	trace-cmd report -i /tmp/trace.dat >$out 2>/dev/null || fail "trace-cmd report failed"
+	check $out <<'EOF'
+got = [(e["oldstate"], e["newstate"]) for e in of(events, "state_change") if e["dport"] == 5000]
+for want in [("CLOSE", "SYN_SENT"), ("SYN_SENT", "ESTABLISHED"), ("FIN_WAIT2", "TIME_WAIT")]:
+    expect(want in got, "trace-cmd report: no %s -> %s in %s" % (want + (got,)))
+expect(of(events, "tw_enter") and of(events, "tw_expire"), "trace-cmd report: no TIME_WAIT events")
+print("# trace-cmd: %d events" % len(events))
+EOF
+}
+
+test_perf() {
+	local ns out=/tmp/trace_perf
+	command -v perf >/dev/null || skip "no perf (scripts/setup installs linux-perf)"
+	ns=$(new_netns)
+	# perf trace formats the fields itself (numbers): 2 is SYN_SENT, 6 TIME_WAIT.
+	if ! traced_connection "$ns" timeout 60 perf trace -a -o $out -e 'etp:*' --; then
+		grep -q 'etp:' $out && fail "the connection failed under perf trace"
+		skip "perf trace cannot run here: $(head -c 300 $out)"
+	fi
+	grep -q 'etp:etp_state_change(.*newstate: 2' $out || fail "perf trace: no SYN_SENT: $(cat $out)"
+	grep -q 'etp:etp_state_change(.*oldstate: 5, newstate: 6' $out || fail "perf trace: no FIN_WAIT2 -> TIME_WAIT: $(cat $out)"
+	grep -q 'etp:etp_tw_expire' $out || fail "perf trace: no TIME_WAIT expiry: $(cat $out)"
+	echo "perf trace: $(grep -c 'etp:' $out) events"
+}
+
+# tools/etp-trace: the timeline of one connection, in order, then nothing
+# left behind (its instance removed, no event enabled); COMMAND's status.
+test_etp_trace_tool() {
+	local ns out=/tmp/trace_tool rc=0
+	ns=$(new_netns)
+	traced_connection "$ns" timeout 60 "$TOP/tools/etp-trace" -p 5000 --netns "$ns" --linger 1 -- >$out ||
+		fail "etp-trace failed: $(cat $out)"
+	cat $out
+	PYTHONPATH="$SELFTESTS" python3 - $out <<'EOF'
+import re, sys
+from etp_util import expect
+lines = open(sys.argv[1]).read().splitlines()
+want = [r"CLOSE +-> LISTEN", r"CLOSE +-> SYN_SENT +\(CONNECT\)", r"LISTEN +-> SYN_RECV",
+        r"SYN_SENT +-> ESTABLISHED +\(RCV_SYNACK\)", r"ESTABLISHED -> FIN_WAIT1",
+        r"FIN_WAIT1 +-> FIN_WAIT2", r"FIN_WAIT2 +-> TIME_WAIT", r"TIME_WAIT entry made: it lasts 400 ms",
+        r"TIME_WAIT +-> CLOSED +\(2 \* msl_ms passed"]
+i = 0
+for line in lines:
+    if i < len(want) and re.search(want[i], line):
+        expect(re.match(r"^ *\+\d+\.\d{3} ms  \S+  127\.0\.0\.1:\d+ -> (127\.0\.0\.1|0\.0\.0\.0):\d+ ", line),
+               "line layout: %r" % line)
+        i += 1
+expect(i == len(want), "etp-trace: missing or out of order: %s" % want[i:] if i < len(want) else "")
+EOF
+	ls $TRACING/instances | grep -q etp-trace && fail "etp-trace left its instance behind"
+	grep -q 1 $TRACING/events/etp/enable && fail "etp-trace enabled the events at the top level"
+	"$TOP/tools/etp-trace" --linger 0 -- sh -c 'exit 3' >/dev/null || rc=$?
+	expect_eq 3 "$rc" "etp-trace's status after COMMAND exits 3"
+}
+
+run_tests
