@@ -158,8 +158,10 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 
 	if (!mode)
 		return 0;
+	/* The stamp may be a tick ahead of jiffies (its low bit is forced). */
 	if (mode == 1 && (!stamp ||
-			  (u32)jiffies - stamp > (COOKIE_MAX_AGE + 1) * COOKIE_TICK_S * HZ))
+			  time_after32((u32)jiffies,
+				       stamp + (COOKIE_MAX_AGE + 1) * COOKIE_TICK_S * HZ)))
 		return 0;
 	data = etp_cookie_data(iph->daddr, th->dest, iph->saddr, th->source,
 			       cb->seq - 1, cb->ack_seq - 1);
