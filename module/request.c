@@ -411,6 +411,8 @@ int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		etp_req_put(req);
 		return 0;
 	}
+	if (etp_rcv_child(net, skb))
+		return 0;
 	if (cb->flags & ETPHDR_RST)
 		goto drop;
 	if (cb->flags & ETPHDR_ACK) {
