@@ -201,5 +201,5 @@ test_everything_at_once() {
 	expect_retransmissions
 }
 
-# faults.sh sources this file for its helpers (link_ab, set_sysctl, retrans).
+# faults.sh sources this file for its helpers (link_ab, set_sysctl).
 [ "${BASH_SOURCE[0]}" != "$0" ] || run_tests
