@@ -3,7 +3,8 @@
 # make               build module/etp.ko against Debian's 6.12 headers
 # make KDIR=DIR      build against another kernel tree (Debian 6.1 included)
 # make check         set-up, warning-free builds, the whole test suite in the
-#                    test VM on each of CHECK_KERNELS (default: 6.12 6.1)
+#                    test VM on each of CHECK_KERNELS (default: 6.12 6.1),
+#                    and two VMs joined by virtio-net on 6.12 (scripts/twovm-test)
 # make demo          the main job, shown to a person, in the test VM
 # make sparse        build with sparse (C=2 checks every file)
 # make debug-kernel  build the debug kernel (lockdep, KASAN, kmemleak...), cached
@@ -65,6 +66,7 @@ check: setup
 		echo "== selftests on Debian $$k"; \
 		scripts/vm --kernel $$k -- selftests/run; \
 	done
+	@case " $(CHECK_KERNELS) " in *" 6.12 "*) echo "== two VMs on Debian 6.12"; scripts/twovm-test ;; esac
 
 debug-kernel: setup
 	@scripts/debug-kernel >/dev/null

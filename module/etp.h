@@ -440,6 +440,7 @@ void etp_set_state_raw(struct sock *sk, int state);
 int etp_v4_rcv(struct sk_buff *skb);
 int etp_v4_err(struct sk_buff *skb, u32 info);
 int etp_do_rcv(struct sock *sk, struct sk_buff *skb);
+bool etp_rcv_child(struct net *net, struct sk_buff *skb);
 void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 			   bool *wscale_ok);
 

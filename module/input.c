@@ -648,6 +648,46 @@ int etp_do_rcv(struct sock *sk, struct sk_buff *skb)
 }
 
 /**
+ * etp_rcv_child() - give a listener's segment to the connection it is for
+ * @net: the namespace
+ * @skb: a segment that found the listener but no half-open entry
+ *
+ * A segment can wait for the listener (its lock, or its backlog while a
+ * process holds it) while the segment before it turns the half-open entry
+ * into a connection: the second ACK or the first data after the handshake.
+ * Without this it would find neither the entry nor, having looked before,
+ * the connection, and draw a RST that kills the new connection.
+ *
+ * Return: true when the connection took @skb.
+ */
+bool etp_rcv_child(struct net *net, struct sk_buff *skb)
+{
+	const struct tcphdr *th = etp_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *sk;
+	bool taken = true;
+
+	sk = etp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
+				    th->source);
+	if (!sk)
+		return false;
+	/* From the listener's backlog too, in process context. */
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		taken = false;
+	else if (!sock_owned_by_user(sk))
+		etp_do_rcv(sk, skb);
+	else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+					 READ_ONCE(sk->sk_sndbuf)))
+		kfree_skb(skb);
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	sock_put(sk);
+	return taken;
+}
+
+/**
  * etp_v4_rcv() - receive one segment (net_protocol->handler, softirq)
  * @skb: the segment, its transport header set by the IP layer
  *

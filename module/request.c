@@ -432,36 +432,6 @@ drop:
 }
 
 /*
- * A segment that waited in the listener's backlog while an earlier one made
- * its connection a socket (the final ACK, then data, queued while the
- * listener was owned): it is that socket's now. Return false if there is no
- * such socket and the caller still owns @skb. The child's lock nests inside
- * the listener's, as when it was created.
- */
-static bool etp_child_rcv(struct sock *lsk, struct sk_buff *skb)
-{
-	const struct tcphdr *th = (const struct tcphdr *)skb->data;
-	const struct iphdr *iph = ip_hdr(skb);
-	struct sock *sk;
-
-	sk = etp_lookup_established(sock_net(lsk), iph->daddr, th->dest,
-				    iph->saddr, th->source);
-	if (!sk)
-		return false;
-	local_bh_disable();
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk))
-		etp_do_rcv(sk, skb);
-	else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				       READ_ONCE(sk->sk_sndbuf)))
-		kfree_skb(skb);
-	bh_unlock_sock(sk);
-	local_bh_enable();
-	sock_put(sk);
-	return true;
-}
-
-/*
  * An ACK that may answer a SYN cookie: if it does, the connection is made
  * from the cookie and takes @skb. Return false if the caller still owns it.
  */
@@ -530,11 +500,11 @@ int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		etp_req_put(req);
 		return 0;
 	}
+	if (etp_rcv_child(net, skb))
+		return 0;
 	if (cb->flags & ETPHDR_RST)
 		goto drop;
 	if (cb->flags & ETPHDR_ACK) {
-		if (etp_child_rcv(sk, skb))
-			return 0;
 		if (!(cb->flags & ETPHDR_SYN) && etp_cookie_rcv(sk, skb))
 			return 0;
 		/* No half-open entry for it: as a closed port (RFC 9293 3.10.7.2). */

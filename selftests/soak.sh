@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The soak: 8 client processes open, use and close connections as fast as
+# they can against 4 server processes (soak.py: each connection carries 1 B
+# to 32 KiB one way and its SHA-256 back), for ETP_SOAK_SECONDS (default 60)
+# in all: half over loopback in one namespace, half over a veth pair between
+# two. Then, in each namespace:
+# - no connection failed and every answer was right;
+# - the counters add up: ActiveOpens is the client's attempts, PassiveOpens
+#   the connections the servers accepted, and both are the successful
+#   connects (AttemptFails 0, EstabResets 0);
+# - once TIME_WAIT has expired (msl_ms 200), /proc/net/etp is empty, every
+#   state gauge is 0 and TimeWaitExpired is TimeWaitEntered;
+# and the slab caches etp_sock, etp_req and etp_tw are back where they began.
+. "$(dirname "$0")/lib.sh"
+
+SECONDS_ALL=${ETP_SOAK_SECONDS:-60}
+GAUGES="CurrEstab CurrSynSent CurrSynRecv CurrFinWait1 CurrFinWait2 CurrCloseWait CurrLastAck CurrClosing CurrTimeWait"
+
+slab_active() {
+	echo 1 >"/sys/kernel/slab/$1/shrink" 2>/dev/null || true
+	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }' /proc/slabinfo
+}
+
+slabs() {
+	local c
+	for c in etp_sock etp_req etp_tw; do printf '%s=%s ' "$c" "$(slab_active "$c")"; done
+}
+
+# stat NETNS NAME
+stat() {
+	etp_stat "$2" "$1"
+}
+
+# soak CLIENT_NS SERVER_NS SERVER_ADDR SECONDS: the soak between the two
+# namespaces (the same one for loopback).
+soak() {
+	local cns=$1 sns=$2 addr=$3 secs=$4 out res srv i g attempts connects ok errors
+	local served serrors left end ao po
+	for ns in $cns $sns; do
+		ip netns exec "$ns" sh -c 'echo 200 >/proc/sys/net/etp/msl_ms'
+	done
+	out=$(mktemp)
+	# $! is the server itself (ip netns exec execs it), to stop it.
+	ip netns exec "$sns" env PYTHONPATH="$SELFTESTS" python3 "$SELFTESTS/soak.py" \
+		server "$addr" 6000 4 >"$out" 2>&1 &
+	srv=$!
+	for i in $(seq 1 200); do
+		grep -q listening "$out" && break
+		sleep 0.1
+	done
+	grep -q listening "$out" || { cat "$out"; fail "the server did not start"; }
+	res=$(timeout $((secs + 120)) ip netns exec "$cns" env PYTHONPATH="$SELFTESTS" \
+		python3 "$SELFTESTS/soak.py" client "$addr" 6000 8 "$secs") ||
+		fail "the clients failed: $res"
+	kill $srv
+	wait $srv || true
+	echo "$res"
+	read -r _ attempts _ connects _ ok _ errors _ < <(echo "$res" | grep '^attempts')
+	served=$(awk '/^served/ { s += $2 } END { print s + 0 }' "$out")
+	serrors=$(awk '/^served/ { s += $4 } END { print s + 0 }' "$out")
+	grep -v '^served\|^listening' "$out" || true
+	rm -f "$out"
+	echo "# $attempts attempts, $ok connections served and checked in ${secs}s; servers: $served accepted"
+	for ns in $cns $sns; do
+		echo "# counters in $ns:"
+		ip netns exec "$ns" cat /proc/net/etp_stat | awk '
+			NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i }
+			NR == 2 { for (i = 2; i <= NF; i++) if ($i != 0) printf " %s %s", n[i], $i; print "" }'
+	done
+	[ "$ok" -ge 100 ] || fail "only $ok connections"
+	expect_eq "$attempts" "$ok" "successful connections"
+	expect_eq 0 "$errors" "client errors"
+	expect_eq 0 "$serrors" "server errors"
+	expect_eq "$ok" "$served" "connections the servers accepted"
+	# Everything ends: the TIME_WAIT entries go after 2 * msl_ms.
+	end=$((SECONDS + 30))
+	while :; do
+		left=$(ip netns exec "$cns" awk 'NR > 1' /proc/net/etp; ip netns exec "$sns" awk 'NR > 1' /proc/net/etp)
+		[ -z "$left" ] && break
+		[ $SECONDS -lt $end ] || fail "entries left 30 s after the soak: $(echo "$left" | head -5)"
+		sleep 0.5
+	done
+	ao=$(stat "$cns" ActiveOpens)
+	po=$(stat "$sns" PassiveOpens)
+	echo "# ActiveOpens $ao PassiveOpens $po AttemptFails $(stat "$cns" AttemptFails)" \
+		"TimeWaitEntered $(stat "$cns" TimeWaitEntered) RetransSegs $(stat "$cns" RetransSegs)"
+	expect_eq "$attempts" "$ao" "ActiveOpens (the clients' attempts)"
+	expect_eq "$ok" "$po" "PassiveOpens (the servers' accepted connections)"
+	for ns in $cns $sns; do
+		for g in $GAUGES AttemptFails EstabResets; do
+			expect_eq 0 "$(stat "$ns" $g)" "$g"
+		done
+		expect_eq "$(stat "$ns" TimeWaitEntered)" "$(stat "$ns" TimeWaitExpired)" "TimeWaitExpired"
+	done
+	# The servers closed their listener: nothing left listening.
+	expect_eq 0 "$(stat "$sns" CurrListen)" "CurrListen"
+}
+
+wait_slabs() {
+	local before=$1 after i
+	for i in $(seq 1 60); do
+		after=$(slabs)
+		[ "$after" = "$before" ] && break
+		sleep 0.5
+	done
+	echo "# slab caches: before $before, after $after"
+	[ "$after" = "$before" ] || fail "the slab caches did not come back: $after, before: $before"
+}
+
+test_soak_loopback() {
+	local ns before
+	before=$(slabs)
+	ns=$(new_netns)
+	soak "$ns" "$ns" 127.0.0.1 $((SECONDS_ALL / 2))
+	wait_slabs "$before"
+}
+
+test_soak_veth() {
+	local c s before
+	before=$(slabs)
+	c=$(new_netns)
+	s=$(new_netns)
+	ip link add v0 netns "$c" type veth peer name v1 netns "$s"
+	ip -n "$c" addr add 10.199.6.1/24 dev v0
+	ip -n "$s" addr add 10.199.6.2/24 dev v1
+	ip -n "$c" link set v0 up
+	ip -n "$s" link set v1 up
+	soak "$c" "$s" 10.199.6.2 $((SECONDS_ALL - SECONDS_ALL / 2))
+	wait_slabs "$before"
+}
+
+run_tests

@@ -1,0 +1,142 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Teardown under load: two namespaces joined by a veth pair hold connections
+# in every state (load_peer.py): busy transfers, TIME_WAIT entries at both
+# ends (msl_ms 120 s, so they cannot expire during the test), half-open
+# entries (SYNs from an address whose SYN-ACKs go nowhere), orphans with
+# unsent data under a zero window. Then
+# - netns_del: the programs are killed and both namespaces deleted; within
+#   60 s the slab caches etp_sock, etp_req and etp_tw hold no more objects
+#   than before (the TIME_WAIT entries went with their namespace);
+# - rmmod: the programs are killed; once the orphans are gone (etp.ko's
+#   reference count is 0) rmmod succeeds while TIME_WAIT entries remain, the
+#   slab caches are gone, and insmod brings ETP back to the namespaces, empty.
+# selftests/run fails either if the kernel logs a report meanwhile.
+. "$(dirname "$0")/lib.sh"
+
+KO=${ETP_KO:-$TOP/module/etp.ko}
+CACHES="etp_sock etp_req etp_tw"
+
+# slab_active CACHE: its objects in use. SLUB counts the free objects of
+# per-CPU slabs as active: shrink first, which flushes them.
+slab_active() {
+	echo 1 >"/sys/kernel/slab/$1/shrink" 2>/dev/null || true
+	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }' /proc/slabinfo
+}
+
+slabs() {
+	local c
+	for c in $CACHES; do printf '%s=%s ' "$c" "$(slab_active "$c")"; done
+}
+
+# Wait (up to 120 s) for orphans of earlier tests to finish.
+settle() {
+	local i
+	for i in $(seq 1 240); do
+		[ "$(cat /sys/module/etp/refcnt)" = 0 ] && return 0
+		sleep 0.5
+	done
+	fail "etp.ko still in use after 120 s"
+}
+
+# count NETNS STATE: entries of /proc/net/etp in this state (hex code).
+count() {
+	ip netns exec "$1" awk -v st="$2" 'NR > 1 && $4 == st { n++ } END { print n + 0 }' /proc/net/etp
+}
+
+# at_least NETNS WHO STATE NAME N
+at_least() {
+	local n
+	n=$(count "$1" "$3")
+	[ "$n" -ge "$5" ] || fail "$2: $n entries in $4, expected at least $5"
+	echo "# $2: $n in $4"
+}
+
+start_peer() {
+	local ns=$1 out=$2 i
+	shift 2
+	ip netns exec "$ns" env PYTHONPATH="$SELFTESTS" python3 "$SELFTESTS/load_peer.py" "$@" >"$out" 2>&1 &
+	PEER_PIDS+=" $!"
+	for i in $(seq 1 600); do
+		grep -q '^ready' "$out" && return 0
+		kill -0 $! 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$out"
+	fail "load_peer.py $1 did not get ready"
+}
+
+# Namespaces C (10.199.5.1) and S (10.199.5.2) with load_peer.py's
+# connections between them; SYN-ACKs to 10.199.5.99 go to a MAC no one has.
+load() {
+	PEER_PIDS=""
+	C=$(new_netns)
+	S=$(new_netns)
+	ip link add vc netns "$C" type veth peer name vs netns "$S"
+	ip -n "$C" addr add 10.199.5.1/24 dev vc
+	ip -n "$S" addr add 10.199.5.2/24 dev vs
+	ip -n "$C" link set vc up
+	ip -n "$S" link set vs up
+	ip -n "$S" neigh replace 10.199.5.99 lladdr 02:00:00:00:05:99 dev vs nud permanent
+	for ns in "$C" "$S"; do
+		ip netns exec "$ns" sh -c 'echo 120000 >/proc/sys/net/etp/msl_ms;
+			echo 20 >/proc/sys/net/etp/synack_retries'
+	done
+	start_peer "$S" /tmp/load-server.$$ server 10.199.5.2
+	start_peer "$C" /tmp/load-client.$$ client 10.199.5.1 10.199.5.2 10.199.5.99
+	at_least "$C" client 06 TIME_WAIT 20
+	at_least "$C" client 04 FIN_WAIT1 4
+	at_least "$C" client 01 ESTABLISHED 4
+	at_least "$S" server 06 TIME_WAIT 10
+	at_least "$S" server 03 SYN_RECV 20
+	at_least "$S" server 0A LISTEN 4
+	echo "# slab caches under load: $(slabs)"
+}
+
+unload_peers() {
+	local p
+	for p in $PEER_PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	for p in $PEER_PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -f /tmp/load-server.$$ /tmp/load-client.$$
+}
+
+test_netns_del() {
+	local before after i
+	settle
+	before=$(slabs)
+	echo "# slab caches before: $before"
+	load
+	unload_peers
+	ip netns del "$C"
+	ip netns del "$S"
+	for i in $(seq 1 120); do
+		after=$(slabs)
+		[ "$after" = "$before" ] && break
+		sleep 0.5
+	done
+	echo "# slab caches after: $after"
+	[ "$after" = "$before" ] || fail "60 s after the namespaces went: $after, before: $before"
+	[ "$(cat /sys/module/etp/refcnt)" = 0 ] || fail "etp.ko still has $(cat /sys/module/etp/refcnt) references"
+}
+
+test_rmmod() {
+	local i err
+	settle
+	load
+	unload_peers
+	# The orphans end with the RSTs of their peers' closed sockets.
+	for i in $(seq 1 120); do
+		[ "$(cat /sys/module/etp/refcnt)" = 0 ] && break
+		sleep 0.5
+	done
+	[ "$(count "$C" 06)" -ge 20 ] || fail "the TIME_WAIT entries went before rmmod"
+	echo "# before rmmod: $(slabs), refcnt $(cat /sys/module/etp/refcnt)"
+	err=$(rmmod etp 2>&1) || fail "rmmod: $err ($(cat /sys/module/etp/refcnt) references)"
+	! grep -qE '^etp_(sock|req|tw) ' /proc/slabinfo || { insmod "$KO"; fail "a slab cache is left"; }
+	ip netns exec "$C" test ! -e /proc/net/etp || { insmod "$KO"; fail "/proc/net/etp left in a namespace"; }
+	insmod "$KO" || fail "insmod $KO"
+	expect_eq 0 "$(ip netns exec "$C" awk 'NR > 1' /proc/net/etp | wc -l)" "entries in C after insmod"
+	expect_eq 0 "$(ip netns exec "$S" awk 'NR > 1' /proc/net/etp | wc -l)" "entries in S after insmod"
+}
+
+run_tests
