@@ -21,7 +21,7 @@
  * replaces it.
  */
 #include <linux/siphash.h>
-#include <linux/timekeeping.h>
+#include <linux/ktime.h>
 #include <net/ip.h>
 
 #include "etp.h"
