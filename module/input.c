@@ -502,7 +502,14 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		if (ep->fin_queued && ep->snd_una == ep->write_seq &&
 		    etp_sm_event(sk, ETP_EV_FIN_ACKED) == TCP_CLOSE)
 			return false;
-		if (sk->sk_socket && sk_stream_is_writeable(sk))
+		/*
+		 * Only a writer that ran out of room (poll and sendmsg set
+		 * SOCK_NOSPACE) needs waking, as tcp_check_space(): waking on
+		 * every ACK would also wake a reader sleeping on the same
+		 * queue, before its data is there.
+		 */
+		if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
+		    sk_stream_is_writeable(sk))
 			sk->sk_write_space(sk);
 	} else if (!wnd_changed && ep->snd_max != ep->snd_una &&
 		   skb->len == etp_hdr(skb)->doff * 4 &&
