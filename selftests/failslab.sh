@@ -1,0 +1,256 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Allocation failures (the debug kernel's failslab and fail_page_alloc; on a
+# kernel without fault injection these cases are skipped):
+# - every allocation of each socket call, made to fail in turn with
+#   /proc/thread-self/fail-nth, gives the caller a clean error and leaves
+#   nothing behind;
+# - ETP's own caches (etp_req, etp_sock, etp_tw) failing at random in softirq
+#   while connections open, carry data and close: segments are dropped and
+#   counted, connections fail or recover, and nothing leaks.
+# Both end with /proc/net/etp empty, the gauges at 0 and the slab caches
+# back to their counts before; kmemleak runs after the suite (scripts/vm).
+. "$(dirname "$0")/lib.sh"
+
+FI=/sys/kernel/debug
+
+need_fault_injection() {
+	[ -d "$FI/failslab" ] && [ -d "$FI/fail_page_alloc" ] && [ -e /proc/self/fail-nth ] ||
+		skip "no fault injection in this kernel (make check-debug has it)"
+}
+
+# slab_active CACHE: its objects in use (shrink first: SLUB counts the free
+# objects of per-CPU slabs as active).
+slab_active() {
+	echo 1 >"/sys/kernel/slab/$1/shrink" 2>/dev/null || true
+	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }' /proc/slabinfo
+}
+
+slabs() {
+	local c
+	for c in etp_sock etp_req etp_tw; do printf '%s=%s ' "$c" "$(slab_active "$c")"; done
+}
+
+# fault_off: no more injection (also when a case failed half-way).
+fault_off() {
+	local f
+	for f in failslab fail_page_alloc; do
+		echo 0 >"$FI/$f/probability"
+		echo 0 >"$FI/$f/interval" 2>/dev/null || true
+		echo 1 >"$FI/$f/times"
+		echo N >"$FI/$f/task-filter"
+	done
+	echo N >"$FI/failslab/cache-filter"
+	for c in etp_sock etp_req etp_tw; do
+		echo 0 >"/sys/kernel/slab/$c/failslab" 2>/dev/null || true
+	done
+}
+
+# settle NETNS BEFORE: after the case, nothing of ETP's is left.
+settle() {
+	local ns=$1 before=$2 now i
+	for i in $(seq 1 100); do
+		now=$(slabs)
+		[ "$now" = "$before" ] && [ "$(ip netns exec "$ns" awk 'NR > 1' /proc/net/etp | wc -l)" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(ip netns exec "$ns" awk 'NR > 1' /proc/net/etp | wc -l)" = 0 ] ||
+		fail "left in /proc/net/etp: $(ip netns exec "$ns" cat /proc/net/etp)"
+	local g
+	for g in CurrEstab CurrSynSent CurrSynRecv CurrFinWait1 CurrFinWait2 CurrCloseWait \
+		 CurrLastAck CurrClosing CurrTimeWait CurrListen; do
+		expect_eq 0 "$(etp_stat "$g" "$ns")" "$g after the case"
+	done
+	expect_eq "$before" "$(slabs)" "slab caches (objects in use) after the case"
+}
+
+# Each call of a connection's life, with its n-th allocation failing, for n
+# from 1 until the call needs no more than n - 1: the call fails with ENOMEM
+# or ENOBUFS (or succeeds, an allocation having a fallback), and everything is
+# closed cleanly afterwards.
+test_each_allocation_of_each_call() {
+	need_fault_injection
+	local ns before
+	ns=$(new_netns)
+	before=$(slabs)
+	trap fault_off EXIT
+	echo N >"$FI/failslab/ignore-gfp-wait"
+	echo N >"$FI/fail_page_alloc/ignore-gfp-wait"
+	echo N >"$FI/fail_page_alloc/ignore-gfp-highmem"
+	echo 0 >"$FI/fail_page_alloc/min-order"
+	for f in failslab fail_page_alloc; do
+		echo 0 >"$FI/$f/verbose"
+		echo 100 >"$FI/$f/probability"
+		echo -1 >"$FI/$f/times"
+		echo Y >"$FI/$f/task-filter"
+	done
+	ip netns exec "$ns" env PYTHONPATH="$SELFTESTS" timeout 300 python3 - <<'EOF'
+import errno, os, socket
+from etp_util import *
+
+sysctl("msl_ms", 100)
+fd = os.open("/proc/thread-self/fail-nth", os.O_RDWR)
+with open("/proc/thread-self/make-it-fail", "w") as f:
+    f.write("1")
+
+def armed(n, call):
+    """CALL with its N-th allocation failing; (result or exception, injected)."""
+    os.write(fd, b"%d" % n)
+    try:
+        r = call()
+    except OSError as e:
+        r = e
+    left = int(os.pread(fd, 16, 0) or b"0")
+    os.write(fd, b"0")
+    return r, left == 0
+
+STEPS = ["socket", "bind", "listen", "connect", "accept", "setsockopt",
+         "send", "recv", "shutdown", "close"]
+seen, injected = {}, 0
+
+def life(step, n):
+    """One connection's life with STEP's N-th allocation failing."""
+    global injected
+    objs = []
+
+    def do(name, call):
+        global injected
+        if name != step:
+            return call()
+        r, hit = armed(n, call)
+        injected += hit
+        if isinstance(r, OSError):
+            seen.setdefault(name, set()).add(errno.errorcode.get(r.errno, r.errno))
+            expect(r.errno in (errno.ENOMEM, errno.ENOBUFS, errno.EAGAIN),
+                   "%s with allocation %d failing: %s" % (name, n, r))
+            raise r
+        return r
+
+    try:
+        l = do("socket", sock)
+        objs.append(l)
+        l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        do("bind", lambda: l.bind(("127.0.0.1", 5000)))
+        do("listen", lambda: l.listen(4))
+        c = sock()
+        objs.append(c)
+        c.settimeout(5)
+        do("connect", lambda: c.connect(("127.0.0.1", 5000)))
+        l.settimeout(5)
+        a, _ = do("accept", l.accept)
+        objs.append(a)
+        a.settimeout(5)
+        do("setsockopt", lambda: c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1))
+        do("send", lambda: c.sendall(b"x" * 65536))
+        got = len(do("recv", lambda: a.recv(65536)))
+        while got < 65536:
+            got += len(a.recv(65536))
+        do("shutdown", lambda: c.shutdown(socket.SHUT_WR))
+        expect(a.recv(10) == b"", "no EOF after shutdown")
+        do("close", a.close)
+    except socket.timeout:
+        # A call that succeeded must have done its work: data or a FIN
+        # that never arrives is lost, not refused.
+        fail("%s with allocation %d failing: the connection stalled" % (step, n))
+    except OSError:
+        pass
+    for s in objs:
+        s.close()
+
+
+calls = 0
+for step in STEPS:
+    for n in range(1, 60):
+        before = injected
+        life(step, n)
+        calls += 1
+        if injected == before:
+            break  # the call needed fewer than n allocations
+print("# %d lives, %d allocations failed; errors seen: %s"
+      % (calls, injected, {k: sorted(v) for k, v in seen.items()}))
+expect(injected > 20, "only %d allocations failed: is fault injection working?" % injected)
+EOF
+	fault_off
+	trap - EXIT
+	settle "$ns" "$before"
+}
+
+# ETP's caches fail at random (1 in 4) in softirq while clients connect,
+# exchange data and close: no crash, no leak, and with the failures gone the
+# next connection works.
+test_etp_caches_fail_in_softirq() {
+	need_fault_injection
+	local ns before c
+	ns=$(new_netns)
+	before=$(slabs)
+	trap fault_off EXIT
+	echo Y >"$FI/failslab/cache-filter"
+	for c in etp_sock etp_req etp_tw; do
+		echo 1 >"/sys/kernel/slab/$c/failslab"
+	done
+	echo 0 >"$FI/failslab/verbose"
+	echo N >"$FI/failslab/task-filter"
+	echo N >"$FI/failslab/ignore-gfp-wait"
+	echo 25 >"$FI/failslab/probability"
+	echo -1 >"$FI/failslab/times"
+	ip netns exec "$ns" env PYTHONPATH="$SELFTESTS" timeout 300 python3 - <<'EOF'
+import socket, threading
+from etp_util import *
+
+sysctl("msl_ms", 100)
+sysctl("rto_initial_ms", 100)
+sysctl("syn_retries", 3)
+l = listener("127.0.0.1", 5000, backlog=64)
+stop = False
+def serve():
+    while not stop:
+        try:
+            l.settimeout(0.5)
+            s, _ = l.accept()
+        except OSError:
+            continue
+        try:
+            s.settimeout(3)
+            s.sendall(s.recv(1000))
+        except OSError:
+            pass
+        s.close()
+t = threading.Thread(target=serve)
+t.start()
+ok = errs = 0
+for i in range(150):
+    try:
+        c = sock()
+    except OSError:
+        errs += 1
+        continue
+    c.settimeout(3)
+    try:
+        c.connect(("127.0.0.1", 5000))
+        c.sendall(b"hello %d" % i)
+        if c.recv(100) == b"hello %d" % i:
+            ok += 1
+    except OSError:
+        errs += 1
+    c.close()
+log("under failures: %d exchanges worked, %d failed" % (ok, errs))
+expect(errs > 0, "no allocation failure showed")
+open("/sys/kernel/debug/failslab/probability", "w").write("0")
+c = sock()
+c.settimeout(5)
+c.connect(("127.0.0.1", 5000))
+c.sendall(b"after")
+expect(c.recv(100) == b"after", "no echo once allocations work again")
+c.close()
+stop = True
+t.join()
+l.close()
+log("ListenDrops %s AttemptFails %s TimeWaitOverflow %s" %
+    (stat("ListenDrops"), stat("AttemptFails"), stat("TimeWaitOverflow")))
+EOF
+	fault_off
+	trap - EXIT
+	settle "$ns" "$before"
+}
+
+run_tests
