@@ -19,17 +19,6 @@ need_fault_injection() {
 		skip "no fault injection in this kernel (make check-debug has it)"
 }
 
-# slab_active CACHE: its objects in use (shrink first: SLUB counts the free
-# objects of per-CPU slabs as active).
-slab_active() {
-	echo 1 >"/sys/kernel/slab/$1/shrink" 2>/dev/null || true
-	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }' /proc/slabinfo
-}
-
-slabs() {
-	local c
-	for c in etp_sock etp_req etp_tw; do printf '%s=%s ' "$c" "$(slab_active "$c")"; done
-}
 
 # fault_off: no more injection (also when a case failed half-way).
 fault_off() {

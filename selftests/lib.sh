@@ -27,6 +27,19 @@ etp_stat() {
 		NR == 2 { if (n in idx) print $(idx[n]); else print "missing" }'
 }
 
+# slab_active CACHE: its objects in use. SLUB counts the free objects of
+# per-CPU slabs as active: shrink first, which flushes them.
+slab_active() {
+	echo 1 >"/sys/kernel/slab/$1/shrink" 2>/dev/null || true
+	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }' /proc/slabinfo
+}
+
+# slabs: "etp_sock=N etp_req=N etp_tw=N ", the objects in use of ETP's caches.
+slabs() {
+	local c
+	for c in etp_sock etp_req etp_tw; do printf '%s=%s ' "$c" "$(slab_active "$c")"; done
+}
+
 # A network namespace of the test's own, removed when the test ends.
 new_netns() {
 	local ns=etptest$$_$RANDOM

@@ -17,15 +17,6 @@
 SECONDS_ALL=${ETP_SOAK_SECONDS:-60}
 GAUGES="CurrEstab CurrSynSent CurrSynRecv CurrFinWait1 CurrFinWait2 CurrCloseWait CurrLastAck CurrClosing CurrTimeWait"
 
-slab_active() {
-	echo 1 >"/sys/kernel/slab/$1/shrink" 2>/dev/null || true
-	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }' /proc/slabinfo
-}
-
-slabs() {
-	local c
-	for c in etp_sock etp_req etp_tw; do printf '%s=%s ' "$c" "$(slab_active "$c")"; done
-}
 
 # stat NETNS NAME
 stat() {

@@ -17,17 +17,6 @@
 KO=${ETP_KO:-$TOP/module/etp.ko}
 CACHES="etp_sock etp_req etp_tw"
 
-# slab_active CACHE: its objects in use. SLUB counts the free objects of
-# per-CPU slabs as active: shrink first, which flushes them.
-slab_active() {
-	echo 1 >"/sys/kernel/slab/$1/shrink" 2>/dev/null || true
-	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }' /proc/slabinfo
-}
-
-slabs() {
-	local c
-	for c in $CACHES; do printf '%s=%s ' "$c" "$(slab_active "$c")"; done
-}
 
 # Wait (up to 120 s) for orphans of earlier tests to finish.
 settle() {
