@@ -15,7 +15,6 @@
 . "$(dirname "$0")/lib.sh"
 
 KO=${ETP_KO:-$TOP/module/etp.ko}
-CACHES="etp_sock etp_req etp_tw"
 
 
 # Wait (up to 120 s) for orphans of earlier tests to finish.
