@@ -56,6 +56,12 @@ tools:
 	$(MAKE) -C tools
 
 CHECK_KERNELS ?= 6.12 6.1
+# Left out on 6.1 and on the debug kernel to keep CI within its hour: the
+# long behaviour runs (the fault matrix, the soak) and the unmodified
+# programs, which exercise no ETP code the other tests do not; 6.12 runs
+# everything. Empty them to run everything everywhere.
+SKIP_6.1 ?= faults.sh soak.sh apps.sh
+SKIP_DEBUG ?= faults.sh soak.sh apps.sh
 
 check: setup
 	scripts/build-check
@@ -64,7 +70,8 @@ check: setup
 	$(MAKE) selftests tools
 	@set -e; for k in $(CHECK_KERNELS); do \
 		echo "== selftests on Debian $$k"; \
-		scripts/vm --kernel $$k -- selftests/run; \
+		skip=; [ "$$k" = 6.1 ] && skip="$(SKIP_6.1)"; \
+		scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip" selftests/run; \
 	done
 	@case " $(CHECK_KERNELS) " in *" 6.12 "*) echo "== two VMs on Debian 6.12"; scripts/twovm-test ;; esac
 
@@ -75,7 +82,7 @@ debug-kernel: setup
 check-debug: debug-kernel
 	$(MAKE) selftests tools
 	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-2400} \
-		scripts/vm --kernel debug -- selftests/run
+		scripts/vm --kernel debug -- env ETP_SKIP_TESTS="$(SKIP_DEBUG)" selftests/run
 
 demo: setup
 	$(MAKE) module
