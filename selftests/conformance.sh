@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# etp-timeout: 1800
 # The packet-level conformance suite: a peer made with scapy, in a namespace
 # of its own behind a veth, against ETP in another; one case per test_
 # function below. The cases are scripts in conform_cases.py (framework:

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# etp-timeout: 1200
 # The fault matrix: one test case per row, a transfer of one size (1 B to
 # 8 MiB) over a veth pair with one fault on it: netem loss (1% to 40%),
 # reordering, duplication, corruption, delay with jitter, or the link going
