@@ -73,7 +73,8 @@ check: setup
 	@set -e; for k in $(CHECK_KERNELS); do \
 		echo "== selftests on Debian $$k"; \
 		skip=; [ "$$k" = 6.1 ] && skip="$(SKIP_6.1)"; \
-		scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip" selftests/run; \
+		ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
+			scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip" selftests/run; \
 	done
 	@case " $(CHECK_KERNELS) " in *" 6.12 "*) echo "== two VMs on Debian 6.12"; scripts/twovm-test ;; esac
 
@@ -83,7 +84,7 @@ debug-kernel: setup
 # The debug kernel is slower (KASAN, lockdep): more time and memory.
 check-debug: debug-kernel
 	$(MAKE) selftests tools
-	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-2400} \
+	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
 		scripts/vm --kernel debug -- env ETP_SKIP_TESTS="$(SKIP_DEBUG)" selftests/run
 
 demo: setup
