@@ -652,7 +652,8 @@ TEST_F(ns, small_writes_nagle)
 	small_writes(_metadata, 0);
 }
 
-TEST_F(ns, small_writes_nodelay)
+/* 3000 segments: seconds on the debug kernel (KASAN, lockdep) under TCG. */
+TEST_F_TIMEOUT(ns, small_writes_nodelay, 120)
 {
 	small_writes(_metadata, 1);
 }
