@@ -67,11 +67,12 @@ test_each_allocation_of_each_call() {
 	echo N >"$FI/fail_page_alloc/ignore-gfp-wait"
 	echo N >"$FI/fail_page_alloc/ignore-gfp-highmem"
 	echo 0 >"$FI/fail_page_alloc/min-order"
+	# The filter first: with it off, failing at 100% would hit these writes.
 	for f in failslab fail_page_alloc; do
-		echo 0 >"$FI/$f/verbose"
-		echo 100 >"$FI/$f/probability"
-		echo -1 >"$FI/$f/times"
 		echo Y >"$FI/$f/task-filter"
+		echo 0 >"$FI/$f/verbose"
+		echo -1 >"$FI/$f/times"
+		echo 100 >"$FI/$f/probability"
 	done
 	ip netns exec "$ns" env PYTHONPATH="$SELFTESTS" timeout 300 python3 - <<'EOF'
 import errno, os, socket
@@ -180,10 +181,13 @@ test_etp_caches_fail_in_softirq() {
 	echo 0 >"$FI/failslab/verbose"
 	echo N >"$FI/failslab/task-filter"
 	echo N >"$FI/failslab/ignore-gfp-wait"
-	echo 25 >"$FI/failslab/probability"
 	echo -1 >"$FI/failslab/times"
-	ip netns exec "$ns" env PYTHONPATH="$SELFTESTS" timeout 300 python3 - <<'EOF'
-import socket, threading
+	echo 25 >"$FI/failslab/probability"
+	# ip netns exec mounts a sysfs of the namespace's, without debugfs: the
+	# program turns the failures off through this descriptor.
+	exec {pfd}>"$FI/failslab/probability"
+	ip netns exec "$ns" env PYTHONPATH="$SELFTESTS" PFD=$pfd timeout 300 python3 - <<'EOF'
+import os, socket, threading
 from etp_util import *
 
 sysctl("msl_ms", 100)
@@ -224,7 +228,7 @@ for i in range(150):
     c.close()
 log("under failures: %d exchanges worked, %d failed" % (ok, errs))
 expect(errs > 0, "no allocation failure showed")
-open("/sys/kernel/debug/failslab/probability", "w").write("0")
+os.write(int(os.environ["PFD"]), b"0")
 c = sock()
 c.settimeout(5)
 c.connect(("127.0.0.1", 5000))
@@ -237,6 +241,7 @@ l.close()
 log("ListenDrops %s AttemptFails %s TimeWaitOverflow %s" %
     (stat("ListenDrops"), stat("AttemptFails"), stat("TimeWaitOverflow")))
 EOF
+	exec {pfd}>&-
 	fault_off
 	trap - EXIT
 	settle "$ns" "$before"
