@@ -34,7 +34,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import etp_conform  # noqa: E402
 import etp_packet  # noqa: E402
-from etp_conform import (A, APORT, B, BPORT, M32, Case, Conn,  # noqa: E402
+from etp_conform import (A, APORT, B, BPORT, M32, Case, Conn, Fail,  # noqa: E402
                          log, opts)
 
 FIN, SYN, RST, PSH, ACK, URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
@@ -125,9 +125,9 @@ class Fuzzer:
         r = self.rng
         key = (c.aport, c.bport)
         bport = c.bport if r.random() < 0.92 else r.choice(
-            [c.bport + 1, r.randrange(1, 65536)])
+            [BPORT + 1000 + r.randrange(8), r.randrange(1, 65536)])
         aport = c.aport if r.random() < 0.95 else r.choice(
-            [APORT + 1, BPORT, r.randrange(1, 65536)])
+            [APORT + 100, BPORT, r.randrange(1, 65536)])
         if r.random() < 0.5:
             flags = r.choice(COMMON)
         else:
@@ -245,6 +245,24 @@ def app_step(t, rng, socks, lsock=None):
             socks.remove(s)
 
 
+def accept_port(t, lsock, socks, bport, timeout=3):
+    """t.accept() for the seeds: the connection from BPORT; the fuzz's own
+    connections that come first go to the application's SOCKS."""
+    end = time.monotonic() + timeout
+    while True:
+        lsock.settimeout(max(0.01, end - time.monotonic()))
+        try:
+            s, addr = lsock.accept()
+        except socket.timeout:
+            raise Fail("accept() gave no connection from port %d in %.1f s" %
+                       (bport, timeout))
+        t.socks.append(s)
+        s.settimeout(None)
+        if addr[1] == bport:
+            return s
+        socks.append(s)
+
+
 def app_close(t, socks):
     for s in t.socks:
         if s.fileno() >= 0:
@@ -262,96 +280,87 @@ def with_data_in_flight(t, c):
     c.sock.send(b"a" * 3000)
     c.send("PA", b"b" * 1000)
     c.snd += 1000
-    t.drain()
 
 
-def st_listen(t, rng):
-    lsock = t.listen(backlog=4)
-    return [Conn(t, BPORT + i, rng.randrange(M32), rng.randrange(M32))
-            for i in range(4)], [], lsock
+# Each takes the state's listener on APORT and a port of the peer's, and
+# returns the peer's view of a new connection in the state and the sockets
+# the application keeps using.
+
+def st_listen(t, rng, lsock, bport):
+    return Conn(t, bport, rng.randrange(M32), rng.randrange(M32)), []
 
 
-def st_syn_sent(t, rng):
-    s = t.connect()
-    syn = t.expect("A's SYN", flags="S")
-    return [Conn(t, BPORT, rng.randrange(M32), syn.seq + 1, s)], [s], None
+def st_syn_sent(t, rng, lsock, bport):
+    sport = APORT + 1 + bport - BPORT
+    s = t.connect(port=bport, sport=sport)
+    syn = t.expect("A's SYN", flags="S", bport=bport)
+    return Conn(t, bport, rng.randrange(M32), syn.seq + 1, s,
+                aport=sport), [s]
 
 
-def st_syn_recv(t, rng):
-    lsock = t.listen()
+def st_syn_recv(t, rng, lsock, bport):
     x = rng.randrange(M32)
-    t.send("S", x, 0, options=opts(mss=1460, ws=7))
-    sa = t.expect("SYN-ACK", flags="SA", ack=x + 1)
-    t.expect_state("SYN_RECV")
-    return [Conn(t, BPORT, x + 1, sa.seq + 1)], [], lsock
+    t.send("S", x, 0, bport=bport, options=opts(mss=1460, ws=7))
+    sa = t.expect("SYN-ACK", flags="SA", ack=x + 1, bport=bport)
+    return Conn(t, bport, x + 1, sa.seq + 1), []
 
 
-def st_established(t, rng):
-    c = t.passive(t.listen())
+def st_established(t, rng, lsock, bport):
+    c = t.passive(lsock, bport=bport)
     with_data_in_flight(t, c)
-    t.expect_state("ESTABLISHED")
-    return [c], [c.sock], None
+    return c, [c.sock]
 
 
-def st_fin_wait1(t, rng):
-    c = t.passive(t.listen())
+def st_fin_wait1(t, rng, lsock, bport):
+    c = t.passive(lsock, bport=bport)
     with_data_in_flight(t, c)
     c.sock.shutdown(socket.SHUT_WR)
-    t.expect_state("FIN_WAIT1")
-    return [c], [c.sock], None
+    return c, [c.sock]
 
 
-def st_fin_wait2(t, rng):
-    c = t.passive(t.listen())
+def st_fin_wait2(t, rng, lsock, bport):
+    c = t.passive(lsock, bport=bport)
     c.sock.shutdown(socket.SHUT_WR)
     fin = c.expect("A's FIN", flags="FA", seq=c.rcv, ack=c.snd)
     c.rcv = fin.seq + 1
     c.send("A")
-    t.expect_state("FIN_WAIT2")
-    return [c], [c.sock], None
+    return c, [c.sock]
 
 
-def st_close_wait(t, rng):
-    c = t.passive(t.listen())
+def st_close_wait(t, rng, lsock, bport):
+    c = t.passive(lsock, bport=bport)
     with_data_in_flight(t, c)
     c.send("FA")
     c.snd += 1
-    t.expect_state("CLOSE_WAIT")
-    return [c], [c.sock], None
+    return c, [c.sock]
 
 
-def st_last_ack(t, rng):
-    c = t.passive(t.listen())
+def st_last_ack(t, rng, lsock, bport):
+    c = t.passive(lsock, bport=bport)
     c.send("FA")
     c.snd += 1
-    t.expect_state("CLOSE_WAIT")
+    t.expect_state("CLOSE_WAIT", rport=bport)
     c.sock.close()
-    t.expect_state("LAST_ACK")
-    return [c], [], None
+    return c, []
 
 
-def st_closing(t, rng):
-    c = t.passive(t.listen())
+def st_closing(t, rng, lsock, bport):
+    c = t.passive(lsock, bport=bport)
     c.sock.shutdown(socket.SHUT_WR)
     c.expect("A's FIN", flags="FA", seq=c.rcv, ack=c.snd)
     c.send("FA")
     c.snd += 1
-    t.expect_state("CLOSING")
-    return [c], [c.sock], None
+    return c, [c.sock]
 
 
-def st_time_wait(t, rng):
-    t.sysctl(msl_ms=2000)      # long enough to be fuzzed; shortened after
-    lsock = t.listen()
-    c = t.passive(lsock)
+def st_time_wait(t, rng, lsock, bport):
+    c = t.passive(lsock, bport=bport)
     c.sock.close()
     c.expect("A's FIN", flags="FA", seq=c.rcv, ack=c.snd)
     c.rcv += 1
     c.send("FA")
     c.snd += 1
-    t.expect_state("TIME_WAIT")
-    # The listener stays: a SYN in TIME_WAIT may open a new connection.
-    return [c], [], lsock
+    return c, []
 
 
 STATES = [("LISTEN", st_listen), ("SYN_SENT", st_syn_sent),
@@ -359,28 +368,52 @@ STATES = [("LISTEN", st_listen), ("SYN_SENT", st_syn_sent),
           ("FIN_WAIT1", st_fin_wait1), ("FIN_WAIT2", st_fin_wait2),
           ("CLOSE_WAIT", st_close_wait), ("LAST_ACK", st_last_ack),
           ("CLOSING", st_closing), ("TIME_WAIT", st_time_wait)]
+MAX_SEEDS = 20
 
 
 def fuzz_state(name, setup, seed, count):
     rng = random.Random("%d-%s" % (seed, name))
     random.seed(rng.random())       # the framework's own choices (ISNs)
-    t = Case("fuzz_" + name, SYSCTLS)
+    sysctls = dict(SYSCTLS)
+    if name == "TIME_WAIT":
+        sysctls["msl_ms"] = 2000    # long enough to be fuzzed; shortened after
+    t = Case("fuzz_" + name, sysctls)
     try:
         # Room for segments of MSS + 100 bytes with 40 bytes of options.
         for ns, dev in ((t.nsa, "va"), (t.nsb, "vb")):
             etp_conform.sh("ip", "-n", ns, "link", "set", dev, "mtu", "1700")
+        # Segments of earlier bursts keep coming: the setup's expectations
+        # take the first segment that matches.
+        expect = t.expect
+        t.expect = lambda what, **kw: expect(what, **dict(kw, strict=False))
         f = Fuzzer(t, rng)
-        conns, socks, lsock = setup(t, rng)
-        log("%s: set up (%s), fuzzing with %d segments" %
-            (name, " ".join(t.states()), count))
+        lsock = t.listen(backlog=8)
+        conns, socks, seeds = [], [], 0
+        t.accept = lambda l, timeout=3: accept_port(t, l, socks, seeds_port[0])
+        seeds_port = [BPORT]
         left = count
         while left > 0:
+            c = conns[-1] if conns else None
+            if seeds < MAX_SEEDS and (
+                    c is None or name != "LISTEN" and
+                    not t.find(c.aport, c.bport, name)):
+                # (Re)seed: the fuzz closed or moved the last connection.
+                f.drain()
+                seeds_port[0] = BPORT + seeds
+                c, s = setup(t, rng, lsock, BPORT + seeds)
+                if name != "LISTEN":
+                    t.expect_state(name, lport=c.aport, rport=c.bport)
+                conns.append(c)
+                socks += s
+                seeds += 1
             n = min(BURST, left)
-            f.burst(conns, n)
+            # Mostly the newest connection, some to the older ones.
+            f.burst(conns[-1:] * 4 + conns, n)
             left -= n
             app_step(t, rng, socks, lsock)
         f.drain(0.2)
-        log("%s: after the fuzz: %s" % (name, " ".join(t.states()) or "-"))
+        log("%s: %d seeds; after the fuzz: %s" %
+            (name, seeds, " ".join(t.states()) or "-"))
         t.sysctl(msl_ms=SYSCTLS["msl_ms"])
         app_close(t, socks)
         f.reset_all(conns)
