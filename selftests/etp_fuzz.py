@@ -371,6 +371,9 @@ STATES = [("LISTEN", st_listen), ("SYN_SENT", st_syn_sent),
 MAX_SEEDS = 20
 
 
+SENT = [0]
+
+
 def fuzz_state(name, setup, seed, count):
     rng = random.Random("%d-%s" % (seed, name))
     random.seed(rng.random())       # the framework's own choices (ISNs)
@@ -378,6 +381,7 @@ def fuzz_state(name, setup, seed, count):
     if name == "TIME_WAIT":
         sysctls["msl_ms"] = 2000    # long enough to be fuzzed; shortened after
     t = Case("fuzz_" + name, sysctls)
+    f = None
     try:
         # Room for segments of MSS + 100 bytes with 40 bytes of options.
         for ns, dev in ((t.nsa, "va"), (t.nsb, "vb")):
@@ -417,10 +421,10 @@ def fuzz_state(name, setup, seed, count):
         t.sysctl(msl_ms=SYSCTLS["msl_ms"])
         app_close(t, socks)
         f.reset_all(conns)
-        t.close()
-        t = None
-        return f.sent
+        done, t = t, None
+        done.close()        # Fail if anything is left; cleans up either way
     finally:
+        SENT[0] += f.sent if f else 0
         if t:
             t.close(check=False)
 
@@ -461,10 +465,10 @@ def main():
     before = slab_active()
     log("slab caches before: %s" % before)
     t0 = time.monotonic()
-    sent, failed = 0, []
+    failed = []
     for name, setup in states:
         try:
-            sent += fuzz_state(name, setup, seed, count)
+            fuzz_state(name, setup, seed, count)
             print("# ok %s" % name, flush=True)
         except Exception as e:
             failed.append(name)
@@ -483,7 +487,7 @@ def main():
         failed.append("slab")
         print("# FAIL slab caches: %s, before: %s" % (after, before))
     print("fuzz: sent %d segments to %d states in %.1f s (seed %d)" %
-          (sent, len(states), time.monotonic() - t0, seed))
+          (SENT[0], len(states), time.monotonic() - t0, seed))
     if failed:
         print("fuzz: FAILED: %s (ETP_FUZZ_SEED=%d)" % (" ".join(failed), seed))
         return 1
