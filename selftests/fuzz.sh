@@ -16,15 +16,23 @@ python3 -c 'import scapy' 2>/dev/null || {
 	exit 0
 }
 
+# The fuzzer's last line, shown even when the test passes.
+FUZZ_SUMMARY=$(mktemp)
+trap 'rm -f "$FUZZ_SUMMARY"' EXIT
+
 test_fuzz_all_states() {
 	local out rc=0
 	out=$(mktemp)
 	timeout 600 python3 "$SELFTESTS/etp_fuzz.py" -q >"$out" 2>&1 || rc=$?
 	cat "$out"
+	grep '^fuzz: ' "$out" >"$FUZZ_SUMMARY" || true
 	grep -q '^fuzz: sent [0-9]* segments to 10 states' "$out" ||
 		{ rm -f "$out"; fail "the fuzzer did not finish (rc $rc)"; }
 	rm -f "$out"
 	[ $rc = 0 ] || fail "the fuzzer failed (rc $rc)"
 }
 
-run_tests
+rc=0
+run_tests || rc=$?
+sed 's/^/# /' "$FUZZ_SUMMARY"
+exit $rc
