@@ -23,6 +23,7 @@ need_fault_injection() {
 # fault_off: no more injection (also when a case failed half-way).
 fault_off() {
 	local f
+	set +e	# every knob, even if one write fails
 	for f in failslab fail_page_alloc; do
 		echo 0 >"$FI/$f/probability"
 		echo 0 >"$FI/$f/interval" 2>/dev/null || true
