@@ -84,6 +84,7 @@ struct etp_sysctl {
 	int keepalive_probes;
 	int rto_initial_ms;
 	int rto_min_ms;
+	int rto_max_ms;
 };
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
@@ -249,6 +250,8 @@ struct etp_sock {
 	u32 srtt_us;		/* smoothed RTT << 3 (RFC 6298) */
 	u32 rttvar_us;		/* RTT variation << 2 */
 	u32 rto;		/* retransmission timeout, jiffies */
+	u32 rtx_start;		/* jiffies at the first timeout of this run */
+	u32 rtx_base;		/* the RTO that first timeout had */
 
 	u16 mss;		/* payload per segment we send */
 	u16 peer_mss;		/* what the peer's SYN offered */
@@ -490,6 +493,8 @@ void etp_reset_rtx_timer(struct sock *sk);
 void etp_stop_rtx_timer(struct sock *sk);
 void etp_schedule_ack(struct sock *sk);
 void etp_rtt_sample(struct sock *sk, u32 rtt_us);
+void etp_rto_restore(struct sock *sk);
+u32 etp_rto_max(const struct sock *sk);
 void etp_reset_keepalive(struct sock *sk);
 u32 etp_now_us(void);
 void etp_release_cb(struct sock *sk);

@@ -486,9 +486,8 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 			ep->snd_nxt = ack;
 		if (rtt)
 			etp_rtt_sample(sk, rtt);
-		else if (ep->retransmits && ep->srtt_us)
-			/* RFC 6298 5.7: new data acknowledged after a backoff. */
-			etp_rtt_sample(sk, ep->srtt_us >> 3);
+		else if (ep->retransmits)
+			etp_rto_restore(sk);
 		ep->retransmits = 0;
 		ep->dupacks = 0;
 		etp_cong_ack(ep, acked);
@@ -571,6 +570,8 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		ep->snd_una = cb->ack_seq;
 		if (rtt)
 			etp_rtt_sample(sk, rtt);
+		else if (ep->retransmits)
+			etp_rto_restore(sk);
 		ep->retransmits = 0;
 		etp_stop_rtx_timer(sk);
 		etp_sm_event(sk, ETP_EV_RCV_SYNACK);

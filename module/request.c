@@ -113,7 +113,8 @@ static unsigned long etp_req_timeout(const struct etp_req *req)
 	struct etp_net *en = etp_sk_pernet(req->listener);
 	unsigned long rto = msecs_to_jiffies(READ_ONCE(en->sysctl.rto_initial_ms));
 
-	return min_t(unsigned long, rto << min_t(u8, req->retrans, 10), ETP_RTO_MAX);
+	return min_t(unsigned long, rto << min_t(u8, req->retrans, 10),
+		     msecs_to_jiffies(READ_ONCE(en->sysctl.rto_max_ms)));
 }
 
 /* The SYN-ACK was not answered: send it again, or give up. */

@@ -18,7 +18,7 @@ static int max_synack_retries = 127;	/* etp_req.retrans has 7 bits */
 static int max_probes = 127;		/* as TCP_KEEPCNT */
 static int hour_ms = 3600 * 1000;
 static int keepalive_max_ms = 32767 * 1000;	/* as TCP_KEEPIDLE */
-static int rto_max_ms = 120 * 1000;	/* RFC 6298: at least 60 s allowed */
+static int rto_ceiling_ms = 120 * 1000;	/* RFC 6298: at least 60 s allowed */
 static int tw_max = 16 << 20;
 
 /**
@@ -38,6 +38,7 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->keepalive_probes = 9;
 	s->rto_initial_ms = 1000;	/* RFC 6298 */
 	s->rto_min_ms = 200;		/* Linux TCP's TCP_RTO_MIN */
+	s->rto_max_ms = 120 * 1000;	/* Linux TCP's TCP_RTO_MAX */
 }
 
 #define ETP_SYSCTL(_name, _min, _max) {					\
@@ -63,8 +64,9 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(keepalive_time_ms, &one, &keepalive_max_ms),
 	ETP_SYSCTL(keepalive_intvl_ms, &one, &keepalive_max_ms),
 	ETP_SYSCTL(keepalive_probes, &one, &max_probes),
-	ETP_SYSCTL(rto_initial_ms, &ms_10, &rto_max_ms),
-	ETP_SYSCTL(rto_min_ms, &one, &rto_max_ms),
+	ETP_SYSCTL(rto_initial_ms, &ms_10, &rto_ceiling_ms),
+	ETP_SYSCTL(rto_min_ms, &one, &rto_ceiling_ms),
+	ETP_SYSCTL(rto_max_ms, &ms_10, &rto_ceiling_ms),
 	{ }
 };
 

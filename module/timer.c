@@ -18,7 +18,10 @@
 
 #include "etp.h"
 
-/* Data retransmissions before the connection is given up (as tcp_retries2). */
+/*
+ * Data retransmissions before the connection is given up (as tcp_retries2),
+ * or rather the time they take: see etp_rtx_timed_out().
+ */
 #define ETP_DATA_RETRIES	15
 /* ... and for an orphan, which no one waits for (as tcp_orphan_retries). */
 #define ETP_ORPHAN_RETRIES	8
@@ -39,12 +42,37 @@ static u32 etp_rto_min(const struct sock *sk)
 }
 
 /**
+ * etp_rto_max() - the RTO's upper bound, rto_max_ms
+ * @sk: the socket
+ *
+ * Return: the bound in jiffies.
+ */
+u32 etp_rto_max(const struct sock *sk)
+{
+	return msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.rto_max_ms));
+}
+
+/*
+ * RFC 6298 2.3: RTO = SRTT + max(G, K * RTTVAR), clamped to
+ * [rto_min_ms, rto_max_ms] (the maximum wins if they cross).
+ */
+static void etp_rto_from_estimates(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	ep->rto = min(max_t(u32, usecs_to_jiffies((ep->srtt_us >> 3) +
+						  max(ep->rttvar_us, 1U)),
+			    etp_rto_min(sk)),
+		      etp_rto_max(sk));
+}
+
+/**
  * etp_rtt_sample() - update SRTT, RTTVAR and RTO with a measurement
  * @sk: the socket, locked
  * @rtt_us: a round-trip time, from a segment sent only once (Karn)
  *
  * RFC 6298 2.2 and 2.3, with SRTT kept << 3 and RTTVAR << 2 as Linux TCP
- * does; RTO is clamped to [rto_min_ms, 120 s].
+ * does; RTO is clamped to [rto_min_ms, rto_max_ms].
  */
 void etp_rtt_sample(struct sock *sk, u32 rtt_us)
 {
@@ -63,9 +91,28 @@ void etp_rtt_sample(struct sock *sk, u32 rtt_us)
 		err -= ep->rttvar_us >> 2;
 		ep->rttvar_us += err;
 	}
-	ep->rto = clamp_t(u32, usecs_to_jiffies((ep->srtt_us >> 3) +
-						max(ep->rttvar_us, 1U)),
-			  etp_rto_min(sk), ETP_RTO_MAX);
+	etp_rto_from_estimates(sk);
+}
+
+/**
+ * etp_rto_restore() - end a backoff once new data is acknowledged
+ * @sk: the socket, locked
+ *
+ * Karn's rule times no ACK that covers a retransmission, and after a
+ * go-back-N retransmission everything in flight is one: with no timestamps,
+ * a lossy path could go on doubling the RTO with no measurement to bring it
+ * back. New data acknowledged shows the path works, so the RTO returns to
+ * what the estimates give (RFC 6298 2.3), or to rto_initial_ms while nothing
+ * has been measured (2.1), as after a handshake whose SYN was retransmitted.
+ */
+void etp_rto_restore(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (ep->srtt_us)
+		etp_rto_from_estimates(sk);
+	else
+		ep->rto = msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.rto_initial_ms));
 }
 
 /**
@@ -79,7 +126,7 @@ void etp_reset_rtx_timer(struct sock *sk)
 
 	if (ep->persist)
 		when = min_t(unsigned long, (unsigned long)ep->rto << min(ep->probes_out, 10),
-			     ETP_RTO_MAX);
+			     etp_rto_max(sk));
 	sk_reset_timer(sk, &ep->rtx_timer, jiffies + max(when, 1UL));
 }
 
@@ -174,6 +221,24 @@ static void etp_probe_timeout(struct sock *sk)
 	etp_reset_rtx_timer(sk);
 }
 
+/*
+ * Whether a run of timeouts has lasted as long as @max retransmissions take
+ * when each doubles the RTO from the run's first, up to 120 s; so a lower
+ * rto_max_ms sends more retransmissions in the same time, rather than giving
+ * up sooner, as tcp_model_timeout() does for TCP. With no cap in the way this
+ * is the count: the (@max + 1)-th timeout gives up.
+ */
+static bool etp_rtx_timed_out(const struct etp_sock *ep, u32 max)
+{
+	u32 rto = ep->rtx_base, budget = 0, i;
+
+	for (i = 0; i < max; i++) {
+		rto = min_t(u32, rto << 1, ETP_RTO_MAX);
+		budget += rto;
+	}
+	return (s32)(jiffies - ep->rtx_start) >= (s32)budget;
+}
+
 /* RFC 6298 5.4-5.7, RFC 5681 3.1: the oldest segment was not acknowledged. */
 static void etp_rtx_timeout(struct sock *sk)
 {
@@ -198,12 +263,16 @@ static void etp_rtx_timeout(struct sock *sk)
 		max = ETP_ORPHAN_RETRIES;
 	else
 		max = ETP_DATA_RETRIES;
-	if (ep->retransmits >= max) {
+	if (!ep->retransmits) {
+		ep->rtx_start = jiffies;
+		ep->rtx_base = ep->rto;
+	} else if (etp_rtx_timed_out(ep, max)) {
 		etp_sm_event(sk, ETP_EV_TIMEOUT);
 		return;
 	}
-	ep->retransmits++;
-	ep->rto = min_t(u32, ep->rto << 1, ETP_RTO_MAX);
+	if (ep->retransmits < U8_MAX)
+		ep->retransmits++;
+	ep->rto = min(ep->rto << 1, etp_rto_max(sk));
 
 	if (ep->ca_state != ETP_CA_LOSS) {
 		ep->ssthresh = max_t(u32, (ep->snd_max - ep->snd_una) / 2,

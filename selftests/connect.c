@@ -377,6 +377,40 @@ TEST_F(ns, connect_timeout)
 	close(c);
 }
 
+/*
+ * The same with rto_max_ms 200: the RTO doubles only up to 200 ms, and the
+ * connect gives up when syn_retries retransmissions would have been over
+ * (at 1500 ms), having sent more of them: at 100, 300, 500, ... 1300 ms,
+ * seven (six if the guest's timers ran a whole RTO late).
+ */
+TEST_F(ns, connect_timeout_rto_max)
+{
+	long start, took, retrans, n;
+	int c, r;
+
+	if (t_tcp_mode())
+		SKIP(return, "tcp_rto_max_ms is newer than these kernels");
+	ASSERT_EQ(0, lo_netem("loss 100%"));
+	ASSERT_LE(0, t_sysctl("syn_retries", 3));
+	ASSERT_LE(0, t_sysctl("rto_initial_ms", 100));
+	ASSERT_LE(0, t_sysctl("rto_max_ms", 200));
+	retrans = t_stat("RetransSegs");
+	c = t_socket(0);
+	ASSERT_LE(0, c);
+	start = t_now_ms();
+	r = t_connect(c, "127.0.0.1", 5098);
+	took = t_now_ms() - start;
+	n = t_stat("RetransSegs") - retrans;
+	TH_LOG("connect gave up after %ld ms, %ld SYNs retransmitted", took, n);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("connect with every SYN lost: %s", strerror(errno));
+	EXPECT_LE(1400, took) TH_LOG("gave up after %ld ms: sooner than 3 doublings", took);
+	EXPECT_GE(6000, took);
+	EXPECT_LE(6, n) TH_LOG("%ld SYNs retransmitted: the RTO was not capped at 200 ms?", n);
+	EXPECT_GE(7, n) TH_LOG("%ld SYNs retransmitted: more than fit in 1500 ms", n);
+	close(c);
+}
+
 TEST_F(ns, connect_timeout_nonblocking)
 {
 	long start;
