@@ -292,6 +292,7 @@ static int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 static void __etp_write_xmit(struct sock *sk, bool force)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	bool failed = false;
 	struct sk_buff *skb;
 
 	while ((skb = ep->send_head)) {
@@ -324,8 +325,10 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 		    !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)) &&
 		    (ep->cork || (!ep->nodelay && in_flight)))
 			break;
-		if (etp_transmit_skb(sk, skb))
+		if (etp_transmit_skb(sk, skb)) {
+			failed = true;
 			break;
+		}
 		etp_sent(sk, skb);
 		ep->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
@@ -335,8 +338,15 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 		}
 		force = false;
 	}
-	/* Nothing could go: make sure a timer will try again. */
-	if (ep->send_head && ep->snd_max != ep->snd_una &&
+	/*
+	 * What is left must not wait for nothing: if data is in flight, its
+	 * ACK or the timer sends more; if a segment could not be sent (no
+	 * memory for its clone, a local drop), the timer tries again, also
+	 * with nothing in flight (a SYN, the first data), as TCP's probe0
+	 * timer (tcp_check_probe_timer()). Nagle and TCP_CORK hold data back
+	 * without one.
+	 */
+	if (ep->send_head && (failed || ep->snd_max != ep->snd_una) &&
 	    !timer_pending(&ep->rtx_timer))
 		etp_reset_rtx_timer(sk);
 }

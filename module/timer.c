@@ -274,17 +274,24 @@ static void etp_rtx_timeout(struct sock *sk)
 		ep->retransmits++;
 	ep->rto = min(ep->rto << 1, etp_rto_max(sk));
 
-	if (ep->ca_state != ETP_CA_LOSS) {
-		ep->ssthresh = max_t(u32, (ep->snd_max - ep->snd_una) / 2,
-				     2U * ep->mss);
-		ep->ca_state = ETP_CA_LOSS;
+	/*
+	 * With nothing in flight the last attempt failed locally (see
+	 * __etp_write_xmit()): try again, backing off, without the response
+	 * to a loss.
+	 */
+	if (ep->snd_una != ep->snd_max) {
+		if (ep->ca_state != ETP_CA_LOSS) {
+			ep->ssthresh = max_t(u32, (ep->snd_max - ep->snd_una) / 2,
+					     2U * ep->mss);
+			ep->ca_state = ETP_CA_LOSS;
+		}
+		ep->cwnd = ep->mss;
+		ep->recover = ep->snd_max;
+		ep->dupacks = 0;
+		/* Go back N: everything unacknowledged is sent again, as cwnd allows. */
+		ep->send_head = skb_peek(&sk->sk_write_queue);
+		ep->snd_nxt = ep->snd_una;
 	}
-	ep->cwnd = ep->mss;
-	ep->recover = ep->snd_max;
-	ep->dupacks = 0;
-	/* Go back N: everything unacknowledged is sent again, as cwnd allows. */
-	ep->send_head = skb_peek(&sk->sk_write_queue);
-	ep->snd_nxt = ep->snd_una;
 	etp_write_xmit(sk);
 	if (!timer_pending(&ep->rtx_timer))
 		etp_reset_rtx_timer(sk);
