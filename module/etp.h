@@ -494,6 +494,7 @@ void etp_stop_rtx_timer(struct sock *sk);
 void etp_schedule_ack(struct sock *sk);
 void etp_rtt_sample(struct sock *sk, u32 rtt_us);
 void etp_rto_restore(struct sock *sk);
+u32 etp_rto_initial(const struct sock *sk);
 u32 etp_rto_max(const struct sock *sk);
 void etp_reset_keepalive(struct sock *sk);
 u32 etp_now_us(void);

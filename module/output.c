@@ -298,6 +298,7 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 	while ((skb = ep->send_head)) {
 		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 		u32 in_flight = ep->snd_nxt - ep->snd_una;
+		bool idle = ep->snd_max == ep->snd_una;
 		u32 wnd_end = ep->snd_una + ep->snd_wnd;
 		bool last = skb_queue_is_last(&sk->sk_write_queue, skb);
 
@@ -332,7 +333,14 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 		etp_sent(sk, skb);
 		ep->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
-		if (!timer_pending(&ep->rtx_timer) || ep->persist) {
+		/*
+		 * The first segment in flight starts the timer afresh (it may
+		 * be pending from a failed send, or a probe), and a new run
+		 * of timeouts: timeouts with nothing in flight were not losses.
+		 */
+		if (idle)
+			ep->retransmits = 0;
+		if (!timer_pending(&ep->rtx_timer) || ep->persist || idle) {
 			ep->persist = 0;
 			etp_reset_rtx_timer(sk);
 		}

@@ -41,7 +41,7 @@ void etp_init_xmit_vars(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
 
-	ep->rto = msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.rto_initial_ms));
+	ep->rto = min(etp_rto_initial(sk), etp_rto_max(sk));
 	ep->srtt_us = 0;
 	ep->rttvar_us = 0;
 	ep->ssthresh = 0x7fffffff;

@@ -42,6 +42,17 @@ static u32 etp_rto_min(const struct sock *sk)
 }
 
 /**
+ * etp_rto_initial() - the RTO before the first sample, rto_initial_ms
+ * @sk: the socket
+ *
+ * Return: the RTO in jiffies, before rto_max_ms caps it.
+ */
+u32 etp_rto_initial(const struct sock *sk)
+{
+	return msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.rto_initial_ms));
+}
+
+/**
  * etp_rto_max() - the RTO's upper bound, rto_max_ms
  * @sk: the socket
  *
@@ -112,7 +123,7 @@ void etp_rto_restore(struct sock *sk)
 	if (ep->srtt_us)
 		etp_rto_from_estimates(sk);
 	else
-		ep->rto = msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.rto_initial_ms));
+		ep->rto = min(etp_rto_initial(sk), etp_rto_max(sk));
 }
 
 /**
@@ -223,10 +234,11 @@ static void etp_probe_timeout(struct sock *sk)
 
 /*
  * Whether a run of timeouts has lasted as long as @max retransmissions take
- * when each doubles the RTO from the run's first, up to 120 s; so a lower
- * rto_max_ms sends more retransmissions in the same time, rather than giving
- * up sooner, as tcp_model_timeout() does for TCP. With no cap in the way this
- * is the count: the (@max + 1)-th timeout gives up.
+ * when each doubles the RTO from the run's first (rto_initial_ms in the
+ * handshake) up to 120 s, ignoring rto_max_ms; so a lower rto_max_ms sends
+ * more retransmissions in the same time, rather than giving up sooner, as
+ * tcp_model_timeout() does for TCP. With no cap in the way this is the
+ * count: the (@max + 1)-th timeout gives up.
  */
 static bool etp_rtx_timed_out(const struct etp_sock *ep, u32 max)
 {
@@ -248,6 +260,9 @@ static void etp_rtx_timeout(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
+	/* Deferred to release_sock(), and the owner armed the timer again. */
+	if (timer_pending(&ep->rtx_timer))
+		return;
 	if (ep->persist) {
 		etp_probe_timeout(sk);
 		return;
@@ -265,7 +280,9 @@ static void etp_rtx_timeout(struct sock *sk)
 		max = ETP_DATA_RETRIES;
 	if (!ep->retransmits) {
 		ep->rtx_start = jiffies;
-		ep->rtx_base = ep->rto;
+		/* The handshake's timeouts are rto_initial_ms's, even if capped. */
+		ep->rtx_base = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
+			       etp_rto_initial(sk) : ep->rto;
 	} else if (etp_rtx_timed_out(ep, max)) {
 		etp_sm_event(sk, ETP_EV_TIMEOUT);
 		return;
@@ -293,7 +310,12 @@ static void etp_rtx_timeout(struct sock *sk)
 		ep->snd_nxt = ep->snd_una;
 	}
 	etp_write_xmit(sk);
-	if (!timer_pending(&ep->rtx_timer))
+	/*
+	 * With nothing in flight, __etp_write_xmit() armed the timer if the
+	 * send failed again; data that Nagle or TCP_CORK hold back waits for
+	 * no timer.
+	 */
+	if (ep->snd_una != ep->snd_max && !timer_pending(&ep->rtx_timer))
 		etp_reset_rtx_timer(sk);
 }
 
