@@ -18,6 +18,11 @@
 #include <asm/unaligned.h>
 #endif
 
+/* 6.5 moved the GSO helpers from <linux/skbuff.h> to <net/gso.h>. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#endif
+
 /* 6.11 made ctl_table handlers take a const table. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 #define ETP_CTL_CONST const

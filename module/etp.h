@@ -36,6 +36,9 @@
 /* Room for an ETP header (up to 60 bytes), the IP header and the link layer. */
 #define ETP_MAX_HEADER L1_CACHE_ALIGN(128 + MAX_HEADER)
 
+/* The GSO type of ETP's large skbs: see offload.c. */
+#define ETP_GSO_TYPE	SKB_GSO_SCTP
+
 /* The IP protocol number ETP runs on (module parameter, 253 or 254). */
 extern int etp_proto;
 extern struct proto etp_prot;
@@ -156,6 +159,7 @@ static inline void etp_mib_add(struct net *net, enum etp_mib field, long val)
 }
 
 #define ETP_INC_STATS(net, field) etp_mib_add(net, ETP_MIB_##field, 1)
+#define ETP_ADD_STATS(net, field, n) etp_mib_add(net, ETP_MIB_##field, n)
 #define ETP_DEC_STATS(net, field) etp_mib_add(net, ETP_MIB_##field, -1)
 
 /* Flags of the header's 13th byte, as TCP's. */
@@ -468,6 +472,12 @@ void etp_write_xmit(struct sock *sk);
 bool etp_write_wakeup(struct sock *sk);
 void etp_push(struct sock *sk);
 int etp_retransmit_head(struct sock *sk);
+int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
+unsigned int etp_skb_pcount(const struct sock *sk, const struct sk_buff *skb);
+
+/* offload.c */
+int etp_offload_init(void);
+void etp_offload_exit(void);
 void etp_send_ack(struct sock *sk);
 void etp_send_probe(struct sock *sk);
 int etp_send_syn(struct sock *sk);

@@ -296,6 +296,8 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 		 */
 		bool window_closed = !ep->rcv_wnd ||
 				     !etp_after(ep->rcv_wup + ep->rcv_wnd, ep->rcv_nxt);
+		/* A GSO skb (from veth or loopback) is many full segments. */
+		u8 segs = skb_is_gso(skb) ? clamp_t(u16, skb_shinfo(skb)->gso_segs, 1, 2) : 1;
 
 		if (len && window_closed) {
 			/* No room: drop it, the peer will send it again. */
@@ -317,11 +319,12 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 				skb_dst_drop(skb);
 			etp_queue_in_order(sk, skb);
 		}
+		ep->segs_unacked += segs;
 		if (!skb_queue_empty(&ep->ooo_queue)) {
 			etp_ooo_drain(sk);
 			/* A hole was filled: tell the sender at once. */
 			etp_send_ack(sk);
-		} else if (++ep->segs_unacked >= 2 || fin) {
+		} else if (ep->segs_unacked >= 2 || fin) {
 			if (!fin)	/* the FIN's transition sent the ACK */
 				etp_send_ack(sk);
 		} else {
@@ -375,6 +378,20 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
 		__skb_unlink(skb, &sk->sk_write_queue);
 		etp_wmem_free_skb(sk, skb);
 	}
+	/*
+	 * A large skb partly acknowledged loses its acknowledged head, so that
+	 * a retransmission starts at the first byte missing (tcp_trim_head()).
+	 * Without memory for the split it stays whole, and is sent whole.
+	 */
+	skb = skb_peek(&sk->sk_write_queue);
+	if (skb && etp_before(ETP_SKB_CB(skb)->seq, ack) &&
+	    !(ETP_SKB_CB(skb)->flags & ETPHDR_SYN) &&
+	    !etp_fragment(sk, skb, ack - ETP_SKB_CB(skb)->seq)) {
+		if (skb == ep->send_head)
+			ep->send_head = skb->next;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		etp_wmem_free_skb(sk, skb);
+	}
 	sk_mem_reclaim(sk);
 	if (retransmitted || !sampled)
 		return 0;
@@ -397,10 +414,14 @@ static void etp_cong_ack(struct etp_sock *ep, u32 acked)
 	}
 	if (ep->ca_state == ETP_CA_LOSS && !etp_before(ep->snd_una, ep->recover))
 		ep->ca_state = ETP_CA_OPEN;
+	/*
+	 * Counted in bytes acknowledged, not ACKs (RFC 3465, as Linux counts
+	 * segments): one ACK may cover a whole GSO skb of many segments.
+	 */
 	if (ep->cwnd < ep->ssthresh)
-		ep->cwnd += min(acked, (u32)ep->mss);		/* slow start */
+		ep->cwnd = min(ep->cwnd + acked, max(ep->ssthresh, ep->cwnd + ep->mss));
 	else
-		ep->cwnd += max_t(u32, (u32)ep->mss * ep->mss / ep->cwnd, 1);
+		ep->cwnd += max_t(u32, div_u64((u64)ep->mss * acked, ep->cwnd), 1);
 }
 
 /* Three duplicate ACKs: RFC 5681 3.2 and RFC 6582 fast retransmit. */
@@ -719,7 +740,9 @@ int etp_v4_rcv(struct sk_buff *skb)
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto drop;
-	ETP_INC_STATS(net, InSegs);
+	/* A GSO skb (through veth or loopback) counts its segments, as TCP's. */
+	ETP_ADD_STATS(net, InSegs,
+		      skb_is_gso(skb) ? max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1);
 
 	if (!pskb_may_pull(skb, sizeof(*th)))
 		goto bad;

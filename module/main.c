@@ -57,15 +57,22 @@ static int __init etp_init(void)
 	err = etp_netns_register();
 	if (err)
 		goto out_socket;
+	if (etp_offload_init() < 0) {
+		pr_err("IP protocol %d already has an offload\n", etp_proto);
+		err = -EBUSY;
+		goto out_netns;
+	}
 	if (inet_add_protocol(&etp_net_protocol, etp_proto) < 0) {
 		pr_err("IP protocol %d is already in use\n", etp_proto);
 		err = -EBUSY;
-		goto out_netns;
+		goto out_offload;
 	}
 	inet_register_protosw(&etp_protosw);
 	pr_info("loaded on IP protocol %d\n", etp_proto);
 	return 0;
 
+out_offload:
+	etp_offload_exit();
 out_netns:
 	etp_netns_unregister();
 out_socket:
@@ -82,6 +89,8 @@ static void __exit etp_exit(void)
 {
 	inet_unregister_protosw(&etp_protosw);
 	inet_del_protocol(&etp_net_protocol, etp_proto);
+	/* Skbs still queued that need segmenting will be dropped. */
+	etp_offload_exit();
 	/* No receive handler runs past this point. */
 	synchronize_net();
 	etp_netns_unregister();

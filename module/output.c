@@ -2,8 +2,9 @@
 /*
  * Building and sending segments.
  *
- * A connection's data, SYN and FIN live on sk_write_queue as skbs of at most
- * one MSS each, until acknowledged; send_head is the first not yet sent.
+ * A connection's data, SYN and FIN live on sk_write_queue as skbs of one MSS,
+ * or of many where the route allows segmentation offload (offload.c), until
+ * acknowledged; send_head is the first not yet sent.
  * What goes on the wire is a clone with the header pushed in front (a copy,
  * if an earlier clone is still in flight), so the queued skb can be sent
  * again. Segments that no socket owns (RST to a closed port, ACKs from
@@ -151,6 +152,18 @@ static u16 etp_syn_window(const struct sock *sk)
 	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, 65535);
 }
 
+/**
+ * etp_skb_pcount() - the segments a queued skb makes on the wire
+ * @sk: its socket
+ * @skb: the skb
+ *
+ * Return: one, or more for a large skb that goes out with GSO.
+ */
+unsigned int etp_skb_pcount(const struct sock *sk, const struct sk_buff *skb)
+{
+	return max_t(unsigned int, DIV_ROUND_UP(skb->len, etp_sk(sk)->mss), 1);
+}
+
 /* Send a clone (or a copy) of a queued skb, with its header. */
 static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 {
@@ -173,6 +186,16 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 		skb = skb_clone(oskb, GFP_ATOMIC);
 	if (!skb)
 		return -ENOBUFS;
+	/* Many MSS in one skb: the stack or the device cuts it (offload.c). */
+	if (skb->len > ep->mss) {
+		skb_shinfo(skb)->gso_size = ep->mss;
+		skb_shinfo(skb)->gso_segs = etp_skb_pcount(sk, skb);
+		skb_shinfo(skb)->gso_type = sk->sk_gso_type;
+	} else {
+		skb_shinfo(skb)->gso_size = 0;
+		skb_shinfo(skb)->gso_segs = 0;
+		skb_shinfo(skb)->gso_type = 0;
+	}
 
 	/* Every segment after the first SYN carries an ACK. */
 	if (sk->sk_state != TCP_SYN_SENT)
@@ -198,7 +221,7 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 		ep->segs_unacked = 0;
 		sk_stop_timer(sk, &ep->dack_timer);
 	}
-	ETP_INC_STATS(sock_net(sk), OutSegs);
+	ETP_ADD_STATS(sock_net(sk), OutSegs, etp_skb_pcount(sk, oskb));
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
@@ -230,8 +253,8 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 
 	if (etp_before(cb->seq, ep->snd_max)) {
 		cb->retrans++;
-		ep->total_retrans++;
-		ETP_INC_STATS(sock_net(sk), RetransSegs);
+		ep->total_retrans += etp_skb_pcount(sk, skb);
+		ETP_ADD_STATS(sock_net(sk), RetransSegs, etp_skb_pcount(sk, skb));
 		if (trace_etp_retransmit_enabled())
 			etp_trace_retransmit(sk, skb);
 	}
@@ -242,11 +265,19 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 		ep->snd_max = ep->snd_nxt;
 }
 
-/*
- * Split a queued segment after @len bytes, so that its head fits a window;
- * the tail (and the FIN, if any) becomes a new segment after it.
+/**
+ * etp_fragment() - split a queued skb
+ * @sk: its socket, locked
+ * @skb: the skb, on sk_write_queue, with more than @len bytes
+ * @len: the bytes it keeps
+ *
+ * So that its head fits a window, or is one segment to retransmit, or is
+ * the part an ACK covered; the tail (and the FIN, if any) becomes a new skb
+ * after it.
+ *
+ * Return: 0, or -ENOMEM.
  */
-static int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb), *ncb;
 	u32 nlen = skb->len - len;
@@ -319,8 +350,22 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 				break;
 			}
 		}
-		if (in_flight && in_flight + skb->len > ep->cwnd)
-			break;
+		if (in_flight + skb->len > ep->cwnd) {
+			/* Whole segments up to cwnd; one at least if none in flight. */
+			u32 room = rounddown(ep->cwnd > in_flight ? ep->cwnd - in_flight : 0,
+					     ep->mss);
+
+			if (!room && in_flight)
+				break;
+			room = max_t(u32, room, ep->mss);
+			if (skb->len > room) {
+				if (etp_fragment(sk, skb, room)) {
+					failed = !in_flight;
+					break;
+				}
+				last = false;
+			}
+		}
 		/* Nagle: a small last data segment waits while data is in flight. */
 		if (last && skb->len && skb->len < ep->mss &&
 		    !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)) &&
@@ -416,6 +461,9 @@ int etp_retransmit_head(struct sock *sk)
 
 	if (!skb || skb == etp_sk(sk)->send_head)
 		return 0;
+	/* One segment, as TCP: the rest of a large skb may have arrived. */
+	if (skb->len > etp_sk(sk)->mss)
+		etp_fragment(sk, skb, etp_sk(sk)->mss);
 	err = etp_transmit_skb(sk, skb);
 	if (!err)
 		etp_sent(sk, skb);

@@ -130,6 +130,7 @@ static int etp_init_sock(struct sock *sk)
 	atomic_set(&ep->req_count, 0);
 	etp_init_timers(sk);
 	etp_init_xmit_vars(sk);
+	sk->sk_gso_type = ETP_GSO_TYPE;
 	sk->sk_write_space = etp_write_space;
 	sk->sk_sndbuf = READ_ONCE(sysctl_etp_wmem[1]);
 	sk->sk_rcvbuf = READ_ONCE(sysctl_etp_rmem[1]);
@@ -507,8 +508,22 @@ static struct sk_buff *etp_new_data_skb(struct sock *sk)
  */
 static unsigned int etp_size_goal(const struct sock *sk)
 {
-	return min_t(unsigned int, etp_sk(sk)->mss,
+	const struct etp_sock *ep = etp_sk(sk);
+	unsigned int mss = ep->mss, goal = mss;
+
+	if (sk_can_gso(sk)) {
+		/* An IPv4 datagram's worth, as tcp_xmit_size_goal() ... */
+		goal = min_t(unsigned int, READ_ONCE(sk->sk_gso_max_size),
+			     65535 - ETP_MAX_HEADER);
+		/* ... and no more than half the peer's window. */
+		if (ep->max_window > ETP_MIN_MSS)
+			goal = min(goal, ep->max_window / 2);
+		goal = min_t(unsigned int, goal / mss, READ_ONCE(sk->sk_gso_max_segs));
+		goal = max(goal, 1U) * mss;
+	}
+	goal = min_t(unsigned int, goal,
 		     max_t(unsigned int, READ_ONCE(sk->sk_sndbuf) / 2, ETP_MIN_MSS));
+	return goal > mss ? rounddown(goal, mss) : goal;
 }
 
 /* The tail of the write queue, if more data may join it. */

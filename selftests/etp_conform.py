@@ -184,6 +184,11 @@ class Case:
             sh("ip", "-n", ns, "link", "set", "lo", "up")
         sh("ip", "-n", self.nsa, "addr", "add", A + "/24", "dev", "va")
         sh("ip", "-n", self.nsa, "link", "set", "va", "up")
+        # The peer's packet socket must see segments as the wire would, not
+        # the large skbs veth passes whole: the stack cuts them before va
+        # (ETP's etp_gso_segment(), or TCP's).
+        sh("ip", "netns", "exec", self.nsa, "ethtool", "-K", "va",
+           "tx-sctp-segmentation", "off", "tcp-segmentation-offload", "off")
         sh("ip", "-n", self.nsb, "link", "set", "vb", "up")
         sh("ip", "-n", self.nsa, "neigh", "replace", B, "lladdr", MAC_B,
            "dev", "va", "nud", "permanent")

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Segmentation offload (GSO), as TCP's tcp_gso_segment().
+ *
+ * A connection whose route allows it queues segments of many MSS and sends
+ * each as one skb with gso_size = MSS, so that the stack and the devices
+ * handle one packet where there would be dozens. Software devices (veth,
+ * loopback) pass such skbs through whole; for any other, and for a qdisc
+ * that must see the real segments (netem corrupting), the stack calls
+ * etp_gso_segment() below, through the offload registered for ETP's
+ * protocol number, to cut them into the segments the wire carries.
+ *
+ * The kernel has no GSO type for a protocol it does not know, and a device
+ * offers segmentation only for the types it lists. ETP's skbs say
+ * SKB_GSO_SCTP (ETP_GSO_TYPE), which only software devices list, with GSO
+ * by software for every other one; nothing reads the type as SCTP's but
+ * the estimate of a segment's header length (12 bytes, not 20: it errs
+ * low), and SCTP's own segmentation, which is never called for ETP's
+ * protocol number.
+ */
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/protocol.h>
+
+#include "etp.h"
+
+static struct sk_buff *etp_gso_segment(struct sk_buff *skb,
+				       netdev_features_t features)
+{
+	struct sk_buff *segs = ERR_PTR(-EINVAL), *seg;
+	unsigned int thlen, mss;
+	struct tcphdr *th;
+	u8 flags;
+	u32 seq;
+
+	if (!(skb_shinfo(skb)->gso_type & ETP_GSO_TYPE) ||
+	    !pskb_may_pull(skb, sizeof(*th)))
+		goto out;
+	th = tcp_hdr(skb);
+	thlen = th->doff * 4;
+	if (thlen < sizeof(*th) || !pskb_may_pull(skb, thlen))
+		goto out;
+	th = tcp_hdr(skb);
+	seq = ntohl(th->seq);
+	flags = etp_flag_byte(th);
+	mss = skb_shinfo(skb)->gso_size;
+	__skb_pull(skb, thlen);
+	if (unlikely(!mss || skb->len <= mss))
+		goto out;
+
+	if (skb_gso_ok(skb, features | NETIF_F_GSO_ROBUST)) {
+		/* The device cuts it; count the segments ourselves. */
+		skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(skb->len, mss);
+		segs = NULL;
+		goto out;
+	}
+
+	segs = skb_segment(skb, features);
+	if (IS_ERR(segs))
+		goto out;
+
+	for (seg = segs; seg; seg = seg->next) {
+		const struct iphdr *iph = ip_hdr(seg);
+		unsigned int len = skb_tail_pointer(seg) - skb_transport_header(seg) +
+				   seg->data_len;
+
+		th = tcp_hdr(seg);
+		th->seq = htonl(seq);
+		seq += len - thlen;
+		/* FIN and PSH go with the last segment only. */
+		etp_flag_byte(th) = seg->next ? flags & ~(ETPHDR_FIN | ETPHDR_PSH) : flags;
+		th->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr, len,
+					       iph->protocol, 0);
+		if (seg->ip_summed == CHECKSUM_PARTIAL)
+			gso_reset_checksum(seg, csum_unfold(~th->check));
+		else
+			th->check = gso_make_checksum(seg, csum_unfold(~th->check));
+	}
+out:
+	return segs;
+}
+
+static const struct net_offload etp_offload = {
+	.callbacks = {
+		.gso_segment = etp_gso_segment,
+	},
+};
+
+/**
+ * etp_offload_init() - register segmentation for ETP's protocol number
+ *
+ * Return: 0, or a negative errno if another offload has the number.
+ */
+int etp_offload_init(void)
+{
+	return inet_add_offload(&etp_offload, etp_proto);
+}
+
+/**
+ * etp_offload_exit() - unregister it; returns once no one is in it
+ */
+void etp_offload_exit(void)
+{
+	inet_del_offload(&etp_offload, etp_proto);
+}
