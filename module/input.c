@@ -696,11 +696,13 @@ bool etp_rcv_child(struct net *net, struct sk_buff *skb)
 	struct sock *sk;
 	bool taken = true;
 
+	/* From the listener's backlog too, in process context: take RCU. */
+	rcu_read_lock();
 	sk = etp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
 				    th->source);
+	rcu_read_unlock();
 	if (!sk)
 		return false;
-	/* From the listener's backlog too, in process context. */
 	local_bh_disable();
 	bh_lock_sock(sk);
 	if (sk->sk_state == TCP_CLOSE)
