@@ -257,13 +257,16 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	enum skb_drop_reason why = SKB_DROP_REASON_NOT_SPECIFIED;
 	bool fin = cb->flags & ETPHDR_FIN;
 	u32 len, end_seq;
 
 	__skb_pull(skb, etp_hdr(skb)->doff * 4);
 	len = skb->len;
-	if (!len && !fin)
-		goto drop;
+	if (!len && !fin) {
+		consume_skb(skb);	/* an ACK, done with */
+		return;
+	}
 
 	if (!etp_after(cb->end_seq, ep->rcv_nxt)) {
 		/*
@@ -274,6 +277,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 			etp_sm_event(sk, ETP_EV_RCV_FIN);
 		else
 			etp_send_ack(sk);
+		why = SKB_DROP_REASON_TCP_OLD_DATA;
 		goto drop;
 	}
 
@@ -286,6 +290,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 	if (len && sock_flag(sk, SOCK_DEAD) &&
 	    etp_after(cb->seq + len, ep->rcv_nxt)) {
 		etp_sm_event(sk, ETP_EV_ABORT);
+		why = SKB_DROP_REASON_TCP_CLOSE;
 		goto drop;
 	}
 
@@ -302,6 +307,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 		if (len && window_closed) {
 			/* No room: drop it, the peer will send it again. */
 			etp_send_ack(sk);
+			why = SKB_DROP_REASON_TCP_ZEROWINDOW;
 			goto drop;
 		}
 		end_seq = cb->end_seq;	/* cb goes with skb when it is coalesced */
@@ -313,6 +319,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 			}
 		} else if (len && !etp_rmem_make_room(sk, skb)) {
 			etp_send_ack(sk);
+			why = SKB_DROP_REASON_SOCKET_RCVBUFF;
 			goto drop;
 		} else {
 			if (!len)
@@ -338,6 +345,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 	/* Out of order: beyond the window it is dropped; ACK at once either way. */
 	if (!etp_before(cb->seq, ep->rcv_wup + ep->rcv_wnd)) {
 		etp_send_ack(sk);
+		why = SKB_DROP_REASON_TCP_OVERWINDOW;
 		goto drop;
 	}
 	skb_dst_drop(skb);
@@ -345,7 +353,8 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 	etp_send_ack(sk);
 	return;
 drop:
-	kfree_skb(skb);
+	/* The reason shows in the skb:kfree_skb tracepoint (perf, dropwatch). */
+	kfree_skb_reason(skb, why);
 }
 
 /*
@@ -622,7 +631,8 @@ static void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	ep->rcv_tstamp = jiffies;
 	if (sk->sk_state == TCP_SYN_SENT) {
 		etp_rcv_synsent(sk, skb);
-		goto drop;
+		consume_skb(skb);
+		return;
 	}
 
 	/* First: the sequence number (as Linux TCP: any overlap with the window). */

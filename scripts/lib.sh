@@ -2,7 +2,9 @@
 # Helpers shared by the scripts in this directory. Source it; do not run it.
 
 # Where set-up puts what is not in the repository (kselftest headers, built
-# initramfs images, the debug kernel).
+# initramfs images, modules built for other kernels, the debug kernel).
+# ETP_CACHE moves it, but not under /tmp, /run or /var/tmp: in the guest
+# those are its own tmpfs, and the modules are loaded from the cache.
 etp_cache_dir() { echo "${ETP_CACHE:-/var/cache/etp}"; }
 etp_harness_dir() { echo "$(etp_cache_dir)/kselftest"; }
 
