@@ -177,6 +177,7 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 		.ack = ep->rcv_nxt,
 		.flags = cb->flags,
 	};
+	unsigned int segs;
 	struct sk_buff *skb;
 	int err;
 
@@ -187,9 +188,10 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 	if (!skb)
 		return -ENOBUFS;
 	/* Many MSS in one skb: the stack or the device cuts it (offload.c). */
-	if (skb->len > ep->mss) {
+	segs = etp_skb_pcount(sk, skb);
+	if (segs > 1) {
 		skb_shinfo(skb)->gso_size = ep->mss;
-		skb_shinfo(skb)->gso_segs = etp_skb_pcount(sk, skb);
+		skb_shinfo(skb)->gso_segs = segs;
 		skb_shinfo(skb)->gso_type = sk->sk_gso_type;
 	} else {
 		skb_shinfo(skb)->gso_size = 0;
@@ -221,7 +223,7 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 		ep->segs_unacked = 0;
 		sk_stop_timer(sk, &ep->dack_timer);
 	}
-	ETP_ADD_STATS(sock_net(sk), OutSegs, etp_skb_pcount(sk, oskb));
+	ETP_ADD_STATS(sock_net(sk), OutSegs, segs);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }

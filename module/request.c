@@ -110,11 +110,10 @@ static struct etp_req *etp_req_lookup(struct net *net, __be32 laddr,
 
 static unsigned long etp_req_timeout(const struct etp_req *req)
 {
-	struct etp_net *en = etp_sk_pernet(req->listener);
-	unsigned long rto = msecs_to_jiffies(READ_ONCE(en->sysctl.rto_initial_ms));
+	unsigned long rto = etp_rto_initial(req->listener);
 
 	return min_t(unsigned long, rto << min_t(u8, req->retrans, 10),
-		     msecs_to_jiffies(READ_ONCE(en->sysctl.rto_max_ms)));
+		     etp_rto_max(req->listener));
 }
 
 /* The SYN-ACK was not answered: send it again, or give up. */
