@@ -291,9 +291,11 @@ test_trace_cmd() {
 	local ns out=/tmp/trace_cmd
 	command -v trace-cmd >/dev/null || skip "no trace-cmd (scripts/setup installs it)"
 	ns=$(new_netns)
-	traced_connection "$ns" timeout 60 trace-cmd record -e etp -o /tmp/trace.dat -- >/dev/null 2>&1
-	trace-cmd report -i /tmp/trace.dat >$out 2>/dev/null || fail "trace-cmd report failed"
-	check $out <<'EOF'
+	traced_connection "$ns" timeout 60 trace-cmd record -e etp -o /tmp/trace.dat -- >$out.rec 2>&1 ||
+		fail "trace-cmd record or the connection failed: $(tail -n 20 $out.rec)"
+	trace-cmd report -i /tmp/trace.dat >$out 2>$out.err ||
+		fail "trace-cmd report failed: $(head -n 20 $out.err)"
+	check $out <<'EOF' || fail "trace-cmd record said: $(tail -n 10 $out.rec); the report began: $(head -n 30 $out)"
 got = [(e["oldstate"], e["newstate"]) for e in of(events, "state_change") if e["dport"] == 5000]
 for want in [("CLOSE", "SYN_SENT"), ("SYN_SENT", "ESTABLISHED"), ("FIN_WAIT2", "TIME_WAIT")]:
     expect(want in got, "trace-cmd report: no %s -> %s in %s" % (want + (got,)))
