@@ -291,10 +291,19 @@ test_trace_cmd() {
 	local ns out=/tmp/trace_cmd
 	command -v trace-cmd >/dev/null || skip "no trace-cmd (scripts/setup installs it)"
 	ns=$(new_netns)
-	traced_connection "$ns" timeout 60 trace-cmd record -e etp -o /tmp/trace.dat -- >$out.rec 2>&1 ||
-		fail "trace-cmd record or the connection failed: $(tail -n 20 $out.rec)"
-	trace-cmd report -i /tmp/trace.dat >$out 2>$out.err ||
-		fail "trace-cmd report failed: $(head -n 20 $out.err)"
+	# The whole trace is a few dozen events, less than one ring-buffer
+	# page per CPU; once in a while (seen on 6.1 under load) trace-cmd's
+	# recorders lose that last partial page and the report is empty. An
+	# empty report says nothing of ETP (the tracefs tests above see the same
+	# events): record once more, and fail if events are missing then.
+	for try in 1 2; do
+		traced_connection "$ns" timeout 60 trace-cmd record -e etp -o /tmp/trace.dat -- >$out.rec 2>&1 ||
+			fail "trace-cmd record or the connection failed: $(tail -n 20 $out.rec)"
+		trace-cmd report -i /tmp/trace.dat >$out 2>$out.err ||
+			fail "trace-cmd report failed: $(head -n 20 $out.err)"
+		grep -q ': etp_' $out && break
+		echo "# trace-cmd recorded no etp event (try $try): $(tail -n 3 $out.rec | tr '\n' ' ')"
+	done
 	check $out <<'EOF' || fail "trace-cmd record said: $(tail -n 10 $out.rec); the report began: $(head -n 30 $out)"
 got = [(e["oldstate"], e["newstate"]) for e in of(events, "state_change") if e["dport"] == 5000]
 for want in [("CLOSE", "SYN_SENT"), ("SYN_SENT", "ESTABLISHED"), ("FIN_WAIT2", "TIME_WAIT")]:
