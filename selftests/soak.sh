@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The soak: 8 client processes open, use and close connections as fast as
-# they can against 4 server processes (soak.py: each connection carries 1 B
-# to 32 KiB one way and its SHA-256 back), for ETP_SOAK_SECONDS (default 60)
+# The soak: 8 client processes keep 250 connections each going at once
+# (soak.py: an epoll loop each; a connection is held open for up to 2 s,
+# then carries 1 B to 32 KiB one way and its SHA-256 back, and another takes
+# its place) against 4 server processes, for ETP_SOAK_SECONDS (default 120)
 # in all: half over loopback in one namespace, half over a veth pair between
-# two. Then, in each namespace:
+# two. While it runs, /proc/net/etp is sampled every second: it must show
+# at least ETP_SOAK_MIN_OPEN (default 1000) client connections open at one
+# time. Then, in each namespace:
 # - no connection failed and every answer was right;
 # - the counters add up: ActiveOpens is the client's attempts, PassiveOpens
 #   the connections the servers accepted, and both are the successful
@@ -12,9 +15,14 @@
 # - once TIME_WAIT has expired (msl_ms 200), /proc/net/etp is empty, every
 #   state gauge is 0 and TimeWaitExpired is TimeWaitEntered;
 # and the slab caches etp_sock, etp_req and etp_tw are back where they began.
+# etp-timeout: 900
 . "$(dirname "$0")/lib.sh"
 
-SECONDS_ALL=${ETP_SOAK_SECONDS:-60}
+SECONDS_ALL=${ETP_SOAK_SECONDS:-120}
+MIN_OPEN=${ETP_SOAK_MIN_OPEN:-1000}
+# The figures of each case, shown even when the test passes.
+SUMMARY=$(mktemp)
+trap 'rm -f "$SUMMARY"' EXIT
 GAUGES="CurrEstab CurrSynSent CurrSynRecv CurrFinWait1 CurrFinWait2 CurrCloseWait CurrLastAck CurrClosing CurrTimeWait"
 
 
@@ -27,7 +35,7 @@ stat() {
 # namespaces (the same one for loopback).
 soak() {
 	local cns=$1 sns=$2 addr=$3 secs=$4 out res srv i g attempts connects ok errors
-	local served serrors left end ao po
+	local served serrors left end ao po sampler peak bytes
 	for ns in $cns $sns; do
 		ip netns exec "$ns" sh -c 'echo 200 >/proc/sys/net/etp/msl_ms'
 	done
@@ -41,18 +49,29 @@ soak() {
 		sleep 0.1
 	done
 	grep -q listening "$out" || { cat "$out"; fail "the server did not start"; }
+	# The kernel's view: client connections (to port 6000, 0x1770) in the
+	# client's namespace, and the slab caches, once a second.
+	ip netns exec "$cns" sh -c 'while :; do
+		echo "$(grep -c "^ *[0-9]*: [0-9A-F]*:[0-9A-F]* [0-9A-F]*:1770 0[1-9B]" /proc/net/etp) $(grep -E "^etp_(sock|req|tw) " /proc/slabinfo | awk "{ s += \$2 * \$4 } END { print s }")"
+		sleep 1; done' >"$out.samples" 2>/dev/null &
+	sampler=$!
 	res=$(timeout $((secs + 120)) ip netns exec "$cns" env PYTHONPATH="$SELFTESTS" \
-		python3 "$SELFTESTS/soak.py" client "$addr" 6000 8 "$secs") ||
+		python3 "$SELFTESTS/soak.py" client "$addr" 6000 8 "$secs" 250) ||
 		fail "the clients failed: $res"
-	kill $srv
+	kill $srv $sampler
 	wait $srv || true
+	wait $sampler || true
 	echo "$res"
-	read -r _ attempts _ connects _ ok _ errors _ < <(echo "$res" | grep '^attempts')
+	read -r _ attempts _ connects _ ok _ errors _ _ _ _ < <(echo "$res" | grep '^attempts')
+	read -r peak bytes < <(awk '$1 > c { c = $1 } $2 > b { b = $2 } END { print c + 0, b + 0 }' "$out.samples")
+	rm -f "$out.samples"
 	served=$(awk '/^served/ { s += $2 } END { print s + 0 }' "$out")
 	serrors=$(awk '/^served/ { s += $4 } END { print s + 0 }' "$out")
 	grep -v '^served\|^listening' "$out" || true
 	rm -f "$out"
-	echo "# $attempts attempts, $ok connections served and checked in ${secs}s; servers: $served accepted"
+	echo "to $3: $attempts attempts, $ok connections served and checked in ${secs} s" \
+		"(servers: $served accepted); at most $peak open at once; at most $bytes bytes" \
+		"in ETP's slab objects" | tee -a "$SUMMARY"
 	for ns in $cns $sns; do
 		echo "# counters in $ns:"
 		ip netns exec "$ns" cat /proc/net/etp_stat | awk '
@@ -60,6 +79,8 @@ soak() {
 			NR == 2 { for (i = 2; i <= NF; i++) if ($i != 0) printf " %s %s", n[i], $i; print "" }'
 	done
 	[ "$ok" -ge 100 ] || fail "only $ok connections"
+	[ "$peak" -ge "$MIN_OPEN" ] ||
+		fail "at most $peak connections were open at one time, fewer than $MIN_OPEN"
 	expect_eq "$attempts" "$ok" "successful connections"
 	expect_eq 0 "$errors" "client errors"
 	expect_eq 0 "$serrors" "server errors"
@@ -121,4 +142,7 @@ test_soak_veth() {
 	wait_slabs "$before"
 }
 
-run_tests
+rc=0
+run_tests || rc=$?
+sed 's/^/# soak: /' "$SUMMARY"
+exit $rc
