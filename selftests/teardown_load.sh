@@ -8,9 +8,12 @@
 # - netns_del: the programs are killed and both namespaces deleted; within
 #   60 s the slab caches etp_sock, etp_req and etp_tw hold no more objects
 #   than before (the TIME_WAIT entries went with their namespace);
-# - rmmod: the programs are killed; once the orphans are gone (etp.ko's
-#   reference count is 0) rmmod succeeds while TIME_WAIT entries remain, the
-#   slab caches are gone, and insmod brings ETP back to the namespaces, empty.
+# - rmmod: the client is killed; while its orphans, the half-open entries
+#   and the TIME_WAIT entries are there, rmmod is refused (the orphans hold
+#   etp.ko) and they stay; then the server is killed; once the orphans are
+#   gone (etp.ko's reference count is 0) rmmod succeeds while TIME_WAIT
+#   entries remain, the slab caches are gone, and insmod brings ETP back to
+#   the namespaces, empty.
 # selftests/run fails either if the kernel logs a report meanwhile.
 . "$(dirname "$0")/lib.sh"
 
@@ -72,6 +75,7 @@ load() {
 	done
 	start_peer "$S" /tmp/load-server.$$ server 10.199.5.2
 	start_peer "$C" /tmp/load-client.$$ client 10.199.5.1 10.199.5.2 10.199.5.99
+	CLIENT_PID=${PEER_PIDS##* }
 	at_least "$C" client 06 TIME_WAIT 20
 	at_least "$C" client 04 FIN_WAIT1 4
 	at_least "$C" client 01 ESTABLISHED 4
@@ -111,6 +115,21 @@ test_rmmod() {
 	local i err
 	settle
 	load
+	# The client's sockets close; its orphans stay, their data unsent
+	# under the server's zero window, and so does etp.ko's reference
+	# count: rmmod is refused and disturbs nothing.
+	kill -9 "$CLIENT_PID"
+	wait "$CLIENT_PID" 2>/dev/null || true
+	at_least "$C" client 04 FIN_WAIT1 4
+	at_least "$S" server 03 SYN_RECV 20
+	[ "$(cat /sys/module/etp/refcnt)" -gt 0 ] || fail "no reference to etp.ko with orphans left"
+	if err=$(rmmod etp 2>&1); then
+		insmod "$KO"
+		fail "rmmod succeeded while orphans were left"
+	fi
+	echo "# rmmod with orphans: $err (refcnt $(cat /sys/module/etp/refcnt))"
+	at_least "$C" client 04 FIN_WAIT1 4
+	at_least "$C" client 06 TIME_WAIT 20
 	unload_peers
 	# The orphans end with the RSTs of their peers' closed sockets.
 	for i in $(seq 1 120); do
