@@ -7,6 +7,10 @@
 # those are its own tmpfs, and the modules are loaded from the cache.
 etp_cache_dir() { echo "${ETP_CACHE:-/var/cache/etp}"; }
 etp_harness_dir() { echo "$(etp_cache_dir)/kselftest"; }
+# Debian's dynamically linked busybox, unpacked (not installed: it would
+# replace busybox-static), for selftests/apps.sh: etp-run cannot preload a
+# static binary.
+etp_busybox() { echo "$(etp_cache_dir)/busybox/bin/busybox"; }
 
 # etp_kernel_release SPEC: the installed kernel release for SPEC, which is a
 # Debian series ("6.12", "6.1") or a full release ("6.12.57+deb12-amd64").

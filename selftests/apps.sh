@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Unmodified TCP programs over ETP with tools/etp-run (LD_PRELOAD): curl from
-# python3's http.server, iperf3 both ways, nc (netcat-openbsd) both ways.
+# python3's http.server, iperf3 both ways, nc (netcat-openbsd and busybox)
+# both ways.
 # Each case proves the traffic was ETP: the server's listener is in
 # /proc/net/etp (and not in /proc/net/tcp), the namespace's ActiveOpens and
 # PassiveOpens rose, and a capture shows ETP segments and no TCP segment on
@@ -13,6 +14,9 @@
 . "$(dirname "$0")/lib.sh"
 
 RUN=${ETP_APPS_RUN:-$TOP/tools/etp-run}
+# etp-run -4 (IPv6 TCP sockets fail), or the same program as RUN.
+RUN4=("$RUN")
+[ -z "${ETP_APPS_RUN:-}" ] && RUN4+=(-4)
 NC=nc.openbsd
 
 # apps_pair NS_A NS_B: veth ea in A (10.199.2.1) and eb in B (10.199.2.2), up,
@@ -218,6 +222,36 @@ test_nc_both_ways() {
 	ip netns exec "$a" timeout 120 "$RUN" $NC -N 10.199.2.2 $port \
 		<"$WORK/to-server" >"$WORK/client-got" || fail "the nc client failed"
 	wait $srv || { cat "$WORK/nc.err" >&2; fail "the nc listener failed"; }
+	expect_eq "$(sha "$WORK/to-server")" "$(sha "$WORK/server-got")" "sha256, client to server"
+	expect_eq "$(sha "$WORK/to-client")" "$(sha "$WORK/client-got")" "sha256, server to client"
+	opens_rose "$a" "$b" 1
+	wire_check $port
+}
+
+# busybox nc (Debian's dynamically linked busybox, unpacked by scripts/setup:
+# the busybox-static of the test VM cannot be preloaded) listener and client
+# across a veth pair. Each shuts down its sending side at the end of its
+# input and reads the other's file to the end: a half-close both ways. The
+# listener tries IPv6 first: etp-run -4 makes it fall back to IPv4, so ETP.
+test_busybox_nc_both_ways() {
+	local a b port=9001 bb srv
+	begin
+	bb=$(. "$TOP/scripts/lib.sh"; etp_busybox)
+	[ -x "$bb" ] || skip "no $bb (scripts/setup unpacks it)"
+	a=$(new_netns)
+	b=$(new_netns)
+	apps_pair "$a" "$b"
+	head -c $((1 << 20)) /dev/urandom >"$WORK/to-server"
+	head -c $((1 << 20)) /dev/urandom >"$WORK/to-client"
+	ip netns exec "$b" timeout 120 "${RUN4[@]}" "$bb" nc -l -p $port \
+		<"$WORK/to-client" >"$WORK/server-got" 2>"$WORK/nc.err" &
+	srv=$!
+	PIDS+=("$srv")
+	wait_etp_listener "$b" $port
+	start_capture "$a" ea
+	ip netns exec "$a" timeout 120 "$RUN" "$bb" nc 10.199.2.2 $port \
+		<"$WORK/to-server" >"$WORK/client-got" || fail "the busybox nc client failed"
+	wait $srv || { cat "$WORK/nc.err" >&2; fail "the busybox nc listener failed"; }
 	expect_eq "$(sha "$WORK/to-server")" "$(sha "$WORK/server-got")" "sha256, client to server"
 	expect_eq "$(sha "$WORK/to-client")" "$(sha "$WORK/client-got")" "sha256, server to client"
 	opens_rose "$a" "$b" 1

@@ -22,7 +22,12 @@
  * - only programs that call socket() through the dynamic linker: statically
  *   linked programs (busybox-static, Go binaries) and code that makes the
  *   system call itself keep TCP;
- * - IPv4 only: ETP has no IPv6, so AF_INET6 sockets stay TCP;
+ * - IPv4 only: ETP has no IPv6, so AF_INET6 sockets stay TCP. Programs
+ *   that try IPv6 first and fall back to IPv4 when the system has no IPv6
+ *   (busybox's nc -l listens on :: that way) can be moved by
+ *   ETP_PRELOAD_NO_INET6=1 (`etp-run -4`): then socket(AF_INET6,
+ *   SOCK_STREAM, 0 or IPPROTO_TCP) fails with EAFNOSUPPORT, as on a kernel
+ *   without IPv6, and their fallback is ETP;
  * - the sockets are not disguised: getsockopt(SO_PROTOCOL) says ETP's number
  *   (253), and so do /proc/net/etp and ss. Programs rarely ask, and a truthful
  *   answer keeps them honest to inspect;
@@ -45,6 +50,7 @@
 
 static int etp_proto = ETP_PROTO_DEFAULT;
 static int etp_debug;
+static int etp_no_inet6;
 static int (*real_socket)(int, int, int);
 
 /* A protocol number from a string, or -1. */
@@ -65,11 +71,13 @@ static void etp_preload_init(void)
 {
 	const char *env = getenv("ETP_PROTO");
 	const char *dbg = getenv("ETP_PRELOAD_DEBUG");
+	const char *no6 = getenv("ETP_PRELOAD_NO_INET6");
 	char buf[16];
 	FILE *f;
 	int p;
 
 	etp_debug = dbg && *dbg && strcmp(dbg, "0");
+	etp_no_inet6 = no6 && *no6 && strcmp(no6, "0");
 	real_socket = (int (*)(int, int, int))dlsym(RTLD_NEXT, "socket");
 
 	if (env && *env) {
@@ -105,8 +113,16 @@ int socket(int domain, int type, int protocol)
 			return -1;
 		}
 	}
-	if (domain != AF_INET || base != SOCK_STREAM ||
-	    (protocol != 0 && protocol != IPPROTO_TCP))
+	if (base != SOCK_STREAM || (protocol != 0 && protocol != IPPROTO_TCP))
+		return real_socket(domain, type, protocol);
+	if (domain == AF_INET6 && etp_no_inet6) {
+		if (etp_debug)
+			fprintf(stderr, "etp-preload: pid %d: TCP over IPv6 refused (EAFNOSUPPORT)\n",
+				(int)getpid());
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (domain != AF_INET)
 		return real_socket(domain, type, protocol);
 
 	fd = real_socket(domain, type, etp_proto);
