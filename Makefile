@@ -72,6 +72,7 @@ check: setup
 	scripts/dkms-check
 	$(MAKE) module
 	$(MAKE) selftests tools
+	scripts/vm-check
 	@set -e; for k in $(CHECK_KERNELS); do \
 		echo "== selftests on Debian $$k"; \
 		skip=; [ "$$k" = 6.1 ] && skip="$(SKIP_6.1)"; \
@@ -86,6 +87,7 @@ debug-kernel: setup
 # The debug kernel is slower (KASAN, lockdep): more time and memory.
 check-debug: debug-kernel
 	$(MAKE) selftests tools
+	ETP_VM_MEM=$${ETP_VM_MEM:-3G} scripts/vm-check --kernel debug
 	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
 		scripts/vm --kernel debug -- env ETP_SKIP_TESTS="$(SKIP_DEBUG)" selftests/run
 
