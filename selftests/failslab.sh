@@ -167,8 +167,9 @@ EOF
 }
 
 # ETP's caches fail at random (1 in 4) in softirq while clients connect,
-# exchange data and close: no crash, no leak, and with the failures gone the
-# next connection works.
+# exchange data and close: no crash, no leak, the failures counted
+# (ListenDrops, TimeWaitOverflow), and with the failures gone the next
+# connection works.
 test_etp_caches_fail_in_softirq() {
 	need_fault_injection
 	local ns before c
@@ -242,6 +243,12 @@ t.join()
 l.close()
 log("ListenDrops %s AttemptFails %s TimeWaitOverflow %s" %
     (stat("ListenDrops"), stat("AttemptFails"), stat("TimeWaitOverflow")))
+# What failed in softirq was counted: a half-open entry or a child socket
+# not made is a dropped SYN or ACK (ListenDrops), a TIME_WAIT entry not made
+# a closed connection that goes without one (TimeWaitOverflow). With one
+# allocation in four failing over 150 connections, each must have happened.
+expect(stat("ListenDrops") > 0, "no ListenDrops, yet etp_req and etp_sock failed")
+expect(stat("TimeWaitOverflow") > 0, "no TimeWaitOverflow, yet etp_tw failed")
 EOF
 	exec {pfd}>&-
 	fault_off
