@@ -59,13 +59,19 @@ CHECK_KERNELS ?= 6.12 6.1
 # Left out on 6.1 and on the debug kernel to keep CI within its hour: the
 # long behaviour runs (the fault matrix, the soak), the unmodified programs
 # and the conformance suite, whose code paths the other tests and the fuzzer
-# also take (the module's code is the same on both kernels; what differs,
-# module/compat.h, every other test goes through), and the documentation
-# checks, which test no kernel; on the debug kernel also the sysctl ranges
-# (proc_dointvec_minmax's parsing, 85 s there). 6.12 runs everything. Empty
-# them to run everything everywhere.
+# mostly take too (the module's code is the same on both kernels; what
+# differs, module/compat.h, every other test goes through), and the
+# documentation checks, which test no kernel; on the debug kernel also the
+# sysctl ranges (proc_dointvec_minmax's parsing, 85 s there). 6.12 runs
+# everything. Empty them to run everything everywhere.
 SKIP_6.1 ?= faults.sh soak.sh apps.sh conformance.sh docs.sh
 SKIP_DEBUG ?= faults.sh soak.sh apps.sh conformance.sh docs.sh sysctl.sh
+# ...but these conformance cases run on the debug kernel: timer and queue
+# paths that no other test there takes (keepalive timeouts and resets, zero
+# windows and their probes, overlapping retransmissions, CLOSING).
+DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
+	keepalive_rebooted_peer zero_window_and_probes zero_window_from_peer \
+	overlapping_retransmissions fin_closing
 
 check: setup
 	scripts/build-check
@@ -90,6 +96,8 @@ check-debug: debug-kernel
 	ETP_VM_MEM=$${ETP_VM_MEM:-3G} scripts/vm-check --kernel debug
 	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
 		scripts/vm --kernel debug -- env ETP_SKIP_TESTS="$(SKIP_DEBUG)" selftests/run
+	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-1800} \
+		scripts/vm --kernel debug -- env ETP_TESTS="$(DEBUG_CONFORM)" selftests/run conformance.sh
 
 demo: setup
 	$(MAKE) module
