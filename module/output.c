@@ -93,6 +93,17 @@ unsigned int etp_adv_mss(const struct dst_entry *dst)
 		       ETP_MIN_MSS, 65535);
 }
 
+/* The MSS a SYN or SYN-ACK offers: the route's, or TCP_MAXSEG if that is
+ * less, as tcp(7) says of a value set before the connection.
+ */
+static u16 etp_syn_mss(const struct sock *sk, const struct dst_entry *dst)
+{
+	unsigned int user = READ_ONCE(etp_sk(sk)->user_mss);
+	unsigned int mss = etp_adv_mss(dst);
+
+	return user ? min(mss, user) : mss;
+}
+
 /**
  * etp_rcv_wscale() - the window scale a socket offers
  * @sk: the socket
@@ -204,7 +215,7 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 		h.flags |= ETPHDR_ACK;
 	if (h.flags & ETPHDR_SYN) {
 		h.window = etp_syn_window(sk);
-		h.mss = etp_adv_mss(__sk_dst_get(sk));
+		h.mss = etp_syn_mss(sk, __sk_dst_get(sk));
 		h.ws = sk->sk_state == TCP_SYN_SENT || ep->wscale_ok;
 		h.wscale = ep->rcv_wscale;
 	} else {
@@ -752,7 +763,7 @@ int etp_send_req_synack(struct etp_req *req)
 				   lsk->sk_bound_dev_if);
 	if (IS_ERR(rt))
 		return 0;
-	h.mss = etp_adv_mss(&rt->dst);
+	h.mss = etp_syn_mss(lsk, &rt->dst);
 	ip_rt_put(rt);
 	etp_xmit_reply(sock_net(lsk), req->laddr, req->raddr, &h,
 		       lsk->sk_bound_dev_if, lsk);

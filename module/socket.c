@@ -917,7 +917,7 @@ static int etp_setsockopt(struct sock *sk, int level, int optname,
 			err = -EINVAL;
 			break;
 		}
-		ep->user_mss = val;
+		WRITE_ONCE(ep->user_mss, val);	/* read by SYN-ACKs in softirq */
 		break;
 	case TCP_KEEPIDLE:
 		if (val < 1 || val > 32767) {

@@ -623,6 +623,50 @@ TEST_F(ns, tcp_nodelay_both_levels)
 	close(s);
 }
 
+/*
+ * TCP_MAXSEG set before connect() is the MSS the SYN offers (tcp(7)): the
+ * listener's end sends no more, and neither does the client. On lo the
+ * route's MSS is 65483.
+ */
+TEST_F(ns, tcp_maxseg_announced)
+{
+	int l = t_listener("127.0.0.1", 0, 8, 0), c = t_socket(0), s, mss = 1000;
+
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, setsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)));
+	ASSERT_EQ(0, t_connect(c, "127.0.0.1", etp_local_port(l)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	EXPECT_GE(1000, get_int(s, IPPROTO_TCP, TCP_MAXSEG)) TH_LOG("the accepted end's MSS");
+	EXPECT_LT(0, get_int(s, IPPROTO_TCP, TCP_MAXSEG));
+	EXPECT_GE(1000, get_int(c, IPPROTO_TCP, TCP_MAXSEG)) TH_LOG("the client's MSS");
+	close(c);
+	close(s);
+	close(l);
+}
+
+/*
+ * TCP_CORK holds a partial segment back (TCP for at most 200 ms, ETP until
+ * uncorked); uncorking sends it at once.
+ */
+TEST_F(ns, tcp_cork_holds_back)
+{
+	int c, s, one = 1, zero = 0;
+	char buf[200];
+
+	ASSERT_EQ(0, t_pair(&c, &s, NULL));
+	ASSERT_EQ(0, setsockopt(c, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
+	EXPECT_NE(0, get_int(c, IPPROTO_TCP, TCP_CORK));
+	ASSERT_EQ(100, send(c, buf, 100, 0));
+	EXPECT_EQ(0, t_poll(s, POLLIN, 100)) TH_LOG("corked data arrived");
+	ASSERT_EQ(0, setsockopt(c, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero)));
+	EXPECT_EQ(POLLIN, t_poll(s, POLLIN, 5000)) TH_LOG("nothing after uncorking");
+	EXPECT_EQ(100, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	close(c);
+	close(s);
+}
+
 /* 3000 one-byte sends arrive complete and in order, with Nagle and without. */
 static void small_writes(struct __test_metadata *_metadata, int nodelay)
 {
