@@ -202,60 +202,52 @@ test_iperf3() {
 	wire_check $port
 }
 
-# nc (netcat-openbsd) listener and client across a veth pair: each sends a
-# file and receives the other's.
-test_nc_both_ways() {
-	local a b port=9000
-	begin
-	command -v $NC >/dev/null || skip "no $NC"
+# nc_both_ways WHAT PORT LISTENER... -- CLIENT...: the listener in one
+# namespace, the client in another across a veth pair; each sends 1 MiB of
+# its own and receives the other's. Both arrive intact, over ETP.
+nc_both_ways() {
+	local what=$1 port=$2 a b srv lcmd=()
+	shift 2
+	while [ "$1" != -- ]; do lcmd+=("$1"); shift; done
+	shift
 	a=$(new_netns)
 	b=$(new_netns)
 	apps_pair "$a" "$b"
 	head -c $((1 << 20)) /dev/urandom >"$WORK/to-server"
 	head -c $((1 << 20)) /dev/urandom >"$WORK/to-client"
-	ip netns exec "$b" timeout 120 "$RUN" $NC -N -l 10.199.2.2 $port \
-		<"$WORK/to-client" >"$WORK/server-got" 2>"$WORK/nc.err" &
-	local srv=$!
-	PIDS+=("$srv")
-	wait_etp_listener "$b" $port
-	start_capture "$a" ea
-	ip netns exec "$a" timeout 120 "$RUN" $NC -N 10.199.2.2 $port \
-		<"$WORK/to-server" >"$WORK/client-got" || fail "the nc client failed"
-	wait $srv || { cat "$WORK/nc.err" >&2; fail "the nc listener failed"; }
-	expect_eq "$(sha "$WORK/to-server")" "$(sha "$WORK/server-got")" "sha256, client to server"
-	expect_eq "$(sha "$WORK/to-client")" "$(sha "$WORK/client-got")" "sha256, server to client"
-	opens_rose "$a" "$b" 1
-	wire_check $port
-}
-
-# busybox nc (Debian's dynamically linked busybox, unpacked by scripts/setup:
-# the busybox-static of the test VM cannot be preloaded) listener and client
-# across a veth pair. Each shuts down its sending side at the end of its
-# input and reads the other's file to the end: a half-close both ways. The
-# listener tries IPv6 first: etp-run -4 makes it fall back to IPv4, so ETP.
-test_busybox_nc_both_ways() {
-	local a b port=9001 bb srv
-	begin
-	bb=$(. "$TOP/scripts/lib.sh"; etp_busybox)
-	[ -x "$bb" ] || skip "no $bb (scripts/setup unpacks it)"
-	a=$(new_netns)
-	b=$(new_netns)
-	apps_pair "$a" "$b"
-	head -c $((1 << 20)) /dev/urandom >"$WORK/to-server"
-	head -c $((1 << 20)) /dev/urandom >"$WORK/to-client"
-	ip netns exec "$b" timeout 120 "${RUN4[@]}" "$bb" nc -l -p $port \
+	ip netns exec "$b" timeout 120 "${lcmd[@]}" \
 		<"$WORK/to-client" >"$WORK/server-got" 2>"$WORK/nc.err" &
 	srv=$!
 	PIDS+=("$srv")
-	wait_etp_listener "$b" $port
+	wait_etp_listener "$b" "$port"
 	start_capture "$a" ea
-	ip netns exec "$a" timeout 120 "$RUN" "$bb" nc 10.199.2.2 $port \
-		<"$WORK/to-server" >"$WORK/client-got" || fail "the busybox nc client failed"
-	wait $srv || { cat "$WORK/nc.err" >&2; fail "the busybox nc listener failed"; }
+	ip netns exec "$a" timeout 120 "$@" \
+		<"$WORK/to-server" >"$WORK/client-got" || fail "the $what client failed"
+	wait $srv || { cat "$WORK/nc.err" >&2; fail "the $what listener failed"; }
 	expect_eq "$(sha "$WORK/to-server")" "$(sha "$WORK/server-got")" "sha256, client to server"
 	expect_eq "$(sha "$WORK/to-client")" "$(sha "$WORK/client-got")" "sha256, server to client"
 	opens_rose "$a" "$b" 1
-	wire_check $port
+	wire_check "$port"
+}
+
+# nc (netcat-openbsd): -N shuts the socket down at the end of the input.
+test_nc_both_ways() {
+	begin
+	command -v $NC >/dev/null || skip "no $NC"
+	nc_both_ways $NC 9000 "$RUN" $NC -N -l 10.199.2.2 9000 -- "$RUN" $NC -N 10.199.2.2 9000
+}
+
+# busybox nc (Debian's dynamically linked busybox, unpacked by scripts/setup:
+# the busybox-static of the test VM cannot be preloaded). Each end shuts
+# down its sending side at the end of its input and reads the other's file
+# to the end: a half-close both ways. The listener tries IPv6 first: etp-run
+# -4 makes it fall back to IPv4, so ETP.
+test_busybox_nc_both_ways() {
+	local bb
+	begin
+	bb=$(. "$TOP/scripts/lib.sh"; etp_busybox)
+	[ -x "$bb" ] || skip "no $bb (scripts/setup unpacks it)"
+	nc_both_ways "busybox nc" 9001 "${RUN4[@]}" "$bb" nc -l -p 9001 -- "$RUN" "$bb" nc 10.199.2.2 9001
 }
 
 # The options curl, http.server, iperf3 and nc set or read at level
