@@ -122,16 +122,18 @@ void etp_time_wait(struct sock *sk)
 	tw->window = min_t(u32, ep->rcv_wnd >> ep->rcv_wscale, 65535);
 	tw->expires = (u32)jiffies + etp_tw_lifetime(net);
 	tw->dead = false;
+	/* Outside the table's lock, as its put: no bind slot lock nests in it. */
+	etp_port_tw_hold(net, inet->inet_num);
 
 	spin_lock_bh(&t->lock);
 	/* Fails without memory for a bigger table, or past its max_size. */
 	err = rhashtable_lookup_insert_fast(&t->hash, &tw->node, etp_tw_params);
 	if (err) {
 		spin_unlock_bh(&t->lock);
+		etp_port_tw_put(net, inet->inet_num);
 		kmem_cache_free(etp_tw_cachep, tw);
 		goto overflow;
 	}
-	etp_port_tw_hold(net, inet->inet_num);
 	etp_tw_schedule(t, tw);
 	t->count++;
 	/* Under the lock: the timer cannot free the entry yet. */
