@@ -108,8 +108,8 @@ QUICK ?= 0
 bench: setup
 	$(MAKE) module
 	$(MAKE) -C tools/bench
-	ETP_VM_MEM=$${ETP_VM_MEM:-4G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-1800} \
-		scripts/vm -- env QUICK=$(QUICK) tools/bench/run
+	ETP_VM_MEM=$${ETP_VM_MEM:-4G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
+		scripts/vm -- env QUICK=$(QUICK) TW_N="$(TW_N)" TW_HUGE_N=$(TW_HUGE_N) tools/bench/run
 	tools/bench/plot
 	@cat bench-results.txt
 

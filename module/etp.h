@@ -25,6 +25,7 @@
 
 #include <linux/types.h>
 #include <linux/percpu.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <net/inet_sock.h>
 #include <net/netns/generic.h>
@@ -113,12 +114,15 @@ struct etp_bind_bucket {
 #define ETP_LHASH_SLOTS		256
 #define ETP_EHASH_SLOTS		16384
 #define ETP_REQHASH_SLOTS	4096
-#define ETP_TWHASH_SLOTS	16384
 
-/* TIME_WAIT entries of a namespace (timewait.c). */
+/*
+ * TIME_WAIT entries of a namespace (timewait.c). The hash is an rhashtable:
+ * it grows with the entries (in a worker, or at once if an insert finds it
+ * full), so chains stay short at any size, and each bucket has its own lock.
+ */
 struct etp_tw_table {
-	spinlock_t lock;		/* bh: hash chains, death row, count */
-	struct hlist_head *hash;	/* ETP_TWHASH_SLOTS chains, RCU */
+	spinlock_t lock;		/* bh: death row, count, entries' state */
+	struct rhashtable hash;		/* by 4-tuple, RCU */
 	struct list_head death_row;	/* entries by expiry, earliest first */
 	struct timer_list timer;	/* fires for the first on death_row */
 	unsigned int count;
@@ -359,19 +363,22 @@ struct etp_req {
  * (RFC 9293 3.6.1). The full socket is freed when this is made.
  */
 struct etp_tw {
-	struct hlist_node node;		/* in the tw hash, RCU */
+	struct rhash_head node;		/* in the tw hash, RCU */
 	union {
 		struct list_head death;	/* on the death row, while hashed */
-		struct rcu_head rcu;	/* once unhashed, for kfree_rcu */
+		struct rcu_head rcu;	/* once unhashed, for call_rcu */
 	};
-	__be32 laddr;
-	__be32 raddr;
-	__be16 lport;
-	__be16 rport;
+	struct_group_tagged(etp_tw_key, key,	/* the hash key */
+		__be32 laddr;
+		__be32 raddr;
+		__be16 lport;
+		__be16 rport;
+	);
 	u32 snd_nxt;
 	u32 rcv_nxt;
 	u32 expires;			/* jiffies, low 32 bits */
 	u16 window;			/* to advertise, unscaled */
+	bool dead;			/* out of the table: the lock's owner frees it */
 };
 
 /* netns.c */
@@ -408,8 +415,6 @@ struct etp_hslot *etp_ehash_slot(struct etp_net *en, __be32 laddr,
 				 __be16 lport, __be32 raddr, __be16 rport);
 struct etp_hslot *etp_reqhash_slot(struct etp_net *en, __be32 laddr,
 				   __be16 lport, __be32 raddr, __be16 rport);
-struct hlist_head *etp_twhash_chain(struct etp_net *en, __be32 laddr,
-				    __be16 lport, __be32 raddr, __be16 rport);
 bool etp_ehash_insert(struct sock *sk);
 void etp_ehash_remove(struct sock *sk);
 struct sock *etp_lookup_established(struct net *net, __be32 laddr,
@@ -534,6 +539,9 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 			       struct sk_buff *skb);
 bool etp_tw_ack(struct net *net, struct etp_tw *tw, struct sk_buff *skb);
 void etp_tw_recycle(struct net *net, struct etp_tw *tw);
+unsigned int etp_tw_slots(struct etp_net *en);
+bool etp_tw_show(struct etp_net *en, unsigned int slot, unsigned int offset,
+		 void (*show)(void *arg, const struct etp_tw *tw), void *arg);
 
 /* isn.c */
 u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);

@@ -4,7 +4,8 @@
  *   ehash    connected sockets (SYN_SENT onwards) by 4-tuple
  *   lhash    listeners by local port
  *   reqhash  half-open entries by 4-tuple (request.c owns them)
- *   tw hash  TIME_WAIT entries by 4-tuple (timewait.c owns them)
+ *   tw hash  TIME_WAIT entries by 4-tuple (timewait.c owns them: an
+ *            rhashtable)
  *
  * Locking: writers take the slot's spinlock with bh disabled; readers walk
  * chains under RCU (the receive path runs under rcu_read_lock()) and take a
@@ -31,13 +32,6 @@ struct etp_hslot *etp_reqhash_slot(struct etp_net *en, __be32 laddr,
 {
 	return &en->reqhash[etp_hash_tuple(laddr, lport, raddr, rport) &
 			    (ETP_REQHASH_SLOTS - 1)];
-}
-
-struct hlist_head *etp_twhash_chain(struct etp_net *en, __be32 laddr,
-				    __be16 lport, __be32 raddr, __be16 rport)
-{
-	return &en->tw.hash[etp_hash_tuple(laddr, lport, raddr, rport) &
-			    (ETP_TWHASH_SLOTS - 1)];
 }
 
 static bool etp_sk_match(const struct sock *sk, __be32 laddr, __be16 lport,

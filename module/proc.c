@@ -23,11 +23,18 @@
 
 enum { ETP_SEC_SOCK, ETP_SEC_REQ, ETP_SEC_TW, ETP_SEC_MAX };
 
-static const unsigned int etp_sec_slots[ETP_SEC_MAX] = {
-	[ETP_SEC_SOCK]	= ETP_BIND_SLOTS,
-	[ETP_SEC_REQ]	= ETP_REQHASH_SLOTS,
-	[ETP_SEC_TW]	= ETP_TWHASH_SLOTS,
-};
+/* The slots of a section; the TIME_WAIT hash grows and shrinks. */
+static unsigned int etp_sec_slots(struct etp_net *en, int sec)
+{
+	switch (sec) {
+	case ETP_SEC_SOCK:
+		return ETP_BIND_SLOTS;
+	case ETP_SEC_REQ:
+		return ETP_REQHASH_SLOTS;
+	default:
+		return etp_tw_slots(en);
+	}
+}
 
 struct etp_iter {
 	struct seq_net_private p;	/* must be first */
@@ -99,8 +106,10 @@ static void etp_format_req(struct etp_iter *it, struct seq_file *seq,
 		 0, 0, 0, req);
 }
 
-static void etp_format_tw(struct etp_iter *it, struct etp_tw *tw)
+static void etp_format_tw(void *arg, const struct etp_tw *tw)
 {
+	struct etp_iter *it = arg;
+
 	snprintf(it->line, sizeof(it->line),
 		 "%08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
 		 tw->laddr, ntohs(tw->lport), tw->raddr, ntohs(tw->rport),
@@ -138,25 +147,11 @@ static bool etp_find_req(struct etp_iter *it, struct seq_file *seq,
 	return false;
 }
 
-static bool etp_find_tw(struct etp_iter *it, struct hlist_head *chain,
-			int offset)
-{
-	struct etp_tw *tw;
-
-	hlist_for_each_entry(tw, chain, node)
-		if (offset-- == 0) {
-			etp_format_tw(it, tw);
-			return true;
-		}
-	return false;
-}
-
 /* Format the entry at (sec, slot, offset) under the slot's lock. */
 static bool etp_iter_entry(struct etp_iter *it, struct seq_file *seq,
 			   struct etp_net *en)
 {
 	struct etp_hslot *slot;
-	struct hlist_head *chain;
 	bool found;
 
 	switch (it->sec) {
@@ -173,13 +168,7 @@ static bool etp_iter_entry(struct etp_iter *it, struct seq_file *seq,
 		spin_unlock_bh(&slot->lock);
 		return found;
 	default:
-		chain = &en->tw.hash[it->slot];
-		if (hlist_empty(chain))
-			return false;
-		spin_lock_bh(&en->tw.lock);
-		found = etp_find_tw(it, chain, it->offset);
-		spin_unlock_bh(&en->tw.lock);
-		return found;
+		return etp_tw_show(en, it->slot, it->offset, etp_format_tw, it);
 	}
 }
 
@@ -193,7 +182,8 @@ static void *etp_iter_find(struct seq_file *seq)
 	struct etp_net *en = etp_pernet(seq_file_net(seq));
 
 	for (; it->sec < ETP_SEC_MAX; it->sec++, it->slot = 0, it->offset = 0)
-		for (; it->slot < etp_sec_slots[it->sec]; it->slot++, it->offset = 0)
+		for (; it->slot < etp_sec_slots(en, it->sec);
+		     it->slot++, it->offset = 0)
 			if (etp_iter_entry(it, seq, en))
 				return it;
 	return NULL;

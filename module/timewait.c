@@ -12,12 +12,18 @@
  * again (a pure ACK in order is simply dropped, so that two TIME_WAIT ends
  * cannot ACK each other forever).
  *
- * Each namespace keeps its entries in a hash table (looked up under RCU from
- * softirq) and on a death row ordered by expiry; one timer fires for the
- * first entry on the death row, so expiry never scans the table. One
- * spinlock (bh) guards the chains, the death row and the count. Entries are
- * freed after an RCU grace period; module unload waits with rcu_barrier().
+ * Each namespace keeps its entries in an rhashtable (looked up under RCU
+ * from softirq) and on a death row ordered by expiry; one timer fires for
+ * the first entry on the death row, so expiry never scans the table. The
+ * rhashtable grows with the entries (and shrinks as they go), so a lookup
+ * walks a chain of about one entry at 1,000 entries or at 1,000,000; its
+ * buckets have locks of their own. The table's spinlock (bh) guards the
+ * death row, the count and each entry's fields and dead flag, and is taken
+ * around the hash's inserts and removals too, so that an entry is in the
+ * hash exactly while it is on the death row. Entries are freed after an RCU
+ * grace period; module unload waits with rcu_barrier().
  */
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/ip.h>
 
@@ -28,6 +34,16 @@
 #define ETP_TW_BATCH	1024
 
 static struct kmem_cache *etp_tw_cachep;
+
+static const struct rhashtable_params etp_tw_params = {
+	.head_offset		= offsetof(struct etp_tw, node),
+	.key_offset		= offsetof(struct etp_tw, key),
+	.key_len		= sizeof(struct etp_tw_key),
+	.min_size		= 256,
+	/* Above max_tw_entries' ceiling (16M): the sysctl is the limit. */
+	.max_size		= 1U << 24,
+	.automatic_shrinking	= true,
+};
 
 static void etp_tw_free_rcu(struct rcu_head *head)
 {
@@ -62,8 +78,9 @@ static void etp_tw_schedule(struct etp_tw_table *t, struct etp_tw *tw)
 /* Take @tw out of the table; its lock is held. The caller releases it. */
 static void etp_tw_unlink(struct etp_tw_table *t, struct etp_tw *tw)
 {
-	hlist_del_init_rcu(&tw->node);
+	WARN_ON_ONCE(rhashtable_remove_fast(&t->hash, &tw->node, etp_tw_params));
 	list_del(&tw->death);
+	WRITE_ONCE(tw->dead, true);
 	t->count--;
 }
 
@@ -90,17 +107,12 @@ void etp_time_wait(struct sock *sk)
 	struct etp_sock *ep = etp_sk(sk);
 	const struct inet_sock *inet = inet_sk(sk);
 	struct etp_tw *tw = NULL;
+	int err;
 
 	if (READ_ONCE(t->count) < READ_ONCE(etp_pernet(net)->sysctl.max_tw_entries))
 		tw = kmem_cache_alloc(etp_tw_cachep, GFP_ATOMIC | __GFP_NOWARN);
-	if (!tw) {
-		ETP_INC_STATS(net, TimeWaitOverflow);
-		ETP_DEC_STATS(net, CurrTimeWait);
-		trace_etp_state_change(net, sk, inet->inet_saddr, inet->inet_daddr,
-				       inet->inet_sport, inet->inet_dport,
-				       TCP_TIME_WAIT, TCP_CLOSE, ETP_EV_MAX);
-		goto done;
-	}
+	if (!tw)
+		goto overflow;
 	tw->laddr = inet->inet_rcv_saddr;
 	tw->raddr = inet->inet_daddr;
 	tw->lport = inet->inet_sport;
@@ -109,18 +121,32 @@ void etp_time_wait(struct sock *sk)
 	tw->rcv_nxt = ep->rcv_nxt;
 	tw->window = min_t(u32, ep->rcv_wnd >> ep->rcv_wscale, 65535);
 	tw->expires = (u32)jiffies + etp_tw_lifetime(net);
+	tw->dead = false;
+	/* Outside the table's lock, as its put: no bind slot lock nests in it. */
 	etp_port_tw_hold(net, inet->inet_num);
 
 	spin_lock_bh(&t->lock);
-	hlist_add_head_rcu(&tw->node, etp_twhash_chain(etp_pernet(net), tw->laddr,
-						       tw->lport, tw->raddr,
-						       tw->rport));
+	/* Fails without memory for a bigger table, or past its max_size. */
+	err = rhashtable_lookup_insert_fast(&t->hash, &tw->node, etp_tw_params);
+	if (err) {
+		spin_unlock_bh(&t->lock);
+		etp_port_tw_put(net, inet->inet_num);
+		kmem_cache_free(etp_tw_cachep, tw);
+		goto overflow;
+	}
 	etp_tw_schedule(t, tw);
 	t->count++;
 	/* Under the lock: the timer cannot free the entry yet. */
 	trace_etp_tw_enter(net, tw, sk, jiffies_to_msecs(etp_tw_lifetime(net)));
 	spin_unlock_bh(&t->lock);
 	ETP_INC_STATS(net, TimeWaitEntered);
+	goto done;
+overflow:
+	ETP_INC_STATS(net, TimeWaitOverflow);
+	ETP_DEC_STATS(net, CurrTimeWait);
+	trace_etp_state_change(net, sk, inet->inet_saddr, inet->inet_daddr,
+			       inet->inet_sport, inet->inet_dport,
+			       TCP_TIME_WAIT, TCP_CLOSE, ETP_EV_MAX);
 done:
 	/* The gauge of TIME_WAIT went to the entry (or was given back). */
 	etp_set_state_raw(sk, TCP_CLOSE);
@@ -140,14 +166,76 @@ done:
 struct etp_tw *etp_tw_lookup(struct net *net, __be32 laddr, __be16 lport,
 			     __be32 raddr, __be16 rport)
 {
-	struct etp_tw *tw;
+	struct etp_tw_key key = {
+		.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport,
+	};
 
-	hlist_for_each_entry_rcu(tw, etp_twhash_chain(etp_pernet(net), laddr,
-						      lport, raddr, rport), node)
-		if (tw->laddr == laddr && tw->lport == lport &&
-		    tw->raddr == raddr && tw->rport == rport)
-			return tw;
-	return NULL;
+	return rhashtable_lookup(&etp_pernet(net)->tw.hash, &key, etp_tw_params);
+}
+
+/**
+ * etp_tw_slots() - how many buckets /proc/net/etp walks in the TIME_WAIT hash
+ * @en: the namespace's ETP state
+ *
+ * Those of the table and, while it is being resized, of the tables that
+ * follow it: an entry is in one of them.
+ *
+ * Return: the number of buckets, for etp_tw_show().
+ */
+unsigned int etp_tw_slots(struct etp_net *en)
+{
+	struct rhashtable *ht = &en->tw.hash;
+	const struct bucket_table *tbl;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	for (tbl = rht_dereference_rcu(ht->tbl, ht); tbl;
+	     tbl = rht_dereference_rcu(tbl->future_tbl, ht))
+		n += tbl->size;
+	rcu_read_unlock();
+	return n;
+}
+
+/**
+ * etp_tw_show() - show one TIME_WAIT entry, by bucket and place in its chain
+ * @en: the namespace's ETP state
+ * @slot: the bucket, below etp_tw_slots()
+ * @offset: the entry's place in the bucket's chain
+ * @show: called with the entry, under RCU
+ * @arg: for @show
+ *
+ * Lockless: an entry that expires meanwhile may still be shown, and a walk
+ * that overlaps a resize of the table may miss or repeat entries, as
+ * /proc/net/tcp may when connections come and go during a read.
+ *
+ * Return: false if there is no such entry.
+ */
+bool etp_tw_show(struct etp_net *en, unsigned int slot, unsigned int offset,
+		 void (*show)(void *arg, const struct etp_tw *tw), void *arg)
+{
+	struct rhashtable *ht = &en->tw.hash;
+	const struct bucket_table *tbl;
+	struct rhash_head *pos;
+	struct etp_tw *tw;
+	bool found = false;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(ht->tbl, ht);
+	while (tbl && slot >= tbl->size) {
+		slot -= tbl->size;
+		tbl = rht_dereference_rcu(tbl->future_tbl, ht);
+	}
+	if (!tbl)
+		goto out;
+	rht_for_each_entry_rcu(tw, pos, tbl, slot, node)
+		if (!READ_ONCE(tw->dead) && offset-- == 0) {
+			show(arg, tw);
+			found = true;
+			break;
+		}
+out:
+	rcu_read_unlock();
+	return found;
 }
 
 /**
@@ -167,7 +255,7 @@ bool etp_tw_ack(struct net *net, struct etp_tw *tw, struct sk_buff *skb)
 	u16 window;
 
 	spin_lock(&t->lock);
-	if (hlist_unhashed(&tw->node)) {
+	if (tw->dead) {
 		spin_unlock(&t->lock);
 		return false;
 	}
@@ -195,7 +283,7 @@ void etp_tw_recycle(struct net *net, struct etp_tw *tw)
 	bool unlinked = false;
 
 	spin_lock(&t->lock);
-	if (!hlist_unhashed(&tw->node)) {
+	if (!tw->dead) {
 		etp_tw_unlink(t, tw);
 		unlinked = true;
 	}
@@ -230,7 +318,7 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 		return ETP_TW_DONE;
 	}
 	spin_lock(&t->lock);
-	if (hlist_unhashed(&tw->node)) {
+	if (tw->dead) {
 		spin_unlock(&t->lock);
 		return ETP_TW_SYN;
 	}
@@ -272,7 +360,9 @@ static void etp_tw_timer_fn(struct timer_list *timer)
 			mod_timer(&t->timer, jiffies + 1);
 			break;
 		}
-		hlist_del_init_rcu(&tw->node);
+		WARN_ON_ONCE(rhashtable_remove_fast(&t->hash, &tw->node,
+						    etp_tw_params));
+		WRITE_ONCE(tw->dead, true);
 		list_move_tail(&tw->death, &expired);
 		t->count--;
 	}
@@ -292,18 +382,16 @@ static void etp_tw_timer_fn(struct timer_list *timer)
  * etp_tw_init_net() - set up a namespace's TIME_WAIT table
  * @en: the namespace's ETP state
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0 or a negative errno.
  */
 int etp_tw_init_net(struct etp_net *en)
 {
 	struct etp_tw_table *t = &en->tw;
-	unsigned int i;
+	int err;
 
-	t->hash = kvmalloc_array(ETP_TWHASH_SLOTS, sizeof(*t->hash), GFP_KERNEL);
-	if (!t->hash)
-		return -ENOMEM;
-	for (i = 0; i < ETP_TWHASH_SLOTS; i++)
-		INIT_HLIST_HEAD(&t->hash[i]);
+	err = rhashtable_init(&t->hash, &etp_tw_params);
+	if (err)
+		return err;
 	spin_lock_init(&t->lock);
 	INIT_LIST_HEAD(&t->death_row);
 	timer_setup(&t->timer, etp_tw_timer_fn, 0);
@@ -329,15 +417,20 @@ void etp_tw_exit_net(struct etp_net *en)
 
 	spin_lock_bh(&t->lock);
 	list_for_each_entry_safe(tw, next, &t->death_row, death) {
-		hlist_del_init_rcu(&tw->node);
+		WARN_ON_ONCE(rhashtable_remove_fast(&t->hash, &tw->node,
+						    etp_tw_params));
+		WRITE_ONCE(tw->dead, true);
 		list_move_tail(&tw->death, &all);
 		t->count--;
 	}
 	spin_unlock_bh(&t->lock);
 	list_for_each_entry_safe(tw, next, &all, death)
 		etp_tw_release(en->net, tw);
-	kvfree(t->hash);
-	t->hash = NULL;
+	/*
+	 * No reader is left: the namespace's exit runs after an RCU grace
+	 * period, with no device. This also stops the resize worker.
+	 */
+	rhashtable_destroy(&t->hash);
 }
 
 /**
@@ -350,6 +443,8 @@ int etp_tw_cache_init(void)
 	/* Lock debugging makes timers and RCU heads bigger. */
 	BUILD_BUG_ON(!IS_ENABLED(CONFIG_LOCKDEP) &&
 		     sizeof(struct etp_tw) > 64);
+	/* The key is hashed as 32-bit words (jhash2): no padding in it. */
+	BUILD_BUG_ON(sizeof(struct etp_tw_key) != 12);
 	etp_tw_cachep = etp_cache_create("etp_tw", struct etp_tw, lport);
 	return etp_tw_cachep ? 0 : -ENOMEM;
 }

@@ -3,7 +3,8 @@
 # Closing connections: the active closer's FIN_WAIT2 and TIME_WAIT (its length
 # and counters), the passive closer's CLOSE_WAIT and LAST_ACK, simultaneous
 # close through CLOSING, an orphaned socket that still delivers its data,
-# max_tw_entries, and the segments on the wire from SYN to the last ACK.
+# max_tw_entries, a TIME_WAIT table that grows to 1,000 entries and
+# empties, and the segments on the wire from SYN to the last ACK.
 # The socket programs are Python (etp_util.py) run in the test's namespace.
 . "$(dirname "$0")/lib.sh"
 
@@ -231,6 +232,61 @@ expect(count(None, None, "TIME_WAIT") == 2, "TIME_WAIT entries: %d" % count(None
 expect_stat("TimeWaitOverflow", 1)
 expect_stat("TimeWaitEntered", 2)
 expect_stat("CurrTimeWait", 2)
+EOF
+}
+
+# The TIME_WAIT table grows with its entries: 1,000 of them (its hash starts
+# with 256 buckets and is resized three times on the way) are all listed,
+# all found by connect() (a 4-tuple in TIME_WAIT is refused) and all
+# expire, after which the hash shrinks again.
+test_tw_table_grows() {
+	local ns
+	ns=$(new_netns)
+	py "$ns" <<'EOF'
+import errno
+import socket
+import time
+from etp_util import *
+
+N = 1000
+sysctl("msl_ms", 15000)
+l = listener("127.0.0.1", 5000, 64)
+ports = []
+t0 = time.monotonic()
+for i in range(N):
+    c = sock()
+    c.connect(("127.0.0.1", 5000))
+    s, _ = l.accept()
+    ports.append(c.getsockname()[1])
+    c.close()
+    s.recv(1)           # the client's FIN: the server closes second
+    s.close()
+made = time.monotonic() - t0
+log("%d connections closed in %.1f s" % (N, made))
+expect(made < 20, "making the entries took %.1f s, too close to 2*msl_ms = 30 s" % made)
+expect_stat("CurrTimeWait", N)
+expect_stat("TimeWaitEntered", N)
+lines = find(None, 5000, "TIME_WAIT")
+listed = set(e["lport"] for e in lines)
+expect(len(lines) == N and listed == set(ports),
+       "/proc/net/etp lists %d TIME_WAIT entries (%d ports) of %d, %d wrong"
+       % (len(lines), len(listed), N, len(listed - set(ports))))
+tcp_mode_stop("TCP reuses TIME_WAIT 4-tuples on loopback (tcp_tw_reuse=2)")
+for p in ports[::97]:
+    c = sock()
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    c.bind(("127.0.0.1", p))
+    try:
+        c.connect(("127.0.0.1", 5000))
+        fail("connect from port %d: its 4-tuple is in TIME_WAIT, yet it connected" % p)
+    except OSError as e:
+        expect(e.errno == errno.EADDRNOTAVAIL,
+               "connect from port %d in TIME_WAIT: %s, expected EADDRNOTAVAIL" % (p, e))
+    c.close()
+expect(wait(lambda: stat("CurrTimeWait") == 0, 2 * 15 + made + 10, 0.5),
+       "TIME_WAIT entries left: %d" % stat("CurrTimeWait"))
+expect_stat("TimeWaitExpired", N)
+expect(count(None, None, "TIME_WAIT") == 0, "still listed: %d" % count(None, None, "TIME_WAIT"))
 EOF
 }
 
