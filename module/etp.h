@@ -65,7 +65,7 @@ extern struct proto etp_prot;
 	X(ChallengeAcks) X(KeepaliveProbes) X(KeepaliveTimeouts)	\
 	X(CurrSynSent) X(CurrSynRecv) X(CurrFinWait1) X(CurrFinWait2)	\
 	X(CurrCloseWait) X(CurrLastAck) X(CurrClosing) X(CurrTimeWait)	\
-	X(CurrListen)
+	X(CurrListen) X(BacklogDrop)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,

@@ -686,6 +686,29 @@ int etp_do_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * Queue @skb for the process that owns @sk, with TCP's limit
+ * (tcp_add_backlog()): the receive queue may hold up to twice sk_rcvbuf of
+ * data the window offered (etp_rmem_make_room()), and the backlog must take
+ * a window's worth on top of that while the reader copies. A tighter limit
+ * drops in-window data from veth's large skbs, and the sender, seeing no
+ * duplicate ACKs for a tail lost that way, stalls until its RTO.
+ *
+ * Return: false if it was dropped (the caller frees it).
+ */
+static bool etp_add_backlog(struct sock *sk, struct sk_buff *skb)
+{
+	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) +
+		    (READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
+
+	/* Give back a small skb's unused tailroom (skb_condense()). */
+	skb_condense(skb);
+	if (!sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX)))
+		return true;
+	ETP_INC_STATS(sock_net(sk), BacklogDrop);
+	return false;
+}
+
 /**
  * etp_rcv_child() - give a listener's segment to the connection it is for
  * @net: the namespace
@@ -719,9 +742,8 @@ bool etp_rcv_child(struct net *net, struct sk_buff *skb)
 		taken = false;
 	else if (!sock_owned_by_user(sk))
 		etp_do_rcv(sk, skb);
-	else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-					 READ_ONCE(sk->sk_sndbuf)))
-		kfree_skb(skb);
+	else if (!etp_add_backlog(sk, skb))
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
 	bh_unlock_sock(sk);
 	local_bh_enable();
 	sock_put(sk);
@@ -813,11 +835,11 @@ lookup:
 	}
 	if (!sock_owned_by_user(sk)) {
 		etp_do_rcv(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-					   READ_ONCE(sk->sk_sndbuf))) {
+	} else if (!etp_add_backlog(sk, skb)) {
 		bh_unlock_sock(sk);
 		sock_put(sk);
-		goto drop;
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
+		return 0;
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
