@@ -741,8 +741,6 @@ static bool etp_add_backlog(struct sock *sk, struct sk_buff *skb)
 	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) +
 		    (READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
 
-	/* Give back a small skb's unused tailroom (skb_condense()). */
-	skb_condense(skb);
 	if (!sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX)))
 		return true;
 	ETP_INC_STATS(sock_net(sk), BacklogDrop);
