@@ -226,7 +226,7 @@ nc_both_ways() {
 	wait $srv || { cat "$WORK/nc.err" >&2; fail "the $what listener failed"; }
 	expect_eq "$(sha "$WORK/to-server")" "$(sha "$WORK/server-got")" "sha256, client to server"
 	# A mismatch: short or wrong? (Seen in 2 of 26 runs with receive
-	# buffer autotuning, branch wt-veth: the last 64 KiB missing, no loss,
+	# buffer autotuning, merge ec710e8: the last 64 KiB missing, no loss,
 	# no reset.)
 	cmp "$WORK/to-client" "$WORK/client-got" >&2 ||
 		echo "server to client: $(stat -c %s "$WORK/client-got") of $(stat -c %s "$WORK/to-client") bytes" >&2
