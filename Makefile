@@ -62,10 +62,13 @@ CHECK_KERNELS ?= 6.12 6.1
 # mostly take too (the module's code is the same on both kernels; what
 # differs, module/compat.h, every other test goes through), and the
 # documentation checks, which test no kernel; on the debug kernel also the
-# sysctl ranges (proc_dointvec_minmax's parsing, 85 s there). 6.12 runs
+# sysctl ranges (proc_dointvec_minmax's parsing, 85 s there), netem.sh
+# (300 s there; the fuzzer and failslab take its error paths) and tools.sh
+# (iproute2 reading the /proc files that proc.sh checks). 6.12 runs
 # everything. Empty them to run everything everywhere.
 SKIP_6.1 ?= faults.sh soak.sh apps.sh conformance.sh docs.sh
-SKIP_DEBUG ?= faults.sh soak.sh apps.sh conformance.sh docs.sh sysctl.sh
+SKIP_DEBUG ?= faults.sh soak.sh apps.sh conformance.sh docs.sh sysctl.sh \
+	netem.sh tools.sh
 # ...but these conformance cases run on the debug kernel: timer and queue
 # paths that no other test there takes (keepalive timeouts and resets, zero
 # windows and their probes, overlapping retransmissions, CLOSING).
