@@ -30,6 +30,12 @@ link_ab() {
 	local ns
 	A=$(new_netns)
 	B=$(new_netns)
+	# No IPv6: its neighbour discovery and MLD would meet netem too, and
+	# faults.sh counts netem's drops as ETP's.
+	for ns in "$A" "$B"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
 	ip link add va netns "$A" address 02:00:00:00:03:01 type veth \
 		peer name vb netns "$B" address 02:00:00:00:03:02
 	ip -n "$A" addr add 10.199.3.1/24 dev va
