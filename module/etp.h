@@ -66,7 +66,7 @@ extern struct proto etp_prot;
 	X(ChallengeAcks) X(KeepaliveProbes) X(KeepaliveTimeouts)	\
 	X(CurrSynSent) X(CurrSynRecv) X(CurrFinWait1) X(CurrFinWait2)	\
 	X(CurrCloseWait) X(CurrLastAck) X(CurrClosing) X(CurrTimeWait)	\
-	X(CurrListen)
+	X(CurrListen) X(BacklogDrop)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -184,6 +184,9 @@ static inline void etp_mib_add(struct net *net, enum etp_mib field, long val)
 #define ETP_MAX_WSCALE		14	/* RFC 7323 2.3 */
 #define ETP_DELACK_MS		40	/* delayed ACK, as Linux TCP's minimum */
 #define ETP_RTO_MAX		(120 * HZ)
+/* scaling_ratio's unit, and its value before a measurement (half, as TCP's). */
+#define ETP_RMEM_TO_WIN_SCALE	8
+#define ETP_DEFAULT_SCALING_RATIO (1 << (ETP_RMEM_TO_WIN_SCALE - 1))
 
 /* Modular comparison of sequence numbers (RFC 9293 3.4). */
 static inline bool etp_before(u32 a, u32 b)
@@ -284,6 +287,21 @@ struct etp_sock {
 	u32 keepalive_intvl;	/* TCP_KEEPINTVL in jiffies, 0 for the sysctl */
 	u32 rcv_tstamp;		/* jiffies of the last segment received */
 	u32 total_retrans;	/* segments sent again (TCP_INFO) */
+
+	/*
+	 * Receive buffer autotuning (as TCP's rcv_rtt_est, rcvq_space and
+	 * scaling_ratio): the receiver's RTT, the bytes the reader took in
+	 * the last one, and the share of truesize that is payload.
+	 */
+	u32 rcv_rtt_us;		/* receiver's RTT estimate << 3, 0 if none */
+	u32 rcv_rtt_seq;	/* the measurement ends when rcv_nxt passes it */
+	u32 rcv_rtt_time;	/* etp_now_us() when it began */
+	u32 rcvq_space;		/* bytes read in the last measured RTT */
+	u32 rcvq_seq;		/* copied_seq when that RTT began */
+	u32 rcvq_time;		/* etp_now_us() when it began */
+	u8 scaling_ratio;	/* payload / truesize of received skbs, << 8 */
+	u8 rcv_rtt_on:1,	/* rcv_rtt_seq and rcv_rtt_time are set */
+	   rcvq_on:1;		/* rcvq_* are set */
 	unsigned long deferred;	/* ETP_DEFER_* timers that found the socket owned */
 
 	struct sk_buff *send_head;	/* first unsent on sk_write_queue */
@@ -496,6 +514,7 @@ void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 		  int oif, const struct sock *sk);
 int etp_send_req_synack(struct etp_req *req);
 u16 etp_select_window(struct sock *sk);
+u32 etp_win_from_space(const struct sock *sk, int space);
 unsigned int etp_adv_mss(const struct dst_entry *dst);
 u8 etp_rcv_wscale(const struct sock *sk);
 int etp_ctl_init(struct etp_net *en);

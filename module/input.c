@@ -129,10 +129,11 @@ static bool etp_rmem_make_room(struct sock *sk, struct sk_buff *skb)
 
 	/*
 	 * Data in the window we offered is taken even past sk_rcvbuf, up to
-	 * twice it: the window is half the free space, a guess at the skbs'
-	 * overhead that small segments beat, and dropping what we offered to
-	 * take would shrink the window (RFC 9293 3.8.6.2.2): the peer would
-	 * stall until a retransmission, never seeing a zero window to probe.
+	 * twice it: the window comes from the payload share of the skbs seen
+	 * so far (etp_win_from_space()), which smaller skbs can beat, and
+	 * dropping what we offered to take would shrink the window (RFC 9293
+	 * 3.8.6.2.2): the peer would stall until a retransmission, never
+	 * seeing a zero window to probe.
 	 */
 	if (!etp_after(cb->end_seq - !!(cb->flags & ETPHDR_FIN),
 		       ep->rcv_wup + ep->rcv_wnd) &&
@@ -250,6 +251,43 @@ static void etp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * The share of a full-sized segment's truesize that is payload, which
+ * etp_win_from_space() sizes the window by (as tcp_measure_rcv_mss()).
+ */
+static void etp_measure_scaling_ratio(struct sock *sk, const struct sk_buff *skb)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u64 val;
+
+	if (skb->len < ep->mss || !skb->truesize)
+		return;
+	val = div_u64((u64)skb->len << ETP_RMEM_TO_WIN_SCALE, skb->truesize);
+	ep->scaling_ratio = clamp_t(u64, val, 1, U8_MAX);
+}
+
+/*
+ * The receiver's RTT, for autotuning: the time from offering a window to
+ * receiving its end, as TCP's tcp_rcv_rtt_measure() without timestamps;
+ * the smallest sample wins, since a sender short of data makes it long.
+ */
+static void etp_rcv_rtt_measure(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 now = etp_now_us(), sample;
+
+	if (ep->rcv_rtt_on) {
+		if (etp_before(ep->rcv_nxt, ep->rcv_rtt_seq))
+			return;
+		sample = max(now - ep->rcv_rtt_time, 1U) << 3;
+		if (!ep->rcv_rtt_us || sample < ep->rcv_rtt_us)
+			ep->rcv_rtt_us = sample;
+	}
+	ep->rcv_rtt_on = 1;
+	ep->rcv_rtt_seq = ep->rcv_nxt + ep->rcv_wnd;
+	ep->rcv_rtt_time = now;
+}
+
+/*
  * RFC 9293 3.10.7.4, seventh and eighth: the segment text and the FIN.
  * Takes the skb.
  */
@@ -310,6 +348,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 			why = SKB_DROP_REASON_TCP_ZEROWINDOW;
 			goto drop;
 		}
+		etp_measure_scaling_ratio(sk, skb);
 		end_seq = cb->end_seq;	/* cb goes with skb when it is coalesced */
 		if (etp_try_coalesce(sk, skb)) {
 			ep->rcv_nxt = end_seq;
@@ -327,6 +366,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 			etp_queue_in_order(sk, skb);
 		}
 		ep->segs_unacked += segs;
+		etp_rcv_rtt_measure(sk);
 		if (!skb_queue_empty(&ep->ooo_queue)) {
 			etp_ooo_drain(sk);
 			/* A hole was filled: tell the sender at once. */
@@ -686,6 +726,27 @@ int etp_do_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * Queue @skb for the process that owns @sk, with TCP's limit
+ * (tcp_add_backlog()): the receive queue may hold up to twice sk_rcvbuf of
+ * data the window offered (etp_rmem_make_room()), and the backlog must take
+ * a window's worth on top of that while the reader copies. A tighter limit
+ * drops in-window data from veth's large skbs, and the sender, seeing no
+ * duplicate ACKs for a tail lost that way, stalls until its RTO.
+ *
+ * Return: false if it was dropped (the caller frees it).
+ */
+static bool etp_add_backlog(struct sock *sk, struct sk_buff *skb)
+{
+	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) +
+		    (READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
+
+	if (!sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX)))
+		return true;
+	ETP_INC_STATS(sock_net(sk), BacklogDrop);
+	return false;
+}
+
 /**
  * etp_rcv_child() - give a listener's segment to the connection it is for
  * @net: the namespace
@@ -719,9 +780,8 @@ bool etp_rcv_child(struct net *net, struct sk_buff *skb)
 		taken = false;
 	else if (!sock_owned_by_user(sk))
 		etp_do_rcv(sk, skb);
-	else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-					 READ_ONCE(sk->sk_sndbuf)))
-		kfree_skb(skb);
+	else if (!etp_add_backlog(sk, skb))
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
 	bh_unlock_sock(sk);
 	local_bh_enable();
 	sock_put(sk);
@@ -813,11 +873,11 @@ lookup:
 	}
 	if (!sock_owned_by_user(sk)) {
 		etp_do_rcv(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-					   READ_ONCE(sk->sk_sndbuf))) {
+	} else if (!etp_add_backlog(sk, skb)) {
 		bh_unlock_sock(sk);
 		sock_put(sk);
-		goto drop;
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
+		return 0;
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);

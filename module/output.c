@@ -108,14 +108,20 @@ static u16 etp_syn_mss(const struct sock *sk, const struct dst_entry *dst)
  * etp_rcv_wscale() - the window scale a socket offers
  * @sk: the socket
  *
- * Enough to advertise all of the receive buffer (RFC 7323 2.2).
+ * Enough to advertise all of the receive buffer (RFC 7323 2.2), as far as
+ * autotuning may grow it.
  *
  * Return: the shift count, 0 to 14.
  */
 u8 etp_rcv_wscale(const struct sock *sk)
 {
-	u32 space = max_t(u32, READ_ONCE(sk->sk_rcvbuf), 65535);
+	u32 space = READ_ONCE(sk->sk_rcvbuf);
 	u8 wscale = 0;
+
+	/* Unless SO_RCVBUF fixed it, the buffer may grow to rmem[2]. */
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
+		space = max_t(u32, space, READ_ONCE(sk->sk_prot->sysctl_rmem[2]));
+	space = max_t(u32, space, 65535);
 
 	while (space > 65535 && wscale < ETP_MAX_WSCALE) {
 		space >>= 1;
@@ -125,10 +131,28 @@ u8 etp_rcv_wscale(const struct sock *sk)
 }
 
 /**
+ * etp_win_from_space() - the payload that @space bytes of buffer hold
+ * @sk: the socket
+ * @space: bytes of receive buffer (truesize)
+ *
+ * As TCP's tcp_win_from_space(): scaled by the share of payload in the
+ * truesize of the skbs received (half until one is measured), so that
+ * the window offered fits the buffer whatever the skbs look like.
+ *
+ * Return: bytes of payload, 0 for no room.
+ */
+u32 etp_win_from_space(const struct sock *sk, int space)
+{
+	if (space <= 0)
+		return 0;
+	return ((u64)space * etp_sk(sk)->scaling_ratio) >> ETP_RMEM_TO_WIN_SCALE;
+}
+
+/**
  * etp_select_window() - the window to advertise now, and remember it
  * @sk: the socket, locked
  *
- * Half of the free receive buffer (the rest covers skb overhead), never
+ * The payload the free receive buffer holds (etp_win_from_space()), never
  * less than what was already offered (RFC 9293 3.8.6.2.2: the right edge
  * does not move left), and grown only by at least an MSS or half the
  * buffer, to avoid the silly window syndrome (RFC 9293 3.8.6.2.2).
@@ -141,7 +165,7 @@ u16 etp_select_window(struct sock *sk)
 	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	int free = rcvbuf - atomic_read(&sk->sk_rmem_alloc);
 	s32 cur = (s32)(ep->rcv_wup + ep->rcv_wnd - ep->rcv_nxt);
-	u32 wnd = free > 0 ? free / 2 : 0;
+	u32 wnd = etp_win_from_space(sk, free);
 	u32 max = 65535U << ep->rcv_wscale;
 
 	if (cur < 0)

@@ -48,6 +48,10 @@ void etp_init_xmit_vars(struct sock *sk)
 	ep->cwnd = 0;
 	ep->ca_state = ETP_CA_OPEN;
 	ep->mss = ETP_DEFAULT_MSS;
+	ep->scaling_ratio = ETP_DEFAULT_SCALING_RATIO;
+	ep->rcv_rtt_us = 0;
+	ep->rcv_rtt_on = 0;
+	ep->rcvq_on = 0;
 	ep->recover = ep->iss;
 }
 
@@ -625,12 +629,56 @@ do_error:
 	return err;
 }
 
+/**
+ * etp_rcv_space_adjust() - grow the receive buffer to what the reader takes
+ * @sk: the socket, locked, after a read
+ *
+ * As TCP's tcp_rcv_space_adjust() (net.ipv4.tcp_moderate_rcvbuf): once per
+ * receiver RTT, if the reader took more than in the RTT before, sk_rcvbuf
+ * grows to hold twice that (and more while it grows, as in slow start), up
+ * to rmem[2], unless SO_RCVBUF set it. A buffer that holds only one
+ * window's worth keeps the sender waiting on every window update.
+ */
+static void etp_rcv_space_adjust(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 now = etp_now_us(), copied;
+	u64 rcvwin, grow;
+	int rcvbuf;
+
+	if (!ep->rcvq_on) {
+		ep->rcvq_space = min_t(u32, ep->rcv_wnd, 10U * ep->mss);
+		goto new_measure;
+	}
+	if (!ep->rcv_rtt_us || now - ep->rcvq_time < (ep->rcv_rtt_us >> 3))
+		return;
+	copied = ep->copied_seq - ep->rcvq_seq;
+	if (copied <= ep->rcvq_space)
+		goto new_measure;
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+		rcvwin = ((u64)copied << 1) + 16 * ep->mss;
+		grow = div_u64(rcvwin * (copied - ep->rcvq_space),
+			       max_t(u32, ep->rcvq_space, 1));
+		rcvwin += grow << 1;
+		rcvwin = div_u64(rcvwin << ETP_RMEM_TO_WIN_SCALE, ep->scaling_ratio);
+		rcvbuf = min_t(u64, rcvwin, READ_ONCE(sysctl_etp_rmem[2]));
+		if (rcvbuf > READ_ONCE(sk->sk_rcvbuf))
+			WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+	}
+	ep->rcvq_space = copied;
+new_measure:
+	ep->rcvq_on = 1;
+	ep->rcvq_seq = ep->copied_seq;
+	ep->rcvq_time = now;
+}
+
 /* After reading: tell the peer if the window opened a lot (RFC 9293 3.8.6.2.2). */
 static void etp_cleanup_rbuf(struct sock *sk, int copied)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	s32 cur = (s32)(ep->rcv_wup + ep->rcv_wnd - ep->rcv_nxt);
-	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	int free = etp_win_from_space(sk, READ_ONCE(sk->sk_rcvbuf) -
+				      atomic_read(&sk->sk_rmem_alloc));
 
 	sk_mem_reclaim(sk);
 	if (copied <= 0 || sk->sk_state == TCP_CLOSE ||
@@ -639,8 +687,8 @@ static void etp_cleanup_rbuf(struct sock *sk, int copied)
 	if (cur < 0)
 		cur = 0;
 	/* As etp_select_window() would advance it: by enough to be worth it. */
-	if (free / 2 >= 2 * cur &&
-	    free / 2 - cur >= min_t(int, ep->mss, READ_ONCE(sk->sk_rcvbuf) / 4))
+	if (free >= 2 * cur &&
+	    free - cur >= min_t(int, ep->mss, READ_ONCE(sk->sk_rcvbuf) / 4))
 		etp_send_ack(sk);
 }
 
@@ -752,6 +800,8 @@ found_fin_ok:
 		break;
 	} while (copied < len);
 
+	if (copied > 0 && !(flags & MSG_PEEK))
+		etp_rcv_space_adjust(sk);
 	etp_cleanup_rbuf(sk, copied);
 out:
 	release_sock(sk);

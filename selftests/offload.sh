@@ -69,6 +69,28 @@ test_veth_passes_large_skbs() {
 	expect_eq 0 "$CSUM" "InCsumErrors"
 }
 
+# A lossless link: nothing is sent again. B takes the data its window
+# offered also while its reader holds the socket and veth's large skbs wait
+# on the backlog; dropped there (the backlog's limit was below what the
+# window lets the receive queue hold), a lost tail drew no duplicate ACK and
+# A stalled until its retransmission timer, at a few Mbit/s.
+test_veth_lossless_no_retransmission() {
+	local ns rtx0 drop0
+	need_etp
+	link_ab "" ""
+	# The default RTO bounds: a slow VM must not look like a loss.
+	for ns in "$A" "$B"; do
+		set_sysctl "$ns" rto_min_ms 200
+		set_sysctl "$ns" rto_initial_ms 1000
+	done
+	rtx0=$(etp_stat RetransSegs "$A")
+	drop0=$(etp_stat BacklogDrop "$B")
+	xfer_8m
+	xfer_8m
+	expect_eq 0 $(($(etp_stat BacklogDrop "$B") - drop0)) "segments B dropped at its backlog"
+	expect_eq 0 $(($(etp_stat RetransSegs "$A") - rtx0)) "segments A sent again on a lossless link"
+}
+
 # Without segmentation offload on va, the stack calls etp_gso_segment():
 # one packet per segment, in order and intact.
 test_software_segmentation() {
