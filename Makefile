@@ -76,6 +76,15 @@ DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 	keepalive_rebooted_peer zero_window_and_probes zero_window_from_peer \
 	overlapping_retransmissions fin_closing
 
+# Tests that switch tracepoints on and off: the first event enabled through
+# tracefs registers a probe on sched_switch, which patches __schedule() while
+# every CPU runs it, and QEMU 7.2's multi-threaded TCG now and then executes
+# the patch's int3 after the kernel has taken it out again (an "Oops: int3"
+# whose code bytes show no int3: a stale translation, not the kernel's bug).
+# With one vCPU nothing races the patching: these run in a VM of their own
+# with -smp 1.
+ONE_CPU_TESTS ?= trace.sh
+
 check: setup
 	scripts/build-check
 	scripts/dkms-check
@@ -86,7 +95,8 @@ check: setup
 		echo "== selftests on Debian $$k"; \
 		skip=; [ "$$k" = 6.1 ] && skip="$(SKIP_6.1)"; \
 		ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
-			scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip" selftests/run; \
+			scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip $(ONE_CPU_TESTS)" selftests/run; \
+		ETP_VM_SMP=1 scripts/vm --kernel $$k -- selftests/run $(ONE_CPU_TESTS); \
 	done
 	@case " $(CHECK_KERNELS) " in *" 6.12 "*) echo "== two VMs on Debian 6.12"; scripts/twovm-test ;; esac
 
@@ -98,7 +108,9 @@ check-debug: debug-kernel
 	$(MAKE) selftests tools
 	ETP_VM_MEM=$${ETP_VM_MEM:-3G} scripts/vm-check --kernel debug
 	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
-		scripts/vm --kernel debug -- env ETP_SKIP_TESTS="$(SKIP_DEBUG)" selftests/run
+		scripts/vm --kernel debug -- env ETP_SKIP_TESTS="$(SKIP_DEBUG) $(ONE_CPU_TESTS)" selftests/run
+	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_SMP=1 \
+		scripts/vm --kernel debug -- selftests/run $(ONE_CPU_TESTS)
 	ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-1800} \
 		scripts/vm --kernel debug -- env ETP_TESTS="$(DEBUG_CONFORM)" selftests/run conformance.sh
 
