@@ -110,18 +110,6 @@ likely_hit() {
 	awk -v p="$1" -v n="$2" 'BEGIN { exit !((1 - p / 100) ^ n < 1e-4) }'
 }
 
-# netem_count DEV pkt|dropped: what netem on va (in A) or vb (in B) sent or
-# dropped. "pkt" counts segments (a GSO skb as its gso_segs), "dropped"
-# skbs: ETP hands veth large GSO skbs, cut only after the qdisc, so netem's
-# faults hit skbs, not segments.
-netem_count() {
-	ip netns exec "$([ "$1" = va ] && echo "$A" || echo "$B")" tc -s qdisc show dev "$1" |
-		awk -v what="$2" '$1 == "Sent" {
-			if (what == "pkt") n += $4
-			else if (match($0, /dropped [0-9]+/)) n += substr($0, RSTART + 8, RLENGTH - 8) }
-			END { print n + 0 }'
-}
-
 human() {
 	awk -v n="$1" 'BEGIN {
 		if (n >= 1048576) printf "%d MiB", n / 1048576
@@ -172,15 +160,14 @@ row() {
 		set -e
 		transfer_checked "$size" "$to" "$hook"
 		ended_clean
-		# A sends data, its FIN and two pure ACKs: the handshake's,
-		# which its data makes up for, and the one of B's FIN, which B
-		# sends again if it is lost. So two losses on va mean something
-		# was sent again. B sends pure ACKs only (no GSO: netem's count
-		# is exact): a corruption of one of enough of them is all but sure.
+		# Data that netem took from A (netem_on: its instance for
+		# packets of 256 bytes and more) must have been sent again. B
+		# sends pure ACKs only (no GSO: netem's count is exact): a
+		# corruption of one of enough of them is all but sure.
 		case $kind in
 		loss=*)
-			[ "$(netem_count va dropped)" -lt 2 ] || [ "$(sum_stat RetransSegs)" -gt 0 ] ||
-				fail "netem dropped $(netem_count va dropped) packets on va but RetransSegs is 0" ;;
+			[ "$(netem_count va dropped data)" = 0 ] || [ "$(etp_stat RetransSegs "$A")" -gt 0 ] ||
+				fail "netem dropped $(netem_count va dropped data) data packets from A but RetransSegs in A is 0" ;;
 		corrupt)
 			if likely_hit 5 "$(netem_count vb pkt)"; then
 				[ "$(sum_stat InCsumErrors)" -gt 0 ] ||
@@ -196,7 +183,7 @@ row() {
 	printf '%-30s %8s %8d.%02d %8s %8s  %s\n' "$cond" "$(human "$size")" \
 		$((took / 1000)) $((took % 1000 / 10)) "$re" "$cs" \
 		"$([ $rc = 0 ] && echo ok || echo FAIL)" >>"$TABLE"
-	echo "# $cond, $(human "$size"): RetransSegs $re, InCsumErrors $cs, netem dropped $(netem_count va dropped) on va"
+	echo "# $cond, $(human "$size"): RetransSegs $re, InCsumErrors $cs, netem dropped $(netem_count va dropped data) data packets on va"
 	return $rc
 }
 
