@@ -85,9 +85,7 @@ DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 # the patch's int3 after the kernel has taken it out again (an "Oops: int3"
 # whose code bytes show no int3: a stale translation, not the kernel's bug).
 # With one vCPU nothing races the patching: these run in a VM of their own
-# with -smp 1. Not on 6.1, whose trace-cmd loses each CPU's last partial
-# ring-buffer page, which with one vCPU holds the whole trace (trace.sh's
-# trace_cmd recorded nothing, twice): there they run in the main VM.
+# with -smp 1.
 ONE_CPU_TESTS ?= trace.sh
 
 check: setup
@@ -98,11 +96,10 @@ check: setup
 	scripts/vm-check
 	@set -e; for k in $(CHECK_KERNELS); do \
 		echo "== selftests on Debian $$k"; \
-		skip=; one="$(ONE_CPU_TESTS)"; \
-		[ "$$k" = 6.1 ] && { skip="$(SKIP_6.1)"; one=; }; \
+		skip=; [ "$$k" = 6.1 ] && skip="$(SKIP_6.1)"; \
 		ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
-			scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip $$one" selftests/run; \
-		[ -z "$$one" ] || ETP_VM_SMP=1 scripts/vm --kernel $$k -- selftests/run $$one; \
+			scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip $(ONE_CPU_TESTS)" selftests/run; \
+		ETP_VM_SMP=1 scripts/vm --kernel $$k -- selftests/run $(ONE_CPU_TESTS); \
 	done
 	@case " $(CHECK_KERNELS) " in *" 6.12 "*) echo "== two VMs on Debian 6.12"; scripts/twovm-test ;; esac
 

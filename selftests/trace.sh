@@ -290,6 +290,13 @@ expect(wait(lambda: count(None, 5000) == 0, 5), "TIME_WAIT did not end")'
 test_trace_cmd() {
 	local ns out=/tmp/trace_cmd
 	command -v trace-cmd >/dev/null || skip "no trace-cmd (scripts/setup installs it)"
+	# On Debian's 6.1 kernel trace-cmd record (the same binary that works
+	# on 6.12) keeps recording 0 bytes per CPU late in a suite run (CI,
+	# twice in a row with the retry below): there this case proves nothing
+	# of ETP, whose events the tracefs cases above read on 6.1 too.
+	case $(uname -r) in
+	6.1.*) skip "trace-cmd record loses short traces on 6.1" ;;
+	esac
 	ns=$(new_netns)
 	# The whole trace is a few dozen events, less than one ring-buffer
 	# page per CPU; once in a while (seen on 6.1 under load) trace-cmd's
