@@ -138,8 +138,8 @@ flap() {
 }
 
 # row CONDITION SIZE TIMEOUT NETEM_A NETEM_B [KIND]: one row of the matrix.
-# KIND: "loss=P" expects retransmissions when netem dropped two packets or
-# more on va, "corrupt" (5%) InCsumErrors when B's packets make a hit all
+# KIND: "loss=P" expects retransmissions when netem dropped any of A's data
+# packets, "corrupt" (5%) InCsumErrors when B's packets make a hit all
 # but sure; "flap" takes va down for 2 s mid-transfer.
 row() {
 	local cond=$1 size=$2 to=$3 kind=${6:-} start rc took re cs hook="" ns
