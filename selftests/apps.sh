@@ -146,6 +146,11 @@ test_curl_http_server() {
 # receiver has received them (-R, down), and the other end's count stops at
 # that moment, over TCP as well: so the receiver may count less than was
 # sent, the sender of -R more than BYTES, never the receiver more than sent.
+# The sender may pass BYTES by one block: iperf_send() writes up to 10
+# blocks per select() and checks BYTES before each but the last (3.12's
+# libiperf, disassembled), so a burst that reaches BYTES on its 9th write
+# sends a 10th if the socket has room. CI saw it once (65 blocks of 128 KiB);
+# the path is the same over TCP.
 iperf3_check() {
 	python3 - "$@" <<'EOF'
 import json, sys
@@ -160,8 +165,9 @@ sent, rcvd = e["sum_sent"]["bytes"], e["sum_received"]["bytes"]
 print("%s: sent %d, received %d, congestion %s/%s, max_snd_cwnd %s" %
       (f, sent, rcvd, e.get("sender_tcp_congestion"), e.get("receiver_tcp_congestion"),
        e["streams"][0]["sender"].get("max_snd_cwnd")))
-if way == "up" and sent != n:
-    fail("sent %d bytes, asked for %d" % (sent, n))
+blk = j["start"]["test_start"]["blksize"]
+if way == "up" and not n <= sent <= n + blk:
+    fail("sent %d bytes, asked for %d (blocks of %d)" % (sent, n, blk))
 if way == "down" and rcvd < n:
     fail("received %d bytes, asked for %d" % (rcvd, n))
 if not 0 < rcvd <= sent:
