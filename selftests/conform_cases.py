@@ -511,7 +511,7 @@ def fin_close_wait_last_ack(t):
     t.check(t.wait(lambda: not t.find(APORT, BPORT), 2), "left: %s" % t.states())
 
 
-@case()
+@case(msl_ms=1000)                      # TIME_WAIT long enough to be seen
 def fin_closing(t):
     """Simultaneous close: FIN_WAIT1 takes the peer's FIN (CLOSING), ACKs it
     again when it comes again, and the ACK of its FIN ends in TIME_WAIT."""
@@ -553,12 +553,14 @@ def into_time_wait(t, l):
     return c
 
 
-@case(msl_ms=1000)
+@case(msl_ms=2000)
 def tw_fin_reacked(t):
     """A FIN again in TIME_WAIT is ACKed again and restarts 2*MSL."""
     c = into_time_wait(t, t.listen())
     t0 = time.monotonic()
-    time.sleep(1.2)
+    # Halfway: the FIN comes well before the first deadline (4 s) and the
+    # check after that deadline well before the second (4 s after the FIN).
+    time.sleep(2)
     t.expect_state("TIME_WAIT")
     before = t.find(APORT, BPORT, "TIME_WAIT")[0]["when"]
     t1 = time.monotonic()
@@ -569,15 +571,15 @@ def tw_fin_reacked(t):
     after = t.find(APORT, BPORT, "TIME_WAIT")[0]["when"]
     log("TIME_WAIT tm->when before the FIN %d, after %d" % (before, after))
     t.check(after > before, "tm->when went from %d to %d" % (before, after))
-    time.sleep(max(0, t0 + 2.5 - time.monotonic()))
+    time.sleep(max(0, t0 + 4.5 - time.monotonic()))
     t.expect_state("TIME_WAIT", timeout=0)
-    log("TIME_WAIT outlived its first deadline (2 s)")
-    t.check(t.wait(lambda: not t.find(APORT, BPORT), t1 + 3.5 - time.monotonic()),
-            "TIME_WAIT still there 3.5 s after the FIN")
+    log("TIME_WAIT outlived its first deadline (4 s)")
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), t1 + 6 - time.monotonic()),
+            "TIME_WAIT still there 6 s after the FIN")
     t.counters(TimeWaitExpired=1, CurrTimeWait=0)
 
 
-@case(msl_ms=500)
+@case(msl_ms=2000)
 def tw_rst_ignored(t):
     """A RST (or RST-ACK) in TIME_WAIT is ignored (RFC 1337)."""
     c = into_time_wait(t, t.listen())
@@ -587,8 +589,8 @@ def tw_rst_ignored(t):
     t.quiet("RSTs in TIME_WAIT")
     t.expect_state("TIME_WAIT", timeout=0)
     t.counters(TimeWaitRstIgnored=2, CurrTimeWait=1)
-    t.check(t.wait(lambda: not t.find(APORT, BPORT), t0 + 3 - time.monotonic()),
-            "TIME_WAIT still there 3 s in (2*MSL = 1 s)")
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), t0 + 6 - time.monotonic()),
+            "TIME_WAIT still there 6 s in (2*MSL = 4 s)")
     t.counters(TimeWaitExpired=1)
 
 
@@ -887,7 +889,9 @@ def isn_unpredictable(t):
     log("%d of %d differences stray by more than 2^24 from the clock; "
         "%d positive" % (big, len(resid), pos))
     t.check(len(set(diffs)) == len(diffs), "equal ISN differences")
-    t.check(big >= len(resid) - 2, "ISNs of different 4-tuples follow the clock")
+    # A random residue lands within 2^24 of the clock 1 time in 128: allow
+    # a few (3 of 39 would fail one run in 270); a clock alone leaves none big.
+    t.check(big >= len(resid) - 6, "ISNs of different 4-tuples follow the clock")
     t.check(5 <= pos <= len(diffs) - 5, "ISNs mostly go one way: %d of %d up"
             % (pos, len(diffs)))
     # The same 4-tuple again: the ISN moved with the clock.

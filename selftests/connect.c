@@ -439,14 +439,17 @@ TEST_F(ns, connect_timeout_nonblocking)
 
 /*
  * Simultaneous open: two sockets connect to each other at once; lo delays
- * every packet 100 ms so that the SYNs cross. Both get connected.
+ * every packet 300 ms so that the SYNs cross (a stalled vCPU between the two
+ * connect() calls must not let the first SYN find b unconnected), and the
+ * handshake is over (0.6 s) before the SYNs' first timeout (1 s). Both get
+ * connected.
  */
 TEST_F(ns, simultaneous_open)
 {
 	int a, b, ev;
 	char x = 0;
 
-	if (lo_netem("delay 100ms"))
+	if (lo_netem("delay 300ms"))
 		SKIP(return, "no netem");
 	a = t_socket(SOCK_NONBLOCK);
 	b = t_socket(SOCK_NONBLOCK);

@@ -40,6 +40,19 @@ slabs() {
 	for c in etp_sock etp_req etp_tw; do printf '%s=%s ' "$c" "$(slab_active "$c")"; done
 }
 
+# slabs_within AFTER BEFORE: no cache of AFTER (as slabs prints) holds more
+# objects than in BEFORE. Not "equal": objects of earlier tests (a namespace
+# still being dismantled, sockets freed after an RCU grace period) may be
+# freed meanwhile.
+slabs_within() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = split(b, x, " ")
+		for (i = 1; i <= n; i++) { split(x[i], kv, "="); lim[kv[1]] = kv[2] }
+		n = split(a, x, " ")
+		for (i = 1; i <= n; i++) { split(x[i], kv, "="); if (kv[2] + 0 > lim[kv[1]] + 0) exit 1 }
+	}'
+}
+
 # A network namespace of the test's own, removed when the test ends.
 new_netns() {
 	local ns=etptest$$_$RANDOM

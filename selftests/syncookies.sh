@@ -144,15 +144,15 @@ s.close()
 EOF
 }
 
-# flood SYNCOOKIES: namespaces A (attacker and client, 10.199.4.1) and B (the
-# server, 10.199.4.2, backlog 16) over veth; A floods B with spoofed SYNs from
-# 10.98.0.0/16 for FLOOD seconds at 5,000 a second (more saturates the
-# guest's CPU, and packets are lost before ETP sees them) while a client in A
-# makes CLIENTS connections one after another (each with a request and a
-# reply, 5 s timeout). Prints the figures; sets OK (connections that worked), SENT (SYNs),
-# PEAK (the most etp_req objects seen).
+# flood SYNCOOKIES FLOOD CLIENTS WAIT: namespaces A (attacker and client,
+# 10.199.4.1) and B (the server, 10.199.4.2, backlog 16) over veth; A floods
+# B with spoofed SYNs from 10.98.0.0/16 for FLOOD seconds at 5,000 a second
+# (more saturates the guest's CPU, and packets are lost before ETP sees them)
+# while a client in A makes CLIENTS connections one after another (each with
+# a request and a reply, WAIT seconds at most). Prints the figures; sets OK
+# (connections that worked), SENT (SYNs), PEAK (the most etp_req objects seen).
 flood() {
-	local mode=$1 seconds=$2 clients=$3 out
+	local mode=$1 seconds=$2 clients=$3 wait=$4 out
 	A=$(new_netns)
 	B=$(new_netns)
 	ip link add va netns "$A" type veth peer name vb netns "$B"
@@ -197,13 +197,13 @@ EOF
 	) >"$out.slab" &
 	local sampler=$!
 	sleep 0.5
-	OK=$(ip netns exec "$A" env PYTHONPATH="$SELFTESTS" python3 - "$clients" <<'EOF'
+	OK=$(ip netns exec "$A" env PYTHONPATH="$SELFTESTS" python3 - "$clients" "$wait" <<'EOF'
 import socket, sys
 from etp_util import *
 ok = 0
 for i in range(int(sys.argv[1])):
     c = sock()
-    c.settimeout(5)
+    c.settimeout(int(sys.argv[2]))
     try:
         c.connect(("10.199.4.2", 5000))
         c.sendall(b"ping %d" % i)
@@ -233,7 +233,9 @@ EOF
 # With cookies (the default, 1), every legitimate client gets through a flood
 # and half-open state stays within the backlog.
 test_flood_with_cookies_legitimate_clients_connect() {
-	flood 1 8 20
+	# 15 s: a SYN and its 3 retransmissions (rto_initial 1 s), should the
+	# flood cost a legitimate SYN or two before ETP sees them.
+	flood 1 8 20 15
 	[ "$SENT" -gt 1000 ] || fail "the flood sent only $SENT SYNs"
 	[ "$(etp_stat SynCookiesSent "$B")" -gt 1000 ] || fail "few cookies sent"
 	expect_eq 20 "$OK" "legitimate connections under the flood"
@@ -245,7 +247,8 @@ test_flood_with_cookies_legitimate_clients_connect() {
 # With cookies off, the flood fills the SYN queue and legitimate SYNs are
 # dropped: the setting is honoured, and it shows why cookies matter.
 test_flood_without_cookies_drops_legitimate_syns() {
-	flood 0 5 3
+	# 5 s: the flood (5 s) outlasts each client, as the SYN queue stays full.
+	flood 0 5 3 5
 	expect_eq 0 "$(etp_stat SynCookiesSent "$B")" "cookies sent with syncookies=0"
 	[ "$(etp_stat ListenDrops "$B")" -gt 100 ] || fail "few SYNs dropped"
 	[ "$OK" -lt 3 ] || fail "all legitimate clients connected through a full SYN queue"
