@@ -53,6 +53,14 @@ slabs_within() {
 	}'
 }
 
+# wait_etp_listen NETNS: until an ETP socket listens in NETNS (20 s at most;
+# false then).
+wait_etp_listen() {
+	ip netns exec "$1" sh -c 'for i in $(seq 1 200); do
+		awk "\$4 == \"0A\" { f = 1 } END { exit !f }" /proc/net/etp && exit 0
+		sleep 0.1; done; exit 1'
+}
+
 # A network namespace of the test's own, removed when the test ends.
 new_netns() {
 	local ns=etptest$$_$RANDOM

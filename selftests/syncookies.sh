@@ -179,12 +179,8 @@ while True:
     s, _ = l.accept()
     threading.Thread(target=serve, args=(s,), daemon=True).start()
 EOF
-	local server=$! i
-	for i in $(seq 1 200); do
-		ip netns exec "$B" awk '$4 == "0A" { found = 1 } END { exit !found }' \
-			/proc/net/etp && break
-		sleep 0.1
-	done
+	local server=$!
+	wait_etp_listen "$B" || true
 	ip netns exec "$A" "$SELFTESTS/synflood" "$ETP_PROTO" 10.199.4.2 5000 10.98.0.0 \
 		2000000 "$seconds" 5000 >"$out" &
 	local flooder=$!

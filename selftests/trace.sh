@@ -221,9 +221,7 @@ s.close()
 ' &
 	srv=$!
 	# Listening before the first SYN: else no SYN-ACK is ever lost.
-	ip netns exec "$B" sh -c 'for i in $(seq 1 300); do
-		awk "\$4 == \"0A\" { f = 1 } END { exit !f }" /proc/net/etp && exit 0
-		sleep 0.1; done; exit 1' || fail "B does not listen after 30 s"
+	wait_etp_listen "$B" || fail "B does not listen after 20 s"
 	py "$A" <<EOF
 import subprocess, time
 from etp_util import *
