@@ -126,10 +126,13 @@ QUICK ?= 0
 bench: setup
 	$(MAKE) module
 	$(MAKE) -C tools/bench
+	@rm -f bench-results.csv bench-results.txt; rc=0; \
 	ETP_VM_MEM=$${ETP_VM_MEM:-4G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
-		scripts/vm -- env QUICK=$(QUICK) TW_N="$(TW_N)" TW_HUGE_N=$(TW_HUGE_N) tools/bench/run
-	tools/bench/plot
-	@cat bench-results.txt
+		scripts/vm -- env QUICK=$(QUICK) TW_N="$(TW_N)" TW_HUGE_N=$(TW_HUGE_N) \
+		tools/bench/run || rc=$$?; \
+	[ -f bench-results.csv ] && tools/bench/plot && cat bench-results.txt; \
+	[ $$rc = 0 ] || echo "make bench: FAILED (status $$rc): runs failed or the VM did" >&2; \
+	exit $$rc
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true

@@ -55,7 +55,7 @@ cleanup() {
 # start_capture NETNS IFACE: capture everything on IFACE into $WORK/cap.pcap.
 start_capture() {
 	local ns=$1 dev=$2 capper=dumpcap i
-	command -v tshark >/dev/null || skip "no tshark"
+	need tshark
 	command -v dumpcap >/dev/null || capper=tshark
 	ip netns exec "$ns" $capper -i "$dev" -w "$WORK/cap.pcap" -q 2>"$WORK/cap.err" &
 	CAP_PID=$!
@@ -104,6 +104,19 @@ wait_etp_listener() {
 	[ "$etp" = 1 ] || fail "$etp ETP listeners on port $port in /proc/net/etp"
 }
 
+# wait_tcp_listener NETNS PORT: wait until a TCP socket listens on PORT in
+# NETNS (30 s at most).
+wait_tcp_listener() {
+	local hex end
+	hex=$(printf '%04X' "$2")
+	end=$((SECONDS + 30))
+	until ip netns exec "$1" awk -v p=":$hex" \
+		'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp; do
+		[ $SECONDS -lt $end ] || fail "no TCP listener on port $2 after 30 s"
+		sleep 0.1
+	done
+}
+
 # opens_rose NS_CLIENT NS_SERVER N: the namespaces (new for the test) counted
 # at least N active and N passive ETP opens.
 opens_rose() {
@@ -122,7 +135,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 test_curl_http_server() {
 	local a b port=8000
 	begin
-	command -v curl >/dev/null || skip "no curl"
+	need curl
 	a=$(new_netns)
 	b=$(new_netns)
 	apps_pair "$a" "$b"
@@ -190,7 +203,7 @@ EOF
 test_iperf3() {
 	local ns port=5201 n=$((8 << 20))
 	begin
-	command -v iperf3 >/dev/null || skip "no iperf3"
+	need iperf3
 	ns=$(new_netns)
 	ip netns exec "$ns" timeout 300 "$RUN" iperf3 -s -B 127.0.0.1 -p $port \
 		>"$WORK/iperf3-server.log" 2>&1 &
@@ -260,7 +273,7 @@ nc_both_ways() {
 # nc (netcat-openbsd): -N shuts the socket down at the end of the input.
 test_nc_both_ways() {
 	begin
-	command -v $NC >/dev/null || skip "no $NC"
+	need $NC
 	nc_both_ways $NC 9000 1 "$RUN" $NC -N -l 10.199.2.2 9000 -- "$RUN" $NC -N 10.199.2.2 9000
 }
 
@@ -273,7 +286,7 @@ test_busybox_nc_both_ways() {
 	local bb
 	begin
 	bb=$(. "$TOP/scripts/lib.sh"; etp_busybox)
-	[ -x "$bb" ] || skip "no $bb (scripts/setup unpacks it)"
+	[ -x "$bb" ] || fail "no $bb (scripts/setup unpacks it)"
 	nc_both_ways "busybox nc" 9001 0 "${RUN4[@]}" "$bb" nc -l -p 9001 -- "$RUN" "$bb" nc 10.199.2.2 9001
 }
 
@@ -486,20 +499,35 @@ except OSError as e:
     if e.errno != errno.EPROTONOSUPPORT:
         sys.exit("FAIL: %s, expected EPROTONOSUPPORT" % e)
 EOF
-	local out
-	if out=$(ETP_PROTO=$other timeout 60 "$RUN" curl -sS --noproxy "*" --max-time 20 http://127.0.0.1:1/ 2>&1); then
-		fail "curl succeeded"
-	fi
-	echo "curl: $out"
+	# curl to a TCP server that works: a curl whose socket() silently
+	# stayed TCP would get its page. Under the wrapper it cannot make a
+	# socket at all (exit 7, no "Trying", no request at the server).
+	local ns out rc=0
+	ns=$(new_netns)
+	mkdir "$WORK/www"
+	echo hello >"$WORK/www/index.html"
+	ip netns exec "$ns" timeout 120 python3 -m http.server --bind 127.0.0.1 \
+		--directory "$WORK/www" 8002 >"$WORK/http.log" 2>&1 &
+	PIDS+=("$!")
+	wait_tcp_listener "$ns" 8002
+	out=$(ip netns exec "$ns" timeout 60 curl -sS --noproxy "*" --max-time 20 \
+		http://127.0.0.1:8002/) || fail "curl over TCP, without the wrapper, failed"
+	expect_eq hello "$out" "the page over TCP"
+	out=$(ip netns exec "$ns" env ETP_PROTO=$other timeout 60 "$RUN" curl -v --noproxy "*" \
+		--max-time 20 http://127.0.0.1:8002/ 2>&1) || rc=$?
+	echo "curl under the wrapper: status $rc: $(grep -E '^\*' <<<"$out" | tr '\n' ' ')"
+	expect_eq 7 "$rc" "curl's status when it cannot connect"
+	! grep -q 'Trying' <<<"$out" || fail "curl made a socket and tried to connect: $out"
+	expect_eq 1 "$(grep -c '"GET / ' "$WORK/http.log")" "requests the TCP server got"
 }
 
 # A statically linked program cannot be preloaded: etp-run says so.
 test_static_binary_warned() {
 	local out
 	begin
-	command -v busybox >/dev/null || skip "no busybox"
-	command -v readelf >/dev/null || skip "no readelf"
-	readelf -lW "$(command -v busybox)" | grep -q ' INTERP ' && skip "busybox is dynamic here"
+	need busybox readelf
+	! readelf -lW "$(command -v busybox)" | grep -q ' INTERP ' ||
+		fail "the busybox on PATH is dynamic: scripts/setup installs busybox-static"
 	out=$("$TOP/tools/etp-run" busybox true 2>&1) || fail "etp-run busybox true failed: $out"
 	echo "$out"
 	grep -q 'statically linked' <<<"$out" || fail "no warning for a static busybox"

@@ -277,8 +277,7 @@ TEST_F(ns, refused_nonblocking)
 
 	ASSERT_LE(0, c);
 	r = t_connect(c, "127.0.0.1", 5009);
-	if (r == -1 && errno == ECONNREFUSED)
-		SKIP(goto out, "refused at once (allowed), nothing to poll");
+	/* The RST comes after connect() returned, as it does for TCP. */
 	EXPECT_EQ(-1, r);
 	EXPECT_EQ(EINPROGRESS, errno);
 	ev = t_poll(c, POLLOUT, 3000);
@@ -287,7 +286,6 @@ TEST_F(ns, refused_nonblocking)
 	EXPECT_EQ(ECONNREFUSED, t_so_error(c)) TH_LOG("SO_ERROR after a refused connect");
 	/* Reading SO_ERROR clears it. */
 	EXPECT_EQ(0, t_so_error(c));
-out:
 	close(c);
 }
 
@@ -380,8 +378,10 @@ TEST_F(ns, connect_timeout)
 /*
  * The same with rto_max_ms 200: the RTO doubles only up to 200 ms, and the
  * connect gives up when syn_retries retransmissions would have been over
- * (at 1500 ms), having sent more of them: at 100, 300, 500, ... 1300 ms,
- * seven (six if the guest's timers ran a whole RTO late).
+ * (with syn_retries 4 at 3100 ms: 100 + 200 + 400 + 800 + 1600), having sent
+ * more of them: at 100, 300, 500, ... 2900 ms, fifteen, fewer when the
+ * guest's timers run late. Uncapped, there would be four: five or more
+ * (a timer a whole RTO late each time) show the cap.
  */
 TEST_F(ns, connect_timeout_rto_max)
 {
@@ -391,7 +391,7 @@ TEST_F(ns, connect_timeout_rto_max)
 	if (t_tcp_mode())
 		SKIP(return, "tcp_rto_max_ms is newer than these kernels");
 	ASSERT_EQ(0, lo_netem("loss 100%"));
-	ASSERT_LE(0, t_sysctl("syn_retries", 3));
+	ASSERT_LE(0, t_sysctl("syn_retries", 4));
 	ASSERT_LE(0, t_sysctl("rto_initial_ms", 100));
 	ASSERT_LE(0, t_sysctl("rto_max_ms", 200));
 	retrans = t_stat("RetransSegs");
@@ -404,13 +404,18 @@ TEST_F(ns, connect_timeout_rto_max)
 	TH_LOG("connect gave up after %ld ms, %ld SYNs retransmitted", took, n);
 	EXPECT_EQ(-1, r);
 	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("connect with every SYN lost: %s", strerror(errno));
-	EXPECT_LE(1400, took) TH_LOG("gave up after %ld ms: sooner than 3 doublings", took);
-	EXPECT_GE(6000, took);
-	EXPECT_LE(6, n) TH_LOG("%ld SYNs retransmitted: the RTO was not capped at 200 ms?", n);
-	EXPECT_GE(7, n) TH_LOG("%ld SYNs retransmitted: more than fit in 1500 ms", n);
+	EXPECT_LE(3000, took) TH_LOG("gave up after %ld ms: sooner than 4 doublings", took);
+	EXPECT_GE(30000, took);
+	EXPECT_LE(5, n) TH_LOG("%ld SYNs retransmitted: the RTO was not capped at 200 ms?", n);
+	EXPECT_GE(15, n) TH_LOG("%ld SYNs retransmitted: more than fit in 3100 ms", n);
 	close(c);
 }
 
+/*
+ * A non-blocking connect that times out: SYN_SENT while it tries (3 s: a SYN
+ * at 0 and 1 s, given up at 3 s, so that a slow guest still sees it), not
+ * writable before it ends, then POLLERR and ETIMEDOUT.
+ */
 TEST_F(ns, connect_timeout_nonblocking)
 {
 	long start;
@@ -418,7 +423,7 @@ TEST_F(ns, connect_timeout_nonblocking)
 
 	ASSERT_EQ(0, lo_netem("loss 100%"));
 	ASSERT_LE(0, t_sysctl("syn_retries", 1));
-	ASSERT_LE(0, t_sysctl("rto_initial_ms", 100));
+	ASSERT_LE(0, t_sysctl("rto_initial_ms", 1000));
 	c = t_socket(SOCK_NONBLOCK);
 	ASSERT_LE(0, c);
 	start = t_now_ms();
@@ -430,9 +435,9 @@ TEST_F(ns, connect_timeout_nonblocking)
 	if (t_stat_known("CurrSynSent"))
 		EXPECT_EQ(1, t_stat("CurrSynSent"));
 	EXPECT_EQ(0, t_poll(c, POLLOUT, 50)) TH_LOG("writable before the connect ended");
-	ev = t_poll(c, POLLOUT, t_tcp_mode() ? 20000 : 6000);
+	ev = t_poll(c, POLLOUT, 20000);
 	EXPECT_NE(0, ev & POLLERR) TH_LOG("expected POLLERR after the timeout, got %#x", ev);
-	EXPECT_LE(250, t_now_ms() - start);
+	EXPECT_LE(2900, t_now_ms() - start);
 	EXPECT_EQ(ETIMEDOUT, t_so_error(c));
 	close(c);
 }
@@ -449,8 +454,7 @@ TEST_F(ns, simultaneous_open)
 	int a, b, ev;
 	char x = 0;
 
-	if (lo_netem("delay 300ms"))
-		SKIP(return, "no netem");
+	ASSERT_EQ(0, lo_netem("delay 300ms")) TH_LOG("tc qdisc ... netem on lo failed");
 	a = t_socket(SOCK_NONBLOCK);
 	b = t_socket(SOCK_NONBLOCK);
 	ASSERT_LE(0, a);

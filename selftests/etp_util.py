@@ -220,3 +220,30 @@ def ss(*args):
             rows.append({"state": p[0], "recvq": int(p[1]), "sendq": int(p[2]),
                          "local": p[3], "peer": p[4]})
     return rows
+
+
+# Segments of PROTO on lo from port 5000 ("sport"), to it ("dport"), or all,
+# assuming 20-byte IP headers; the u32 matches of hold().
+HOLD_MATCH = {"sport": ["match", "u16", "5000", "0xffff", "at", "20"],
+              "dport": ["match", "u16", "5000", "0xffff", "at", "22"],
+              "all": []}
+
+
+def hold(what="all"):
+    """Drop this namespace's segments on lo (HOLD_MATCH[WHAT]) until
+    release(): a state that lasts until a segment arrives (FIN_WAIT1,
+    LAST_ACK, SYN_RECV...) stays for as long as a test looks at it, however
+    slow the guest, and goes on once released (the segment is sent again)."""
+    import subprocess
+    subprocess.run(["tc", "qdisc", "add", "dev", "lo", "clsact"],
+                   capture_output=True)
+    subprocess.run(["tc", "filter", "add", "dev", "lo", "egress", "pref", "1",
+                    "protocol", "ip", "u32", "match", "u8", str(PROTO), "0xff",
+                    "at", "9"] + HOLD_MATCH[what] + ["action", "drop"], check=True)
+
+
+def release():
+    """Let the segments hold() dropped through again."""
+    import subprocess
+    subprocess.run(["tc", "filter", "del", "dev", "lo", "egress", "pref", "1"],
+                   check=True)

@@ -97,8 +97,14 @@ STEPS = ["socket", "bind", "listen", "connect", "accept", "setsockopt",
          "send", "recv", "shutdown", "close"]
 seen, injected = {}, 0
 
+class Refused(Exception):
+    """The armed call failed cleanly: the life ends there."""
+
+
 def life(step, n):
-    """One connection's life with STEP's N-th allocation failing."""
+    """One connection's life with STEP's N-th allocation failing: the armed
+    call fails with a clean error, or it succeeds and then the whole life
+    must work (an allocation with a fallback); any other error fails."""
     global injected
     objs = []
 
@@ -115,7 +121,7 @@ def life(step, n):
             ok = (errno.ENOMEM, errno.ENOBUFS, errno.EAGAIN) + \
                 ((errno.ENFILE,) if name in ("socket", "accept") else ())
             expect(r.errno in ok, "%s with allocation %d failing: %s" % (name, n, r))
-            raise r
+            raise Refused()
         return r
 
     try:
@@ -140,12 +146,16 @@ def life(step, n):
         do("shutdown", lambda: c.shutdown(socket.SHUT_WR))
         expect(a.recv(10) == b"", "no EOF after shutdown")
         do("close", a.close)
+    except Refused:
+        pass
     except socket.timeout:
         # A call that succeeded must have done its work: data or a FIN
         # that never arrives is lost, not refused.
         fail("%s with allocation %d failing: the connection stalled" % (step, n))
-    except OSError:
-        pass
+    except OSError as e:
+        # Only the armed call may fail; this is a later call, or one
+        # before it, failing as a consequence.
+        fail("%s with allocation %d failing: a later call failed: %s" % (step, n, e))
     for s in objs:
         s.close()
 

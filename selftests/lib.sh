@@ -11,7 +11,21 @@ SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(dirname "$SELFTESTS")
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "$*" >"$ETP_SKIP_FILE"; exit 4; }
+# skip WHY: the case cannot run here. selftests/run fails it unless
+# selftests/allowed-skips allows it on this kernel.
+skip() {
+	[ -n "$*" ] || fail "skip without a reason"
+	echo "$*" >"$ETP_SKIP_FILE"
+	exit 4
+}
+# need COMMAND...: these programs are there (scripts/setup installs them),
+# or the case fails: a missing tool is a broken set-up, not a skip.
+need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || fail "no $c here: scripts/setup installs it"
+	done
+}
 
 # expect_eq EXPECTED ACTUAL WHAT
 expect_eq() {
@@ -99,18 +113,28 @@ stop_holder() {
 }
 
 run_tests() {
-	local file=$0 tests n=0 failed=0 t rc log start
-	tests=$(grep -oE '^test_[A-Za-z0-9_]+' "$file")
-	# ETP_TESTS="name ...": only these cases.
+	local file=$0 all tests n=0 failed=0 t rc log start unmatched=""
+	all=$(grep -oE '^test_[A-Za-z0-9_]+' "$file")
+	tests=$all
+	# ETP_TESTS="name ...": only these cases; a name that is no case of
+	# this file is a failure, not a smaller run.
 	if [ -n "${ETP_TESTS:-}" ]; then
-		tests=$(for t in $tests; do
+		tests=$(for t in $all; do
 			case " $ETP_TESTS " in *" ${t#test_} "*) echo "$t" ;; esac
 		done)
+		for t in $ETP_TESTS; do
+			grep -qx "test_$t" <<<"$all" || unmatched="$unmatched $t"
+		done
 	fi
 	log=$(mktemp)
 	ETP_SKIP_FILE=$(mktemp)
 	echo "TAP version 13"
-	echo "1..$(echo "$tests" | wc -w)"
+	echo "1..$(($(echo "$tests" | wc -w) + $(echo "$unmatched" | wc -w)))"
+	for t in $unmatched; do
+		n=$((n + 1))
+		echo "not ok $n $t # ETP_TESTS names no such case in $(basename "$file")"
+		failed=$((failed + 1))
+	done
 	for t in $tests; do
 		n=$((n + 1))
 		: >"$ETP_SKIP_FILE"
@@ -122,9 +146,11 @@ run_tests() {
 		for ns in $(ip netns list 2>/dev/null | awk '/^etptest/ { print $1 }'); do
 			ip netns del "$ns"
 		done
+		# A skip is exit 4 with its reason said (skip WHY); exit 4 from
+		# anything else is a failure like any other status.
 		if [ $rc = 0 ]; then
 			echo "ok $n ${t#test_}"
-		elif [ $rc = 4 ]; then
+		elif [ $rc = 4 ] && [ -s "$ETP_SKIP_FILE" ]; then
 			echo "ok $n ${t#test_} # SKIP $(cat "$ETP_SKIP_FILE")"
 		else
 			sed 's/^/# /' "$log"

@@ -86,7 +86,7 @@ s.bind(('127.0.0.1', 4660))"
 
 test_ss_reads_it() {
 	local ns out
-	command -v ss >/dev/null || skip "no ss"
+	need ss
 	ns=$(new_netns)
 	start_holder "$ns" "
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, ETP_PROTO)

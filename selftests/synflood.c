@@ -2,14 +2,17 @@
 /*
  * synflood: send spoofed SYNs of IP protocol PROTO to DST:PORT from random
  * sources in SRC_NET/16, at most COUNT of them and for at most SECONDS, as
- * fast as a raw socket allows (or RATE per second). Bounded on purpose.
+ * fast as a raw socket allows (or RATE per second), or until SIGTERM.
+ * Bounded on purpose.
  *
  *   synflood PROTO DST PORT SRC_NET COUNT SECONDS [RATE]
  *
- * Prints "sent N in S s". Used by the SYN cookie tests and the benchmark.
+ * Prints "sent N in S s" and exits 0, at its bounds or on SIGTERM. Used by
+ * the SYN cookie tests and the benchmark.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <stdint.h>
@@ -42,6 +45,13 @@ static uint16_t csum(const void *data, size_t len, uint32_t sum)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return ~sum & 0xffff;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	stop = 1;
 }
 
 static double now(void)
@@ -85,9 +95,10 @@ int main(int argc, char **argv)
 		perror("synflood: raw socket");
 		return 1;
 	}
+	signal(SIGTERM, on_term);
 	x = (uint32_t)time(NULL) ^ (uint32_t)getpid();
 	start = now();
-	for (t = start; sent < count && t - start < seconds; ) {
+	for (t = start; !stop && sent < count && t - start < seconds; ) {
 		uint8_t pseudo[12];
 		uint32_t sum = 0;
 		size_t i;
@@ -122,7 +133,8 @@ int main(int argc, char **argv)
 			sum += pseudo[i] << 8 | pseudo[i + 1];
 		pkt.th.check = htons(csum(&pkt.th, sizeof(pkt.th), sum));
 		if (sendto(fd, &pkt, sizeof(pkt), 0, (struct sockaddr *)&dst,
-			   sizeof(dst)) < 0 && errno != ENOBUFS && errno != EAGAIN) {
+			   sizeof(dst)) < 0 && errno != ENOBUFS && errno != EAGAIN &&
+		    errno != EINTR) {
 			perror("synflood: sendto");
 			return 1;
 		}

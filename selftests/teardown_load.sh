@@ -35,11 +35,15 @@ count() {
 	ip netns exec "$1" awk -v st="$2" 'NR > 1 && $4 == st { n++ } END { print n + 0 }' /proc/net/etp
 }
 
-# at_least NETNS WHO STATE NAME N
+# at_least NETNS WHO STATE NAME N: NETNS has (or, within 60 s, gets) N
+# entries in STATE at least: "ready" says the programs made their
+# connections, not that every segment of them has been handled.
 at_least() {
-	local n
-	n=$(count "$1" "$3")
-	[ "$n" -ge "$5" ] || fail "$2: $n entries in $4, expected at least $5"
+	local n end=$((SECONDS + 60))
+	while n=$(count "$1" "$3"); [ "$n" -lt "$5" ]; do
+		[ $SECONDS -lt $end ] || fail "$2: $n entries in $4, expected at least $5"
+		sleep 0.2
+	done
 	echo "# $2: $n in $4"
 }
 

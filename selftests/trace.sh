@@ -290,7 +290,7 @@ expect(wait(lambda: count(None, 5000) == 0, 5), "TIME_WAIT did not end")'
 
 test_trace_cmd() {
 	local ns out=/tmp/trace_cmd
-	command -v trace-cmd >/dev/null || skip "no trace-cmd (scripts/setup installs it)"
+	need trace-cmd
 	# On Debian's 6.1 kernel trace-cmd record (the same binary that works
 	# on 6.12) keeps recording 0 bytes per CPU late in a suite run (CI,
 	# twice in a row with the retry below): there this case proves nothing
@@ -323,13 +323,11 @@ EOF
 
 test_perf() {
 	local ns out=/tmp/trace_perf
-	command -v perf >/dev/null || skip "no perf (scripts/setup installs linux-perf)"
+	need perf
 	ns=$(new_netns)
 	# perf trace formats the fields itself (numbers): 2 is SYN_SENT, 6 TIME_WAIT.
-	if ! traced_connection "$ns" timeout 60 perf trace -a -o $out -e 'etp:*' --; then
-		grep -q 'etp:' $out && fail "the connection failed under perf trace"
-		skip "perf trace cannot run here: $(head -c 300 $out)"
-	fi
+	traced_connection "$ns" timeout 60 perf trace -a -o $out -e 'etp:*' -- ||
+		fail "perf trace or the connection under it failed: $(head -c 600 $out)"
 	grep -q 'etp:etp_state_change(.*newstate: 2' $out || fail "perf trace: no SYN_SENT: $(cat $out)"
 	grep -q 'etp:etp_state_change(.*oldstate: 5, newstate: 6' $out || fail "perf trace: no FIN_WAIT2 -> TIME_WAIT: $(cat $out)"
 	grep -q 'etp:etp_tw_expire' $out || fail "perf trace: no TIME_WAIT expiry: $(cat $out)"
