@@ -151,9 +151,7 @@ row() {
 	case $kind in
 	rto10)
 		for ns in "$A" "$B"; do
-			set_sysctl "$ns" rto_min_ms 10
-			set_sysctl "$ns" rto_max_ms 100
-			set_sysctl "$ns" synack_retries 100
+			set_sysctl "$ns" rto_min_ms 10 rto_max_ms 100 synack_retries 100
 		done ;;
 	flap)
 		hook=flap ;;

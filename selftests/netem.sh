@@ -12,10 +12,15 @@ tcp_mode() { [ -n "${ETP_TEST_TCP:-}" ] && [ "$ETP_TEST_TCP" != 0 ]; }
 PROCFILE=/proc/net/etp
 tcp_mode && PROCFILE=/proc/net/tcp
 
-# set_sysctl NETNS NAME VALUE: an ETP setting (not under ETP_TEST_TCP).
+# set_sysctl NETNS NAME VALUE [NAME VALUE...]: ETP settings (not under
+# ETP_TEST_TCP), in one process: each exec costs a TCG guest a tenth of a
+# second.
 set_sysctl() {
+	local ns=$1 kv=()
 	tcp_mode && return 0
-	ip netns exec "$1" sh -c "echo $3 > /proc/sys/net/etp/$2" || fail "cannot set $2 to $3"
+	shift
+	while [ $# -ge 2 ]; do kv+=("net.etp.$1=$2"); shift 2; done
+	ip netns exec "$ns" sysctl -qw "${kv[@]}" || fail "cannot set ${kv[*]}"
 }
 
 # link NETEM...: namespaces A (va, 10.199.3.1) and B (vb, 10.199.3.2) joined
@@ -32,24 +37,25 @@ link_ab() {
 	B=$(new_netns)
 	# No IPv6: its neighbour discovery and MLD would meet netem too, and
 	# faults.sh counts netem's drops as ETP's.
+	local etp=(net.etp.rto_min_ms=20 net.etp.rto_initial_ms=200 net.etp.msl_ms=500)
+	tcp_mode && etp=()
 	for ns in "$A" "$B"; do
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
+			net.ipv6.conf.default.disable_ipv6=1 "${etp[@]}" || fail "sysctl in $ns"
 	done
+	# No ARP: it would suffer the loss too (EHOSTUNREACH).
 	ip link add va netns "$A" address 02:00:00:00:03:01 type veth \
 		peer name vb netns "$B" address 02:00:00:00:03:02
-	ip -n "$A" addr add 10.199.3.1/24 dev va
-	ip -n "$B" addr add 10.199.3.2/24 dev vb
-	ip -n "$A" link set va up
-	ip -n "$B" link set vb up
-	# No ARP: it would suffer the loss too (EHOSTUNREACH).
-	ip -n "$A" neigh replace 10.199.3.2 lladdr 02:00:00:00:03:02 dev va nud permanent
-	ip -n "$B" neigh replace 10.199.3.1 lladdr 02:00:00:00:03:01 dev vb nud permanent
-	for ns in "$A" "$B"; do
-		set_sysctl "$ns" rto_min_ms 20
-		set_sysctl "$ns" rto_initial_ms 200
-		set_sysctl "$ns" msl_ms 500
-	done
+	ip -n "$A" -batch - <<EOF
+addr add 10.199.3.1/24 dev va
+link set va up
+neigh replace 10.199.3.2 lladdr 02:00:00:00:03:02 dev va nud permanent
+EOF
+	ip -n "$B" -batch - <<EOF
+addr add 10.199.3.2/24 dev vb
+link set vb up
+neigh replace 10.199.3.1 lladdr 02:00:00:00:03:01 dev vb nud permanent
+EOF
 	# ETP_TEST_TCP: the same minimum RTO for TCP, by a route attribute.
 	if tcp_mode; then
 		ip -n "$A" route replace 10.199.3.0/24 dev va src 10.199.3.1 rto_min 20ms
@@ -71,15 +77,14 @@ link_ab() {
 netem_on() {
 	local ns=$1 dev=$2
 	shift 2
-	ip netns exec "$ns" tc qdisc add dev "$dev" root handle 1: prio bands 2 \
-		priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 &&
-	ip netns exec "$ns" tc qdisc add dev "$dev" parent 1:1 handle 10: netem "$@" &&
-	ip netns exec "$ns" tc qdisc add dev "$dev" parent 1:2 handle 20: netem "$@" &&
 	# The high byte of the IP total length is 0: under 256 bytes.
-	ip netns exec "$ns" tc filter add dev "$dev" parent 1: prio 1 protocol ip \
-		u32 match u8 0 0xff at 2 flowid 1:2 &&
-	ip netns exec "$ns" tc filter add dev "$dev" parent 1: prio 2 protocol ip \
-		u32 match u32 0 0 flowid 1:1
+	tc -n "$ns" -batch - <<EOF
+qdisc add dev $dev root handle 1: prio bands 2 priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+qdisc add dev $dev parent 1:1 handle 10: netem $*
+qdisc add dev $dev parent 1:2 handle 20: netem $*
+filter add dev $dev parent 1: prio 1 protocol ip u32 match u8 0 0xff at 2 flowid 1:2
+filter add dev $dev parent 1: prio 2 protocol ip u32 match u32 0 0 flowid 1:1
+EOF
 }
 
 # netem_count DEV pkt|dropped [data]: what netem on va (in A) or vb (in B)
@@ -88,7 +93,7 @@ netem_on() {
 # skbs: ETP hands veth large GSO skbs, cut only after the qdisc, so netem's
 # faults hit skbs, not segments.
 netem_count() {
-	ip netns exec "$([ "$1" = va ] && echo "$A" || echo "$B")" tc -s qdisc show dev "$1" |
+	tc -n "$([ "$1" = va ] && echo "$A" || echo "$B")" -s qdisc show dev "$1" |
 		awk -v what="$2" -v only="${3:+10:}" '
 			$1 == "qdisc" { on = $2 == "netem" && (only == "" || $3 == only) }
 			on && $1 == "Sent" {

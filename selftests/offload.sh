@@ -82,8 +82,7 @@ test_veth_lossless_no_retransmission() {
 	# a kernel beside it has stopped one for over a second): 5 s at least.
 	# A lost tail is still sent again, only later, and counted.
 	for ns in "$A" "$B"; do
-		set_sysctl "$ns" rto_min_ms 5000
-		set_sysctl "$ns" rto_initial_ms 5000
+		set_sysctl "$ns" rto_min_ms 5000 rto_initial_ms 5000
 	done
 	rtx0=$(etp_stat RetransSegs "$A")
 	drop0=$(etp_stat BacklogDrop "$B")

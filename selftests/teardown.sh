@@ -248,7 +248,7 @@ EOF
 # with 256 buckets and is resized three times on the way) are all listed,
 # all found by connect() (a 4-tuple in TIME_WAIT is refused) and all
 # expire, after which the hash shrinks again. Each entry lasts 2*msl_ms =
-# 40 s from its close: however long making them takes, every entry younger
+# 30 s from its close: however long making them takes, every entry younger
 # than that must be there, and at least 768 at once (the third resize).
 test_tw_table_grows() {
 	local ns
@@ -259,7 +259,7 @@ import socket
 import time
 from etp_util import *
 
-N, LIFE = 1000, 40.0
+N, LIFE = 1000, 30.0
 sysctl("msl_ms", int(LIFE * 500))
 l = listener("127.0.0.1", 5000, 64)
 ports, closed = [], {}
