@@ -2,21 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 # Segmentation offload (module/offload.c): over a veth pair ETP sends skbs of
 # many MSS, which veth passes whole, and where the device will not take them
-# the stack cuts them with ETP's own gso_segment. In each case 8 MiB go from
+# the stack cuts them with ETP's own gso_segment. In each case 8 MiB
+# (ETP_OFFLOAD_MIB: make check-debug sends 2, at KASAN's pace) go from
 # namespace A to B intact (SHA-256), and the counters and the veth's own
 # packet count say how they went.
 . "$(dirname "$0")/netem.sh"
 
 PORT=5000
-SIZE=$((8 * 1024 * 1024))
+SIZE=$((${ETP_OFFLOAD_MIB:-8} * 1024 * 1024))
 
 need_etp() {
 	tcp_mode && skip "ETP's offload (TCP's is the kernel's)"
 	return 0
 }
 
-# xfer_8m: A sends SIZE bytes to B, checked as fault_xfer.py checks them.
-xfer_8m() {
+# xfer_size: A sends SIZE bytes to B, checked as fault_xfer.py checks them.
+xfer_size() {
 	local out srv i rc=0
 	out=$(mktemp)
 	ip netns exec "$B" env PYTHONPATH="$SELFTESTS" timeout 120 \
@@ -39,7 +40,7 @@ tx_packets() {
 		'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])'
 }
 
-# transfer_counted: xfer_8m, and the numbers it took: OUT (ETP segments A
+# transfer_counted: xfer_size, and the numbers it took: OUT (ETP segments A
 # sent), PKTS (packets through va), IN (segments B counted), CSUM (B's
 # checksum errors).
 transfer_counted() {
@@ -47,7 +48,7 @@ transfer_counted() {
 	out0=$(etp_stat OutSegs "$A")
 	pkts0=$(tx_packets)
 	in0=$(etp_stat InSegs "$B")
-	xfer_8m
+	xfer_size
 	OUT=$(($(etp_stat OutSegs "$A") - out0))
 	PKTS=$(($(tx_packets) - pkts0))
 	IN=$(($(etp_stat InSegs "$B") - in0))
@@ -62,7 +63,7 @@ test_veth_passes_large_skbs() {
 	need_etp
 	link_ab "" ""
 	transfer_counted
-	[ "$OUT" -ge $((SIZE / 1460)) ] || fail "only $OUT segments counted for 8 MiB"
+	[ "$OUT" -ge $((SIZE / 1460)) ] || fail "only $OUT segments counted for $SIZE bytes"
 	[ $((PKTS * 2)) -lt "$OUT" ] ||
 		fail "$PKTS packets for $OUT segments: no large skbs went through va"
 	[ "$IN" -ge $((SIZE / 1460)) ] || fail "B counted only $IN segments"
@@ -86,8 +87,8 @@ test_veth_lossless_no_retransmission() {
 	done
 	rtx0=$(etp_stat RetransSegs "$A")
 	drop0=$(etp_stat BacklogDrop "$B")
-	xfer_8m
-	xfer_8m
+	xfer_size
+	xfer_size
 	expect_eq 0 $(($(etp_stat BacklogDrop "$B") - drop0)) "segments B dropped at its backlog"
 	expect_eq 0 $(($(etp_stat RetransSegs "$A") - rtx0)) "segments A sent again on a lossless link"
 }
