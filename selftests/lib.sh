@@ -116,23 +116,30 @@ run_tests() {
 	local file=$0 all tests n=0 failed=0 t rc log start unmatched=""
 	all=$(grep -oE '^test_[A-Za-z0-9_]+' "$file")
 	tests=$all
-	# ETP_TESTS="name ...": only these cases; a name that is no case of
-	# this file is a failure, not a smaller run.
+	# ETP_TESTS="name ...": only these cases; ETP_NOT_TESTS="name ...":
+	# all but these. A name that is no case of this file is a failure, not
+	# a smaller run.
 	if [ -n "${ETP_TESTS:-}" ]; then
 		tests=$(for t in $all; do
 			case " $ETP_TESTS " in *" ${t#test_} "*) echo "$t" ;; esac
 		done)
-		for t in $ETP_TESTS; do
-			grep -qx "test_$t" <<<"$all" || unmatched="$unmatched $t"
-		done
 	fi
+	if [ -n "${ETP_NOT_TESTS:-}" ]; then
+		tests=$(for t in $tests; do
+			case " $ETP_NOT_TESTS " in *" ${t#test_} "*) ;; *) echo "$t" ;; esac
+		done)
+	fi
+	for t in ${ETP_TESTS:-} ${ETP_NOT_TESTS:-}; do
+		grep -qx "test_$t" <<<"$all" || unmatched="$unmatched $t"
+	done
 	log=$(mktemp)
 	ETP_SKIP_FILE=$(mktemp)
 	echo "TAP version 13"
+	[ -z "${ETP_NOT_TESTS:-}" ] || echo "# left out: $ETP_NOT_TESTS (ETP_NOT_TESTS)"
 	echo "1..$(($(echo "$tests" | wc -w) + $(echo "$unmatched" | wc -w)))"
 	for t in $unmatched; do
 		n=$((n + 1))
-		echo "not ok $n $t # ETP_TESTS names no such case in $(basename "$file")"
+		echo "not ok $n $t # no such case in $(basename "$file") (ETP_TESTS, ETP_NOT_TESTS)"
 		failed=$((failed + 1))
 	done
 	for t in $tests; do
