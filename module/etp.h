@@ -2,23 +2,31 @@
 /*
  * ETP: an experimental TCP-like transport on its own IP protocol number.
  *
- * Definitions shared by the files of the module. Each file owns one concern:
- *   main.c        module parameter, registration with the inet layer
- *   netns.c       per-network-namespace state
- *   socket.c      struct proto and proto_ops: the socket calls
- *   port.c        the bind table (local ports)
- *   lookup.c      the listener and established tables (softirq lookups)
- *   statetable.c  every state transition, in one table
- *   input.c       the receive path (softirq)
- *   output.c      building and sending segments
- *   timer.c       retransmission, delayed ACK, keepalive; RTT and RTO
- *   request.c     listeners: half-open entries, children, the accept queue
- *   timewait.c    the TIME_WAIT table
- *   isn.c         initial sequence numbers (RFC 6528) and table hashing
- *   syncookies.c  SYN cookies (RFC 4987)
- *   proc.c        /proc/net/etp and /proc/net/etp_stat
- *   sysctl.c      /proc/sys/net/etp/
- *   trace.c       the tracepoints of trace.h (system "etp")
+ * Definitions shared by the files of the module. Each file owns one concern
+ * and stands on a floor: a file calls functions of lower floors only, so
+ * that no circle of calls runs through the module (scripts/etp-floors checks
+ * it in `make check`; Documentation/architecture.rst draws it). From the top:
+ *  14 main.c        module parameter, registration with the inet layer
+ *  13 netns.c       per-network-namespace state
+ *  12 socket.c      struct proto and proto_ops: the socket calls
+ *  11 demux.c       where a received segment goes (softirq)
+ *  11 proc.c        /proc/net/etp and /proc/net/etp_stat
+ *  11 sysctl.c      /proc/sys/net/etp/
+ *  10 request.c     listeners: half-open entries, children, the accept queue
+ *   9 syncookies.c  SYN cookies (RFC 4987)
+ *   9 input.c       a connection's segments (RFC 9293 3.10.7)
+ *   8 timer.c       what the timers do: retransmission, probes, keepalive
+ *   7 statetable.c  every state transition, in one table
+ *   6 conn.c        a connection's life: initial variables, MSS, its end
+ *   5 lookup.c      the listener and established tables; connect()'s 4-tuple
+ *   4 timewait.c    the TIME_WAIT table
+ *   3 output.c      building and sending segments
+ *   3 port.c        the bind table: local ports
+ *   2 rto.c         RTT and RTO (RFC 6298); arming and stopping the timers
+ *   1 header.c      reading the header's options
+ *   1 isn.c         initial sequence numbers (RFC 6528), table hashing, slots
+ *   1 offload.c     GSO of ETP's large skbs
+ *   1 trace.c       the tracepoints of trace.h (system "etp")
  */
 #ifndef _ETP_H
 #define _ETP_H
@@ -173,6 +181,12 @@ static inline void etp_mib_add(struct net *net, enum etp_mib field, long val)
 #define ETPHDR_PSH	0x08
 #define ETPHDR_ACK	0x10
 #define ETPHDR_URG	0x20
+
+/* A received segment's header, at skb->data once the IP layer is done. */
+static inline const struct tcphdr *etp_hdr(const struct sk_buff *skb)
+{
+	return (const struct tcphdr *)skb->data;
+}
 
 /* The flags byte of a header (struct tcphdr's layout). */
 #define etp_flag_byte(th) (((u8 *)(th))[13])
@@ -407,26 +421,31 @@ void etp_netns_unregister(void);
 extern const struct proto_ops etp_stream_ops;
 int etp_socket_init(void);
 void etp_socket_exit(void);
+
+/* conn.c */
 void etp_init_xmit_vars(struct sock *sk);
-void etp_done(struct sock *sk);
-void etp_destroy(struct sock *sk);
 void etp_set_mss(struct sock *sk, unsigned int peer_mss);
 void etp_sndbuf_expand(struct sock *sk);
+void etp_purge_queues(struct sock *sk);
+void etp_destroy_sock(struct sock *sk);
+void etp_destroy(struct sock *sk);
+void etp_done(struct sock *sk);
 
 /* port.c */
 int etp_port_init(struct etp_net *en);
 void etp_port_exit(struct etp_net *en);
 int etp_get_port(struct sock *sk, unsigned short snum);
 void etp_put_port(struct sock *sk);
-int etp_connect_port(struct sock *sk);
+int etp_try_port(struct etp_net *en, struct sock *sk, u16 port, bool shared,
+		 struct etp_bind_bucket **spare);
+int etp_ephemeral(struct sock *sk,
+		  int (*try)(struct sock *sk, u16 port, void *arg), void *arg);
 int etp_listen_port_check(struct sock *sk);
 void etp_inherit_port(struct sock *listener, struct sock *child);
 void etp_port_tw_hold(struct net *net, u16 port);
 void etp_port_tw_put(struct net *net, u16 port);
 
 /* lookup.c */
-struct etp_hslot *etp_slots_alloc(unsigned int n);
-void etp_slots_free(struct etp_hslot *s, unsigned int n);
 int etp_lookup_init(struct etp_net *en);
 void etp_lookup_exit(struct etp_net *en);
 struct etp_hslot *etp_ehash_slot(struct etp_net *en, __be32 laddr,
@@ -441,8 +460,7 @@ void etp_lhash_insert(struct sock *sk);
 void etp_lhash_remove(struct sock *sk);
 struct sock *etp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
 				 int dif, int sdif);
-bool etp_tuple_in_use(struct net *net, __be32 laddr, __be16 lport,
-		      __be32 raddr, __be16 rport);
+int etp_connect_port(struct sock *sk);
 
 /* statetable.c */
 enum etp_event {
@@ -464,13 +482,31 @@ enum etp_event {
 int etp_sm_event(struct sock *sk, enum etp_event ev);
 const char *etp_state_name(int state);
 const char *etp_event_name(enum etp_event ev);
-void etp_set_state_raw(struct sock *sk, int state);
 
-/* input.c */
+/**
+ * etp_set_state_raw() - store a state without the gauges and counters
+ * @sk: the socket
+ * @state: the TCP_* state
+ *
+ * For states handed over with their gauge: a child socket takes SYN_RECV
+ * from its half-open entry, and a socket gives TIME_WAIT to its entry.
+ */
+static inline void etp_set_state_raw(struct sock *sk, int state)
+{
+	/* Pairs with lockless readers (poll, /proc); as inet_sk_state_store(). */
+	smp_store_release(&sk->sk_state, state);
+}
+
+/* demux.c */
 int etp_v4_rcv(struct sk_buff *skb);
 int etp_v4_err(struct sk_buff *skb, u32 info);
 int etp_do_rcv(struct sock *sk, struct sk_buff *skb);
-bool etp_rcv_child(struct net *net, struct sk_buff *skb);
+
+/* input.c */
+void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+bool etp_add_backlog(struct sock *sk, struct sk_buff *skb);
+
+/* header.c */
 void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 			   bool *wscale_ok);
 
@@ -498,9 +534,6 @@ int etp_retransmit_head(struct sock *sk);
 int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
 unsigned int etp_skb_pcount(const struct sock *sk, const struct sk_buff *skb);
 
-/* offload.c */
-int etp_offload_init(void);
-void etp_offload_exit(void);
 void etp_send_ack(struct sock *sk);
 void etp_send_probe(struct sock *sk);
 int etp_send_syn(struct sock *sk);
@@ -520,19 +553,26 @@ u8 etp_rcv_wscale(const struct sock *sk);
 int etp_ctl_init(struct etp_net *en);
 void etp_ctl_exit(struct etp_net *en);
 
+/* offload.c */
+int etp_offload_init(void);
+void etp_offload_exit(void);
+
 /* timer.c */
 void etp_init_timers(struct sock *sk);
-void etp_clear_timers(struct sock *sk);
-void etp_reset_rtx_timer(struct sock *sk);
-void etp_stop_rtx_timer(struct sock *sk);
-void etp_schedule_ack(struct sock *sk);
+void etp_release_cb(struct sock *sk);
+
+/* rto.c */
+u32 etp_now_us(void);
 void etp_rtt_sample(struct sock *sk, u32 rtt_us);
 void etp_rto_restore(struct sock *sk);
 u32 etp_rto_initial(const struct sock *sk);
 u32 etp_rto_max(const struct sock *sk);
+void etp_reset_rtx_timer(struct sock *sk);
+void etp_stop_rtx_timer(struct sock *sk);
+void etp_schedule_ack(struct sock *sk);
+u32 etp_keepalive_time(const struct sock *sk);
 void etp_reset_keepalive(struct sock *sk);
-u32 etp_now_us(void);
-void etp_release_cb(struct sock *sk);
+void etp_clear_timers(struct sock *sk);
 
 /* request.c */
 int etp_listen_rcv(struct sock *sk, struct sk_buff *skb);
@@ -565,6 +605,8 @@ bool etp_tw_show(struct etp_net *en, unsigned int slot, unsigned int offset,
 /* isn.c */
 u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 u32 etp_hash_tuple(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport);
+struct etp_hslot *etp_slots_alloc(unsigned int n);
+void etp_slots_free(struct etp_hslot *s, unsigned int n);
 
 /* syncookies.c */
 bool etp_cookie_want(struct sock *lsk);

@@ -3,10 +3,9 @@
  * The receive path, in softirq (or from a socket's backlog when a process
  * owned the socket as the segment arrived).
  *
- * etp_v4_rcv() checks the header, finds who the segment is for (a connected
- * socket, a TIME_WAIT entry, a listener, or no one: RST) and hands it over
- * with the socket's bh lock held, or queues it to the socket's backlog.
- * etp_rcv_state_process() then follows RFC 9293 3.10.7 ("SEGMENT ARRIVES"):
+ * demux.c finds the connection a segment is for and hands it over with the
+ * socket's bh lock held (or through its backlog). etp_rcv_state_process()
+ * then follows RFC 9293 3.10.7 ("SEGMENT ARRIVES"):
  * sequence number, RST, SYN, ACK, data, FIN; RST and SYN acceptance follows
  * RFC 5961. State changes are events for statetable.c.
  */
@@ -17,56 +16,6 @@
 
 #include "etp.h"
 #include "trace.h"
-
-static const struct tcphdr *etp_hdr(const struct sk_buff *skb)
-{
-	return (const struct tcphdr *)skb->data;
-}
-
-/**
- * etp_parse_syn_options() - read the MSS and window scale options of a SYN
- * @skb: the segment, its header at skb->data
- * @mss: the MSS option, or ETP_DEFAULT_MSS without one
- * @wscale: the window scale option's shift, capped at 14 (RFC 7323 2.3)
- * @wscale_ok: whether the option was there
- *
- * Unknown options are skipped; a malformed option list ends the parsing.
- */
-void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
-			   bool *wscale_ok)
-{
-	const struct tcphdr *th = etp_hdr(skb);
-	const u8 *p = (const u8 *)(th + 1);
-	int left = th->doff * 4 - sizeof(*th);
-
-	*mss = ETP_DEFAULT_MSS;
-	*wscale = 0;
-	*wscale_ok = false;
-	while (left > 0) {
-		u8 kind = *p, len;
-
-		if (kind == 0)		/* end of options */
-			break;
-		if (kind == 1) {	/* NOP */
-			p++;
-			left--;
-			continue;
-		}
-		if (left < 2)
-			break;
-		len = p[1];
-		if (len < 2 || len > left)
-			break;
-		if (kind == 2 && len == 4)
-			*mss = max_t(u16, get_unaligned_be16(p + 2), ETP_MIN_MSS);
-		else if (kind == 3 && len == 3) {
-			*wscale = min_t(u8, p[2], ETP_MAX_WSCALE);
-			*wscale_ok = true;
-		}
-		p += len;
-		left -= len;
-	}
-}
 
 /* An acceptable RST arrived for @sk (before the state machine sees it). */
 static void etp_trace_recv_reset(const struct sock *sk, u32 seq)
@@ -652,11 +601,15 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	}
 }
 
-/*
- * RFC 9293 3.10.7.4: a segment for a socket past LISTEN and SYN_SENT.
- * Takes the skb.
+/**
+ * etp_rcv_state_process() - process a segment for a connection
+ * @sk: the socket, not a listener, bh-locked in softirq or owned from the
+ *      backlog
+ * @skb: the segment, its header at skb->data, ETP_SKB_CB filled; taken
+ *
+ * RFC 9293 3.10.7.3 for SYN_SENT, 3.10.7.4 for the states past it.
  */
-static void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
@@ -712,22 +665,11 @@ drop:
 }
 
 /**
- * etp_do_rcv() - process a segment for a socket (proto->backlog_rcv too)
- * @sk: the socket, bh-locked in softirq or owned from the backlog
- * @skb: the segment, its header at skb->data, ETP_SKB_CB filled
+ * etp_add_backlog() - queue a segment for the process that owns a socket
+ * @sk: the socket, bh-locked, owned by a process
+ * @skb: the segment
  *
- * Return: 0, the segment is consumed.
- */
-int etp_do_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	if (sk->sk_state == TCP_LISTEN)
-		return etp_listen_rcv(sk, skb);
-	etp_rcv_state_process(sk, skb);
-	return 0;
-}
-
-/*
- * Queue @skb for the process that owns @sk, with TCP's limit
+ * With TCP's limit
  * (tcp_add_backlog()): the receive queue may hold up to twice sk_rcvbuf of
  * data the window offered (etp_rmem_make_room()), and the backlog must take
  * a window's worth on top of that while the reader copies. A tighter limit
@@ -736,7 +678,7 @@ int etp_do_rcv(struct sock *sk, struct sk_buff *skb)
  *
  * Return: false if it was dropped (the caller frees it).
  */
-static bool etp_add_backlog(struct sock *sk, struct sk_buff *skb)
+bool etp_add_backlog(struct sock *sk, struct sk_buff *skb)
 {
 	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) +
 		    (READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
@@ -745,172 +687,4 @@ static bool etp_add_backlog(struct sock *sk, struct sk_buff *skb)
 		return true;
 	ETP_INC_STATS(sock_net(sk), BacklogDrop);
 	return false;
-}
-
-/**
- * etp_rcv_child() - give a listener's segment to the connection it is for
- * @net: the namespace
- * @skb: a segment that found the listener but no half-open entry
- *
- * A segment can wait for the listener (its lock, or its backlog while a
- * process holds it) while the segment before it turns the half-open entry
- * into a connection: the second ACK or the first data after the handshake.
- * Without this it would find neither the entry nor, having looked before,
- * the connection, and draw a RST that kills the new connection.
- *
- * Return: true when the connection took @skb.
- */
-bool etp_rcv_child(struct net *net, struct sk_buff *skb)
-{
-	const struct tcphdr *th = etp_hdr(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	struct sock *sk;
-	bool taken = true;
-
-	/* From the listener's backlog too, in process context: take RCU. */
-	rcu_read_lock();
-	sk = etp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
-				    th->source);
-	rcu_read_unlock();
-	if (!sk)
-		return false;
-	local_bh_disable();
-	bh_lock_sock(sk);
-	if (sk->sk_state == TCP_CLOSE)
-		taken = false;
-	else if (!sock_owned_by_user(sk))
-		etp_do_rcv(sk, skb);
-	else if (!etp_add_backlog(sk, skb))
-		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
-	bh_unlock_sock(sk);
-	local_bh_enable();
-	sock_put(sk);
-	return taken;
-}
-
-/**
- * etp_v4_rcv() - receive one segment (net_protocol->handler, softirq)
- * @skb: the segment, its transport header set by the IP layer
- *
- * The header is checked (length, data offset, flags, checksum over the
- * IPv4 pseudo-header with ETP's protocol number); bad segments are counted
- * in InErrs or InCsumErrors and dropped. Segments for no connection and no
- * listener are answered with RST.
- *
- * Return: 0, the segment is consumed.
- */
-int etp_v4_rcv(struct sk_buff *skb)
-{
-	struct net *net = dev_net(skb->dev);
-	const struct tcphdr *th;
-	const struct iphdr *iph;
-	struct etp_skb_cb *cb;
-	struct etp_tw *tw;
-	struct sock *sk;
-	bool again = false;
-	u8 flags;
-
-	if (skb->pkt_type != PACKET_HOST)
-		goto drop;
-	/* A GSO skb (through veth or loopback) counts its segments, as TCP's. */
-	ETP_ADD_STATS(net, InSegs,
-		      skb_is_gso(skb) ? max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1);
-
-	if (!pskb_may_pull(skb, sizeof(*th)))
-		goto bad;
-	th = etp_hdr(skb);
-	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4))
-		goto bad;
-	if (skb_checksum_init(skb, etp_proto, inet_compute_pseudo) ||
-	    skb_checksum_complete(skb))
-		goto csum_error;
-
-	th = etp_hdr(skb);
-	iph = ip_hdr(skb);
-	flags = etp_flag_byte(th);
-	/* Combinations no sender makes: drop them (RFC 9293 3.10.7). */
-	if ((flags & ETPHDR_SYN) && (flags & (ETPHDR_FIN | ETPHDR_RST)))
-		goto bad;
-	if (!th->source || !th->dest)
-		goto bad;
-
-	cb = ETP_SKB_CB(skb);
-	cb->seq = ntohl(th->seq);
-	cb->end_seq = cb->seq + !!(flags & ETPHDR_SYN) + !!(flags & ETPHDR_FIN) +
-		      skb->len - th->doff * 4;
-	cb->ack_seq = ntohl(th->ack_seq);
-	cb->window = ntohs(th->window);
-	cb->flags = flags;
-	cb->retrans = 0;
-
-lookup:
-	sk = etp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
-				    th->source);
-	if (!sk) {
-		tw = etp_tw_lookup(net, iph->daddr, th->dest, iph->saddr,
-				   th->source);
-		if (tw && etp_tw_rcv(net, tw, skb) == ETP_TW_DONE)
-			goto consumed;
-		sk = etp_lookup_listener(net, iph->daddr, th->dest,
-					 inet_iif(skb), inet_sdif(skb));
-		if (!sk) {
-			/* No one takes the SYN: TIME_WAIT stays and answers. */
-			if (tw && etp_tw_ack(net, tw, skb))
-				goto consumed;
-			goto no_socket;
-		}
-		if (tw)
-			etp_tw_recycle(net, tw);
-	}
-
-	bh_lock_sock_nested(sk);
-	/* Closed while we looked: a TIME_WAIT entry may have taken its place. */
-	if (sk->sk_state == TCP_CLOSE && !again) {
-		bh_unlock_sock(sk);
-		sock_put(sk);
-		again = true;
-		goto lookup;
-	}
-	if (!sock_owned_by_user(sk)) {
-		etp_do_rcv(sk, skb);
-	} else if (!etp_add_backlog(sk, skb)) {
-		bh_unlock_sock(sk);
-		sock_put(sk);
-		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
-		return 0;
-	}
-	bh_unlock_sock(sk);
-	sock_put(sk);
-	return 0;
-
-no_socket:
-	etp_send_reset(net, skb, NULL, ETP_RST_NO_CONNECTION);
-drop:
-	kfree_skb(skb);
-	return 0;
-consumed:
-	consume_skb(skb);
-	return 0;
-
-csum_error:
-	ETP_INC_STATS(net, InCsumErrors);
-bad:
-	ETP_INC_STATS(net, InErrs);
-	kfree_skb(skb);
-	return 0;
-}
-
-/**
- * etp_v4_err() - an ICMP error about a segment ETP sent (softirq)
- * @skb: the ICMP message
- * @info: its extra information (the MTU for "fragmentation needed")
- *
- * ETP keeps its MSS from the route at connection time; ICMP errors are
- * noted as soft errors only (RFC 5461: they do not abort connections).
- *
- * Return: 0.
- */
-int etp_v4_err(struct sk_buff *skb, u32 info)
-{
-	return 0;
 }

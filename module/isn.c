@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Initial sequence numbers (RFC 6528) and the hash of the 4-tuple the
- * tables use. Both are keyed with secrets drawn once per boot, so that
- * neither the ISNs nor the hash chains can be predicted from outside.
+ * Initial sequence numbers (RFC 6528), the hash of the 4-tuple the tables
+ * use, and the tables' slots (a lock and a chain each). ISNs and hash are
+ * keyed with secrets drawn once per boot, so that neither the ISNs nor the
+ * hash chains can be predicted from outside.
  */
 #include <linux/ktime.h>
 #include <linux/net.h>
 #include <linux/siphash.h>
+#include <linux/slab.h>
 
 #include "etp.h"
 
@@ -52,4 +54,39 @@ u32 etp_hash_tuple(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport)
 	return siphash_3u32((__force u32)laddr, (__force u32)raddr,
 			    (__force u32)lport << 16 | (__force u32)rport,
 			    &etp_hash_key);
+}
+
+/**
+ * etp_slots_alloc() - allocate and initialize a table of hash slots
+ * @n: the number of slots
+ *
+ * Return: the slots, or NULL.
+ */
+struct etp_hslot *etp_slots_alloc(unsigned int n)
+{
+	struct etp_hslot *s = kvmalloc_array(n, sizeof(*s), GFP_KERNEL);
+	unsigned int i;
+
+	if (s)
+		for (i = 0; i < n; i++) {
+			spin_lock_init(&s[i].lock);
+			INIT_HLIST_HEAD(&s[i].chain);
+		}
+	return s;
+}
+
+/**
+ * etp_slots_free() - free a table of hash slots, which must be empty
+ * @s: the slots, or NULL
+ * @n: the number of slots
+ */
+void etp_slots_free(struct etp_hslot *s, unsigned int n)
+{
+	unsigned int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++)
+		WARN_ON_ONCE(!hlist_empty(&s[i].chain));
+	kvfree(s);
 }

@@ -14,6 +14,10 @@
  * touches freed memory; a socket that was unhashed and hashed again under
  * another 4-tuple is caught by checking the 4-tuple again after the
  * reference is taken. A table holds a reference on each socket in it.
+ *
+ * connect() gets its 4-tuple here (etp_connect_port(), as TCP's
+ * inet_hash_connect()): a port from port.c whose 4-tuple is in neither
+ * ehash nor the TIME_WAIT table.
  */
 #include <linux/slab.h>
 #include <net/inet_sock.h>
@@ -215,41 +219,6 @@ struct sock *etp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
 }
 
 /**
- * etp_slots_alloc() - allocate and initialize a table of hash slots
- * @n: the number of slots
- *
- * Return: the slots, or NULL.
- */
-struct etp_hslot *etp_slots_alloc(unsigned int n)
-{
-	struct etp_hslot *s = kvmalloc_array(n, sizeof(*s), GFP_KERNEL);
-	unsigned int i;
-
-	if (s)
-		for (i = 0; i < n; i++) {
-			spin_lock_init(&s[i].lock);
-			INIT_HLIST_HEAD(&s[i].chain);
-		}
-	return s;
-}
-
-/**
- * etp_slots_free() - free a table of hash slots, which must be empty
- * @s: the slots, or NULL
- * @n: the number of slots
- */
-void etp_slots_free(struct etp_hslot *s, unsigned int n)
-{
-	unsigned int i;
-
-	if (!s)
-		return;
-	for (i = 0; i < n; i++)
-		WARN_ON_ONCE(!hlist_empty(&s[i].chain));
-	kvfree(s);
-}
-
-/**
  * etp_lookup_init() - allocate a namespace's listener, established and
  * half-open tables
  * @en: the namespace's ETP state
@@ -277,4 +246,54 @@ void etp_lookup_exit(struct etp_net *en)
 	etp_slots_free(en->ehash, ETP_EHASH_SLOTS);
 	etp_slots_free(en->reqhash, ETP_REQHASH_SLOTS);
 	en->lhash = en->ehash = en->reqhash = NULL;
+}
+
+struct etp_connect_try {
+	struct etp_bind_bucket *spare;
+};
+
+static int etp_try_connect(struct sock *sk, u16 port, void *arg)
+{
+	struct etp_connect_try *t = arg;
+	int err;
+
+	if (!t->spare) {
+		t->spare = kmalloc(sizeof(*t->spare), GFP_KERNEL);
+		if (!t->spare)
+			return -ENOMEM;
+	}
+	err = etp_try_port(etp_sk_pernet(sk), sk, port, true, &t->spare);
+	if (err)
+		return err;
+	inet_sk(sk)->inet_sport = htons(port);
+	if (etp_ehash_insert(sk))
+		return 0;
+	etp_put_port(sk);
+	inet_sk(sk)->inet_sport = 0;
+	return -EADDRINUSE;
+}
+
+/**
+ * etp_connect_port() - give a connecting socket a unique 4-tuple
+ * @sk: the socket, locked, with its addresses and remote port set
+ *
+ * A socket already bound keeps its port; one that is not gets an ephemeral
+ * port, shared with other connections to other destinations. Either way
+ * the socket ends up in the established table.
+ *
+ * Return: 0; -EADDRNOTAVAIL when the 4-tuple (or every ephemeral port)
+ * is taken, as TCP; -ENOMEM.
+ */
+int etp_connect_port(struct sock *sk)
+{
+	struct etp_connect_try t = { };
+	int err;
+
+	if (inet_sk(sk)->inet_num)
+		return etp_ehash_insert(sk) ? 0 : -EADDRNOTAVAIL;
+	err = etp_ephemeral(sk, etp_try_connect, &t);
+	kfree(t.spare);
+	if (err == -EADDRINUSE)
+		err = -EADDRNOTAVAIL;
+	return err;
 }

@@ -12,7 +12,7 @@
  * on the same device, unless both set SO_REUSEADDR and the one already there
  * is not listening. A port that TIME_WAIT entries hold can be bound only with
  * SO_REUSEADDR. Ports that connect() picks may be shared by several
- * connections as long as each 4-tuple is unique (lookup.c checks that).
+ * connections as long as each 4-tuple is unique (lookup.c picks them).
  */
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -94,13 +94,20 @@ static void etp_bucket_maybe_free(struct etp_bind_bucket *b)
 	}
 }
 
-/*
- * Try @port for @sk. With @shared (connect()'s automatic bind) a port whose
- * every holder was also bound by connect() may be shared; otherwise the
- * conflict rules decide. @spare is a bucket the caller allocated, used if
- * the port has none yet (then *spare is cleared).
+/**
+ * etp_try_port() - bind a socket to a port if the rules allow it
+ * @en: the namespace's ETP state
+ * @sk: the socket, locked, not bound yet
+ * @port: the port
+ * @shared: connect()'s automatic bind: a port whose every holder was also
+ *          bound by connect() may be shared (lookup.c keeps each 4-tuple
+ *          unique); otherwise the conflict rules decide
+ * @spare: a bucket the caller allocated, used (and *@spare cleared) if the
+ *         port has none yet
+ *
+ * Return: 0 or -EADDRINUSE.
  */
-static int etp_try_port(struct etp_net *en, struct sock *sk, u16 port,
+int etp_try_port(struct etp_net *en, struct sock *sk, u16 port,
 			bool shared, struct etp_bind_bucket **spare)
 {
 	struct etp_hslot *slot = etp_bind_slot(en, port);
@@ -131,11 +138,16 @@ static bool etp_port_unused(struct etp_net *en, u16 port)
 	return unused;
 }
 
-/*
- * Walk ip_local_port_range from a random offset and return the first port
- * for which @try succeeds, or its last error.
+/**
+ * etp_ephemeral() - find an ephemeral port that suits the caller
+ * @sk: the socket, locked
+ * @try: called for each port of ip_local_port_range, from a random offset,
+ *       until it returns 0 or -ENOMEM
+ * @arg: passed to @try
+ *
+ * Return: the last result of @try (-EADDRNOTAVAIL if it was never called).
  */
-static int etp_ephemeral(struct sock *sk,
+int etp_ephemeral(struct sock *sk,
 			 int (*try)(struct sock *sk, u16 port, void *arg),
 			 void *arg)
 {
@@ -193,56 +205,6 @@ int etp_get_port(struct sock *sk, unsigned short snum)
 	if (err == -EADDRNOTAVAIL)
 		err = -EADDRINUSE;
 	kfree(spare);
-	return err;
-}
-
-struct etp_connect_try {
-	struct etp_bind_bucket *spare;
-};
-
-static int etp_try_connect(struct sock *sk, u16 port, void *arg)
-{
-	struct etp_connect_try *t = arg;
-	int err;
-
-	if (!t->spare) {
-		t->spare = kmalloc(sizeof(*t->spare), GFP_KERNEL);
-		if (!t->spare)
-			return -ENOMEM;
-	}
-	err = etp_try_port(etp_sk_pernet(sk), sk, port, true, &t->spare);
-	if (err)
-		return err;
-	inet_sk(sk)->inet_sport = htons(port);
-	if (etp_ehash_insert(sk))
-		return 0;
-	etp_put_port(sk);
-	inet_sk(sk)->inet_sport = 0;
-	return -EADDRINUSE;
-}
-
-/**
- * etp_connect_port() - give a connecting socket a unique 4-tuple
- * @sk: the socket, locked, with its addresses and remote port set
- *
- * A socket already bound keeps its port; one that is not gets an ephemeral
- * port, shared with other connections to other destinations. Either way
- * the socket ends up in the established table.
- *
- * Return: 0; -EADDRNOTAVAIL when the 4-tuple (or every ephemeral port)
- * is taken, as TCP; -ENOMEM.
- */
-int etp_connect_port(struct sock *sk)
-{
-	struct etp_connect_try t = { };
-	int err;
-
-	if (inet_sk(sk)->inet_num)
-		return etp_ehash_insert(sk) ? 0 : -EADDRNOTAVAIL;
-	err = etp_ephemeral(sk, etp_try_connect, &t);
-	kfree(t.spare);
-	if (err == -EADDRINUSE)
-		err = -EADDRNOTAVAIL;
 	return err;
 }
 

@@ -315,7 +315,7 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	etp_sm_event(child, ETP_EV_SYN_ACKED);
 	etp_reset_keepalive(child);		/* SO_KEEPALIVE is inherited */
 	etp_accept_enqueue(lsk, child);
-	etp_do_rcv(child, skb);
+	etp_rcv_state_process(child, skb);
 	bh_unlock_sock(child);
 	sock_put(child);
 	return true;
@@ -472,6 +472,43 @@ static void etp_cookie_child(struct sock *lsk, struct etp_req *req,
 	}
 	if (!sock_flag(lsk, SOCK_DEAD))
 		lsk->sk_data_ready(lsk);
+}
+
+/*
+ * Give a listener's segment to the connection it is for (@skb found the
+ * listener but no half-open entry). A segment can wait for the listener (its lock, or its backlog while a
+ * process holds it) while the segment before it turns the half-open entry
+ * into a connection: the second ACK or the first data after the handshake.
+ * Without this it would find neither the entry nor, having looked before,
+ * the connection, and draw a RST that kills the new connection. Returns
+ * true when the connection took @skb.
+ */
+static bool etp_rcv_child(struct net *net, struct sk_buff *skb)
+{
+	const struct tcphdr *th = etp_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *sk;
+	bool taken = true;
+
+	/* From the listener's backlog too, in process context: take RCU. */
+	rcu_read_lock();
+	sk = etp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
+				    th->source);
+	rcu_read_unlock();
+	if (!sk)
+		return false;
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		taken = false;
+	else if (!sock_owned_by_user(sk))
+		etp_rcv_state_process(sk, skb);
+	else if (!etp_add_backlog(sk, skb))
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	sock_put(sk);
+	return taken;
 }
 
 /**

@@ -9,8 +9,8 @@
  * Lifetime: a socket holds one reference for its user (the struct socket, or
  * the listener's accept queue before accept()). close() orphans it; the
  * state machine finishes the connection in softirq and timers, and when an
- * orphan reaches CLOSE, etp_done() frees it through etp_destroy(), which drops
- * that reference. The tables and pending timers hold references of their own.
+ * orphan reaches CLOSE, etp_done() (conn.c) frees it through etp_destroy(),
+ * which drops that reference. The tables and pending timers hold references of their own.
  * Sockets are freed after an RCU grace period (SOCK_RCU_FREE), so that the
  * receive path can look them up under rcu_read_lock() alone.
  */
@@ -32,72 +32,6 @@ static struct percpu_counter etp_sockets_allocated;
 static long sysctl_etp_mem[3];
 static int sysctl_etp_wmem[3] = { 4096, 16384, 4 << 20 };
 static int sysctl_etp_rmem[3] = { 4096, 131072, 6 << 20 };
-
-/**
- * etp_init_xmit_vars() - the congestion and RTT state of a new connection
- * @sk: the socket
- */
-void etp_init_xmit_vars(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-
-	ep->rto = min(etp_rto_initial(sk), etp_rto_max(sk));
-	ep->srtt_us = 0;
-	ep->rttvar_us = 0;
-	ep->ssthresh = 0x7fffffff;
-	ep->cwnd = 0;
-	ep->ca_state = ETP_CA_OPEN;
-	ep->mss = ETP_DEFAULT_MSS;
-	ep->scaling_ratio = ETP_DEFAULT_SCALING_RATIO;
-	ep->rcv_rtt_us = 0;
-	ep->rcv_rtt_on = 0;
-	ep->rcvq_on = 0;
-	ep->recover = ep->iss;
-}
-
-/**
- * etp_sndbuf_expand() - let the send buffer follow the congestion window
- * @sk: the socket, locked
- *
- * As TCP's tcp_sndbuf_expand(): twice the congestion window (and at least
- * four segments), with room for the skbs' overhead, up to wmem[2]; unless
- * the user set SO_SNDBUF, which then holds.
- */
-void etp_sndbuf_expand(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	u32 per_mss = ep->mss + ETP_MAX_HEADER + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
-	u64 want;
-
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK || !ep->mss)
-		return;
-	want = 2ULL * max_t(u32, DIV_ROUND_UP(ep->cwnd, ep->mss), 4) * per_mss;
-	want = min_t(u64, want, READ_ONCE(sysctl_etp_wmem[2]));
-	if (want > READ_ONCE(sk->sk_sndbuf))
-		WRITE_ONCE(sk->sk_sndbuf, want);
-}
-
-/**
- * etp_set_mss() - settle the MSS once the peer's is known
- * @sk: the socket, with its route
- * @peer_mss: what the peer's SYN offered
- *
- * The smallest of the peer's MSS, the path MTU's and TCP_MAXSEG; the initial
- * congestion window follows RFC 6928.
- */
-void etp_set_mss(struct sock *sk, unsigned int peer_mss)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	unsigned int mss = min(etp_adv_mss(__sk_dst_get(sk)), peer_mss);
-
-	if (ep->user_mss)
-		mss = min_t(unsigned int, mss, ep->user_mss);
-	ep->mss = max_t(unsigned int, mss, ETP_MIN_MSS);
-	ep->peer_mss = peer_mss;
-	if (!ep->cwnd)
-		ep->cwnd = min(10U * ep->mss, max(2U * ep->mss, 14600U));
-	etp_sndbuf_expand(sk);
-}
 
 /* sk->sk_write_space: wake writers once there is room (as the stream
  * sockets' sk_stream_write_space(), which is not exported).
@@ -141,62 +75,6 @@ static int etp_init_sock(struct sock *sk)
 	sk_sockets_allocated_inc(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	return 0;
-}
-
-static void etp_purge_queues(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	struct sk_buff *skb;
-
-	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
-		etp_wmem_free_skb(sk, skb);
-	ep->send_head = NULL;
-	__skb_queue_purge(&sk->sk_receive_queue);
-	__skb_queue_purge(&ep->ooo_queue);
-	sk_mem_reclaim(sk);
-}
-
-/* proto->destroy: release what a closed socket still holds. */
-static void etp_destroy_sock(struct sock *sk)
-{
-	etp_clear_timers(sk);
-	etp_purge_queues(sk);
-	etp_ehash_remove(sk);
-	etp_lhash_remove(sk);
-	etp_put_port(sk);
-	sk_sockets_allocated_dec(sk);
-	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
-}
-
-/**
- * etp_destroy() - free a closed orphan: drop its user's reference
- * @sk: the socket, in CLOSE and SOCK_DEAD, locked
- */
-void etp_destroy(struct sock *sk)
-{
-	WARN_ON_ONCE(sk->sk_state != TCP_CLOSE || !sock_flag(sk, SOCK_DEAD));
-	sk->sk_prot->destroy(sk);
-	sock_put(sk);
-}
-
-/**
- * etp_done() - a connection is over (its socket just moved to CLOSE)
- * @sk: the socket, locked
- *
- * Out of the tables, timers stopped, a port that connect() picked given
- * back; the user is woken, or an orphan is freed.
- */
-void etp_done(struct sock *sk)
-{
-	etp_clear_timers(sk);
-	etp_ehash_remove(sk);
-	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
-		etp_put_port(sk);
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	if (!sock_flag(sk, SOCK_DEAD))
-		sk->sk_state_change(sk);
-	else
-		etp_destroy(sk);
 }
 
 /* Bytes received and not read, the FIN not counted; the socket is locked. */

@@ -185,20 +185,6 @@ const char *etp_event_name(enum etp_event ev)
 	return ev < ETP_EV_MAX ? etp_event_names[ev] : "?";
 }
 
-/**
- * etp_set_state_raw() - store a state without the gauges and counters
- * @sk: the socket
- * @state: the TCP_* state
- *
- * For states handed over with their gauge: a child socket takes SYN_RECV
- * from its half-open entry, and a socket gives TIME_WAIT to its entry.
- */
-void etp_set_state_raw(struct sock *sk, int state)
-{
-	/* Pairs with lockless readers (poll, /proc); as inet_sk_state_store(). */
-	smp_store_release(&sk->sk_state, state);
-}
-
 /* Move @sk to @state because of @ev, keeping the gauges and the counters
  * that RFC 1213 defines by transitions true.
  */
@@ -278,6 +264,7 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 
 	if (a & A_TIME_WAIT) {
 		etp_time_wait(sk);
+		etp_done(sk);
 		return TCP_TIME_WAIT;
 	}
 	if (t->next == TCP_CLOSE && old != TCP_CLOSE) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Timers, all run in softirq:
+ * What the timers do when they fire, all in softirq (rto.c arms them):
  *   rtx_timer   retransmission (RFC 6298), or the zero-window probe when
  *               ep->persist is set (RFC 9293 3.8.6.1)
  *   dack_timer  delayed ACK (RFC 9293 3.8.6.3)
@@ -13,7 +13,6 @@
  * which inherits the timer's reference. Handlers do nothing on a socket
  * that is already closed.
  */
-#include <linux/ktime.h>
 #include <net/sock.h>
 
 #include "etp.h"
@@ -25,152 +24,6 @@
 #define ETP_DATA_RETRIES	15
 /* ... and for an orphan, which no one waits for (as tcp_orphan_retries). */
 #define ETP_ORPHAN_RETRIES	8
-
-/**
- * etp_now_us() - a microsecond clock for RTT samples
- *
- * Return: the time, wrapping every 71 minutes.
- */
-u32 etp_now_us(void)
-{
-	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
-}
-
-static u32 etp_rto_min(const struct sock *sk)
-{
-	return msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.rto_min_ms));
-}
-
-/**
- * etp_rto_initial() - the RTO before the first sample, rto_initial_ms
- * @sk: the socket
- *
- * Return: the RTO in jiffies, before rto_max_ms caps it.
- */
-u32 etp_rto_initial(const struct sock *sk)
-{
-	return msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.rto_initial_ms));
-}
-
-/**
- * etp_rto_max() - the RTO's upper bound, rto_max_ms
- * @sk: the socket
- *
- * Return: the bound in jiffies.
- */
-u32 etp_rto_max(const struct sock *sk)
-{
-	return msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.rto_max_ms));
-}
-
-/*
- * RFC 6298 2.3: RTO = SRTT + max(G, K * RTTVAR), clamped to
- * [rto_min_ms, rto_max_ms] (the maximum wins if they cross).
- */
-static void etp_rto_from_estimates(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-
-	ep->rto = min(max_t(u32, usecs_to_jiffies((ep->srtt_us >> 3) +
-						  max(ep->rttvar_us, 1U)),
-			    etp_rto_min(sk)),
-		      etp_rto_max(sk));
-}
-
-/**
- * etp_rtt_sample() - update SRTT, RTTVAR and RTO with a measurement
- * @sk: the socket, locked
- * @rtt_us: a round-trip time, from a segment sent only once (Karn)
- *
- * RFC 6298 2.2 and 2.3, with SRTT kept << 3 and RTTVAR << 2 as Linux TCP
- * does; RTO is clamped to [rto_min_ms, rto_max_ms].
- */
-void etp_rtt_sample(struct sock *sk, u32 rtt_us)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	long err;
-
-	rtt_us = max(rtt_us, 1U);
-	if (!ep->srtt_us) {
-		ep->srtt_us = rtt_us << 3;
-		ep->rttvar_us = rtt_us << 1;
-	} else {
-		err = (long)rtt_us - (ep->srtt_us >> 3);
-		ep->srtt_us += err;
-		if (err < 0)
-			err = -err;
-		err -= ep->rttvar_us >> 2;
-		ep->rttvar_us += err;
-	}
-	etp_rto_from_estimates(sk);
-}
-
-/**
- * etp_rto_restore() - end a backoff once new data is acknowledged
- * @sk: the socket, locked
- *
- * Karn's rule times no ACK that covers a retransmission, and after a
- * go-back-N retransmission everything in flight is one: with no timestamps,
- * a lossy path could go on doubling the RTO with no measurement to bring it
- * back. New data acknowledged shows the path works, so the RTO returns to
- * what the estimates give (RFC 6298 2.3), or to rto_initial_ms while nothing
- * has been measured (2.1), as after a handshake whose SYN was retransmitted.
- */
-void etp_rto_restore(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-
-	if (ep->srtt_us)
-		etp_rto_from_estimates(sk);
-	else
-		ep->rto = min(etp_rto_initial(sk), etp_rto_max(sk));
-}
-
-/**
- * etp_reset_rtx_timer() - (re)start the retransmission or probe timer
- * @sk: the socket, locked
- */
-void etp_reset_rtx_timer(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	unsigned long when = ep->rto;
-
-	if (ep->persist)
-		when = min_t(unsigned long, (unsigned long)ep->rto << min(ep->probes_out, 10),
-			     etp_rto_max(sk));
-	sk_reset_timer(sk, &ep->rtx_timer, jiffies + max(when, 1UL));
-}
-
-/**
- * etp_stop_rtx_timer() - stop the retransmission or probe timer
- * @sk: the socket, locked
- */
-void etp_stop_rtx_timer(struct sock *sk)
-{
-	etp_sk(sk)->persist = 0;
-	sk_stop_timer(sk, &etp_sk(sk)->rtx_timer);
-}
-
-/**
- * etp_schedule_ack() - acknowledge within the delayed-ACK time
- * @sk: the socket, locked
- */
-void etp_schedule_ack(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-
-	ep->ack_pending = 1;
-	if (!timer_pending(&ep->dack_timer))
-		sk_reset_timer(sk, &ep->dack_timer,
-			       jiffies + max(msecs_to_jiffies(ETP_DELACK_MS), 1UL));
-}
-
-static u32 etp_keepalive_time(const struct sock *sk)
-{
-	u32 t = etp_sk(sk)->keepalive_time;
-
-	return t ? : msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_time_ms));
-}
 
 static u32 etp_keepalive_intvl(const struct sock *sk)
 {
@@ -184,29 +37,6 @@ static u32 etp_keepalive_probes(const struct sock *sk)
 	u32 n = etp_sk(sk)->keepalive_probes;
 
 	return n ? : READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_probes);
-}
-
-/**
- * etp_reset_keepalive() - arm sk_timer for what the socket's state needs
- * @sk: the socket, locked
- *
- * An orphan in FIN_WAIT2 waits fin_timeout_ms at most; a socket with
- * SO_KEEPALIVE in a synchronized state probes after keepalive_time_ms of
- * silence; otherwise the timer is stopped.
- */
-void etp_reset_keepalive(struct sock *sk)
-{
-	struct etp_net *en = etp_sk_pernet(sk);
-
-	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
-		sk_reset_timer(sk, &sk->sk_timer, jiffies +
-			       msecs_to_jiffies(READ_ONCE(en->sysctl.fin_timeout_ms)));
-	else if (sock_flag(sk, SOCK_KEEPOPEN) &&
-		 ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-					 TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
-		sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_keepalive_time(sk));
-	else
-		sk_stop_timer(sk, &sk->sk_timer);
 }
 
 /* The window probe (persist) timer: data waits and the window is (nearly) shut. */
@@ -433,25 +263,4 @@ void etp_init_timers(struct sock *sk)
 	timer_setup(&ep->dack_timer, etp_dack_timer_fn, 0);
 	timer_setup(&sk->sk_timer, etp_keepalive_timer_fn, 0);
 	ep->deferred = 0;
-}
-
-/**
- * etp_clear_timers() - stop a socket's timers, dropping their references
- * @sk: the socket, locked
- *
- * A handler already running waits for the lock and then finds the socket
- * closed; deferred work is dropped with its reference.
- */
-void etp_clear_timers(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	int bit;
-
-	ep->persist = 0;
-	sk_stop_timer(sk, &ep->rtx_timer);
-	sk_stop_timer(sk, &ep->dack_timer);
-	sk_stop_timer(sk, &sk->sk_timer);
-	for (bit = ETP_DEFER_RTX; bit <= ETP_DEFER_KEEPALIVE; bit++)
-		if (test_and_clear_bit(bit, &ep->deferred))
-			__sock_put(sk);
 }

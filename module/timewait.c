@@ -96,9 +96,9 @@ static void etp_tw_release(struct net *net, struct etp_tw *tw)
  * etp_time_wait() - a connection enters TIME_WAIT: hand it to the table
  * @sk: the socket, locked, just moved to TIME_WAIT by the state machine
  *
- * The socket is done afterwards (and freed if orphaned). Past
- * max_tw_entries, or without memory, it closes without TIME_WAIT
- * (TimeWaitOverflow).
+ * The socket is left in CLOSE, its TIME_WAIT gauge given to the entry, for
+ * the caller to finish with etp_done(). Past max_tw_entries, or without
+ * memory, it closes without TIME_WAIT (TimeWaitOverflow).
  */
 void etp_time_wait(struct sock *sk)
 {
@@ -150,7 +150,6 @@ overflow:
 done:
 	/* The gauge of TIME_WAIT went to the entry (or was given back). */
 	etp_set_state_raw(sk, TCP_CLOSE);
-	etp_done(sk);
 }
 
 /**
