@@ -53,13 +53,6 @@ extern int etp_proto;
 extern struct proto etp_prot;
 
 /*
- * ETP's states use TCP's codes (TCP_ESTABLISHED ... TCP_CLOSING from
- * net/tcp_states.h), so that /proc/net/etp reads like /proc/net/tcp and the
- * generic inet socket calls (inet_stream_connect, inet_shutdown) understand
- * them.
- */
-
-/*
  * Counters of /proc/net/etp_stat, in the order they are printed. Names are
  * part of the user interface (nstat shows them as EtpName): add, never rename.
  * The Curr* entries are gauges: incremented and decremented.
@@ -462,40 +455,8 @@ struct sock *etp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
 				 int dif, int sdif);
 int etp_connect_port(struct sock *sk);
 
-/* statetable.c */
-enum etp_event {
-	ETP_EV_CONNECT,		/* connect() */
-	ETP_EV_LISTEN,		/* listen() */
-	ETP_EV_CLOSE,		/* close() or shutdown(SHUT_WR): no more data */
-	ETP_EV_ABORT,		/* SO_LINGER 0, unread data at close, disconnect */
-	ETP_EV_RCV_SYN,		/* a SYN without ACK */
-	ETP_EV_RCV_SYNACK,	/* an acceptable SYN-ACK */
-	ETP_EV_SYN_ACKED,	/* our SYN acknowledged */
-	ETP_EV_FIN_ACKED,	/* our FIN acknowledged */
-	ETP_EV_RCV_FIN,		/* the peer's FIN, in order */
-	ETP_EV_RCV_RST,		/* an acceptable RST */
-	ETP_EV_TIMEOUT,		/* retransmissions or probes exhausted */
-	ETP_EV_FIN_WAIT2_TIMEOUT, /* an orphan waited fin_timeout_ms */
-	ETP_EV_MAX
-};
-
-int etp_sm_event(struct sock *sk, enum etp_event ev);
-const char *etp_state_name(int state);
-const char *etp_event_name(enum etp_event ev);
-
-/**
- * etp_set_state_raw() - store a state without the gauges and counters
- * @sk: the socket
- * @state: the TCP_* state
- *
- * For states handed over with their gauge: a child socket takes SYN_RECV
- * from its half-open entry, and a socket gives TIME_WAIT to its entry.
- */
-static inline void etp_set_state_raw(struct sock *sk, int state)
-{
-	/* Pairs with lockless readers (poll, /proc); as inet_sk_state_store(). */
-	smp_store_release(&sk->sk_state, state);
-}
+/* statetable.c, trace.c: states, events, their rules and bookkeeping */
+#include "statetable.h"
 
 /* demux.c */
 int etp_v4_rcv(struct sk_buff *skb);

@@ -269,8 +269,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 	}
 
 	/* Text and FIN mean something only before the peer's FIN. */
-	if (!((1 << sk->sk_state) &
-	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) || ep->rcv_fin)
+	if (!etp_state_is(sk, ETP_S_RCV_TEXT) || ep->rcv_fin)
 		goto drop;
 
 	/* New data after close(): no one will read it (as TCP, RFC 2525 2.17). */
@@ -534,7 +533,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		   !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN))) {
 		etp_dupack(sk);
 	}
-	if (sk->sk_state == TCP_TIME_WAIT || sk->sk_state == TCP_CLOSE)
+	if (!etp_state_is(sk, ETP_S_CONN))		/* closed, or handed to TIME_WAIT */
 		return false;
 	if (ep->persist && ep->snd_wnd)
 		etp_stop_rtx_timer(sk);

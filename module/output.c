@@ -557,7 +557,7 @@ static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
  */
 void etp_send_ack(struct sock *sk)
 {
-	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_SYN_SENT)
+	if (!etp_state_is(sk, ETP_S_SYNC))
 		return;
 	etp_send_bare(sk, etp_sk(sk)->snd_nxt, ETPHDR_ACK);
 }

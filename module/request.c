@@ -67,24 +67,19 @@ static bool etp_req_unlink(struct etp_req *req)
 }
 
 /* A half-open entry's state changes: it has no socket to show it. */
-static void etp_trace_req_state(const struct etp_req *req, int oldstate,
-				int newstate, enum etp_event ev)
+static void etp_req_account(const struct etp_req *req, int oldstate,
+			    int newstate, enum etp_event ev)
 {
-	trace_etp_state_change(sock_net(req->listener), req, req->laddr,
-			       req->raddr, req->lport, req->rport, oldstate,
-			       newstate, ev);
+	etp_state_account(sock_net(req->listener), req, req->laddr, req->raddr,
+			  req->lport, req->rport, oldstate, newstate, ev);
 }
 
 /* Drop a half-open entry that will not become a socket, because of @ev. */
 static void etp_req_drop(struct etp_req *req, enum etp_event ev)
 {
-	struct net *net = sock_net(req->listener);
-
 	if (!etp_req_unlink(req))
 		return;
-	etp_trace_req_state(req, TCP_SYN_RECV, TCP_CLOSE, ev);
-	ETP_DEC_STATS(net, CurrSynRecv);
-	ETP_INC_STATS(net, AttemptFails);
+	etp_req_account(req, TCP_SYN_RECV, TCP_CLOSE, ev);
 	etp_req_put(req);
 }
 
@@ -206,8 +201,7 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 		return;
 	}
 	atomic_inc(&etp_sk(lsk)->req_count);
-	ETP_INC_STATS(net, CurrSynRecv);
-	etp_trace_req_state(req, TCP_LISTEN, TCP_SYN_RECV, ETP_EV_RCV_SYN);
+	etp_req_account(req, TCP_LISTEN, TCP_SYN_RECV, ETP_EV_RCV_SYN);
 
 	req->synack_us = etp_now_us();
 	etp_send_req_synack(req);
@@ -231,7 +225,8 @@ static void etp_accept_enqueue(struct sock *lsk, struct sock *child)
  * child stays locked from sk_clone_lock() until then. Bottom halves are
  * disabled: from the listener's backlog this runs in process context, and
  * softirq takes the child's lock once it is in the tables. Return false if
- * there was no memory (the caller still owns @skb).
+ * it could not be made (no memory, no route, the 4-tuple taken): the
+ * connection is then counted as dropped, and the caller still owns @skb.
  */
 static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 			     struct sk_buff *skb)
@@ -243,8 +238,11 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	struct rtable *rt;
 
 	child = sk_clone_lock(lsk, GFP_ATOMIC);
-	if (!child)
-		return NULL;
+	if (!child) {
+		/* The entry's connection ends here, without memory for it. */
+		etp_req_account(req, TCP_SYN_RECV, TCP_CLOSE, ETP_EV_DROP);
+		return false;
+	}
 	/* sk_clone_lock() returns the clone bh-locked; tell sparse. */
 	__acquire(&child->sk_lock.slock);
 	ep = etp_sk(child);
@@ -322,9 +320,8 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 
 fail:
 	/* Undo as for any socket: it is closed, has no owner, and goes. */
-	trace_etp_state_change(net, child, req->laddr, req->raddr,
-			       req->lport, req->rport, TCP_SYN_RECV, TCP_CLOSE,
-			       ETP_EV_MAX);
+	etp_state_account(net, child, req->laddr, req->raddr, req->lport,
+			  req->rport, TCP_SYN_RECV, TCP_CLOSE, ETP_EV_DROP);
 	etp_set_state_raw(child, TCP_CLOSE);
 	sock_set_flag(child, SOCK_DEAD);
 	bh_unlock_sock(child);
@@ -418,8 +415,6 @@ static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 	local_bh_enable();
 	etp_req_put(req);
 	if (!created) {
-		ETP_DEC_STATS(net, CurrSynRecv);
-		ETP_INC_STATS(net, AttemptFails);
 		ETP_INC_STATS(net, ListenDrops);
 		goto drop;
 	}
@@ -464,8 +459,6 @@ static void etp_cookie_child(struct sock *lsk, struct etp_req *req,
 	created = etp_create_child(lsk, req, skb);
 	local_bh_enable();
 	if (!created) {
-		ETP_DEC_STATS(net, CurrSynRecv);
-		ETP_INC_STATS(net, AttemptFails);
 		ETP_INC_STATS(net, ListenDrops);
 		kfree_skb(skb);
 		return;

@@ -181,9 +181,7 @@ void etp_reset_keepalive(struct sock *sk)
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
 		sk_reset_timer(sk, &sk->sk_timer, jiffies +
 			       msecs_to_jiffies(READ_ONCE(en->sysctl.fin_timeout_ms)));
-	else if (sock_flag(sk, SOCK_KEEPOPEN) &&
-		 ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-					 TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+	else if (sock_flag(sk, SOCK_KEEPOPEN) && etp_state_is(sk, ETP_S_KEEPALIVE))
 		sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_keepalive_time(sk));
 	else
 		sk_stop_timer(sk, &sk->sk_timer);

@@ -324,7 +324,7 @@ static int etp_listen(struct socket *sock, int backlog)
 	lock_sock(sk);
 	if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM)
 		goto out;
-	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+	if (etp_state_is(sk, ETP_S_CONN))
 		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	if (sk->sk_state == TCP_CLOSE) {
@@ -349,11 +349,8 @@ out:
 
 static void etp_shutdown(struct sock *sk, int how)
 {
-	if (!(how & SEND_SHUTDOWN))
-		return;
-	if ((1 << sk->sk_state) &
-	    (TCPF_ESTABLISHED | TCPF_SYN_RECV | TCPF_CLOSE_WAIT))
-		etp_sm_event(sk, ETP_EV_CLOSE);
+	if (how & SEND_SHUTDOWN)
+		etp_sm_event(sk, ETP_EV_SHUTDOWN);
 }
 
 static struct sk_buff *etp_new_data_skb(struct sock *sk)
@@ -428,7 +425,7 @@ static int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
-	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+	if (!etp_state_is(sk, ETP_S_SEND)) {
 		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
 			goto do_error;
@@ -775,9 +772,8 @@ static int etp_ioctl(struct sock *sk, int cmd, unsigned long arg)
 static void etp_keepalive(struct sock *sk, int val)
 {
 	/* Called before SOCK_KEEPOPEN changes: decide from val. */
-	if (val && ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
-		sk_reset_timer(sk, &sk->sk_timer, jiffies + (etp_sk(sk)->keepalive_time ? :
-			       msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_time_ms))));
+	if (val && etp_state_is(sk, ETP_S_KEEPALIVE))
+		sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_keepalive_time(sk));
 	else if (!val)
 		sk_stop_timer(sk, &sk->sk_timer);
 }
@@ -951,8 +947,8 @@ static int etp_getsockopt(struct sock *sk, int level, int optname,
 		val = ep->cork;
 		break;
 	case TCP_MAXSEG:
-		val = sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN ?
-		      (ep->user_mss ? : ETP_DEFAULT_MSS) : ep->mss;
+		val = !etp_state_is(sk, ETP_S_CONN) ? (ep->user_mss ? : ETP_DEFAULT_MSS) :
+		      ep->mss;
 		break;
 	case TCP_KEEPIDLE:
 		val = (ep->keepalive_time ? :

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ETP's state machine: every transition in one table.
+ * ETP's state machine: every transition in one table (the states, what each
+ * allows, and the events are in statetable.h).
  *
  * etp_table[event][state] gives the next state and the actions for each
  * (event, state) pair; a pair that is not in the table leaves the socket as
@@ -18,7 +19,6 @@
 #include <linux/errno.h>
 
 #include "etp.h"
-#include "trace.h"
 
 /* Actions, done in this order: error, RST, state change, segments, handoff. */
 #define A_ERR_REFUSED	BIT(0)	/* sk_err = ECONNREFUSED */
@@ -49,6 +49,11 @@ static const struct etp_transition etp_table[ETP_EV_MAX][TCP_MAX_STATES] = {
 	[ETP_EV_CLOSE] = {
 		[TCP_LISTEN]		= T(CLOSE,	0),
 		[TCP_SYN_SENT]		= T(CLOSE,	0),
+		[TCP_SYN_RECV]		= T(FIN_WAIT1,	A_FIN),
+		[TCP_ESTABLISHED]	= T(FIN_WAIT1,	A_FIN),
+		[TCP_CLOSE_WAIT]	= T(LAST_ACK,	A_FIN),
+	},
+	[ETP_EV_SHUTDOWN] = {
 		[TCP_SYN_RECV]		= T(FIN_WAIT1,	A_FIN),
 		[TCP_ESTABLISHED]	= T(FIN_WAIT1,	A_FIN),
 		[TCP_CLOSE_WAIT]	= T(LAST_ACK,	A_FIN),
@@ -116,101 +121,24 @@ static const struct etp_transition etp_table[ETP_EV_MAX][TCP_MAX_STATES] = {
 
 #undef T
 
-/* The gauge of each state in /proc/net/etp_stat; CLOSE has none. */
-static const s8 etp_state_gauge[TCP_MAX_STATES] = {
-	[0]			= -1,
-	[TCP_ESTABLISHED]	= ETP_MIB_CurrEstab,
-	[TCP_SYN_SENT]		= ETP_MIB_CurrSynSent,
-	[TCP_SYN_RECV]		= ETP_MIB_CurrSynRecv,
-	[TCP_FIN_WAIT1]		= ETP_MIB_CurrFinWait1,
-	[TCP_FIN_WAIT2]		= ETP_MIB_CurrFinWait2,
-	[TCP_TIME_WAIT]		= ETP_MIB_CurrTimeWait,
-	[TCP_CLOSE]		= -1,
-	[TCP_CLOSE_WAIT]	= ETP_MIB_CurrCloseWait,
-	[TCP_LAST_ACK]		= ETP_MIB_CurrLastAck,
-	[TCP_LISTEN]		= ETP_MIB_CurrListen,
-	[TCP_CLOSING]		= ETP_MIB_CurrClosing,
-};
+/* The states are listed in their codes' order (scripts and tests rely on it). */
+#define ETP_STATE_ORDER(name, gauge, ...) ETP_ORDER_##name,
+enum { ETP_ORDER_NONE, ETP_STATE_LIST(ETP_STATE_ORDER, ETP_STATE_ORDER) ETP_ORDER_END };
+#undef ETP_STATE_ORDER
+#define ETP_STATE_CODE(name, gauge, ...) \
+	static_assert((int)ETP_ORDER_##name == (int)TCP_##name, #name " is out of order");
+ETP_STATE_LIST(ETP_STATE_CODE, ETP_STATE_CODE)
+#undef ETP_STATE_CODE
+static_assert((int)ETP_ORDER_END == (int)TCP_CLOSING + 1, "a state is missing");
 
-static const char *const etp_state_names[TCP_MAX_STATES] = {
-	[TCP_ESTABLISHED]	= "ESTABLISHED",
-	[TCP_SYN_SENT]		= "SYN_SENT",
-	[TCP_SYN_RECV]		= "SYN_RECV",
-	[TCP_FIN_WAIT1]		= "FIN_WAIT1",
-	[TCP_FIN_WAIT2]		= "FIN_WAIT2",
-	[TCP_TIME_WAIT]		= "TIME_WAIT",
-	[TCP_CLOSE]		= "CLOSE",
-	[TCP_CLOSE_WAIT]	= "CLOSE_WAIT",
-	[TCP_LAST_ACK]		= "LAST_ACK",
-	[TCP_LISTEN]		= "LISTEN",
-	[TCP_CLOSING]		= "CLOSING",
-};
-
-static const char *const etp_event_names[ETP_EV_MAX] = {
-	[ETP_EV_CONNECT]		= "CONNECT",
-	[ETP_EV_LISTEN]			= "LISTEN",
-	[ETP_EV_CLOSE]			= "CLOSE",
-	[ETP_EV_ABORT]			= "ABORT",
-	[ETP_EV_RCV_SYN]		= "RCV_SYN",
-	[ETP_EV_RCV_SYNACK]		= "RCV_SYNACK",
-	[ETP_EV_SYN_ACKED]		= "SYN_ACKED",
-	[ETP_EV_FIN_ACKED]		= "FIN_ACKED",
-	[ETP_EV_RCV_FIN]		= "RCV_FIN",
-	[ETP_EV_RCV_RST]		= "RCV_RST",
-	[ETP_EV_TIMEOUT]		= "TIMEOUT",
-	[ETP_EV_FIN_WAIT2_TIMEOUT]	= "FIN_WAIT2_TIMEOUT",
-};
-
-/**
- * etp_state_name() - the name of a state, as RFC 9293 spells it
- * @state: a TCP_* state code
- *
- * Return: a static string; "?" for a code that is not a state.
- */
-const char *etp_state_name(int state)
-{
-	if (state <= 0 || state >= TCP_MAX_STATES || !etp_state_names[state])
-		return "?";
-	return etp_state_names[state];
-}
-
-/**
- * etp_event_name() - the name of an event of the state machine
- * @ev: the event
- *
- * Return: a static string.
- */
-const char *etp_event_name(enum etp_event ev)
-{
-	return ev < ETP_EV_MAX ? etp_event_names[ev] : "?";
-}
-
-/* Move @sk to @state because of @ev, keeping the gauges and the counters
- * that RFC 1213 defines by transitions true.
- */
+/* Move @sk to @state because of @ev: traced and counted (trace.c). */
 static void etp_set_state(struct sock *sk, int state, enum etp_event ev)
 {
 	const struct inet_sock *inet = inet_sk(sk);
-	struct net *net = sock_net(sk);
-	int old = sk->sk_state;
 
-	trace_etp_state_change(net, sk, inet->inet_saddr, inet->inet_daddr,
-			       inet->inet_sport, inet->inet_dport, old, state,
-			       ev);
-
-	if (etp_state_gauge[old] >= 0)
-		etp_mib_add(net, etp_state_gauge[old], -1);
-	if (etp_state_gauge[state] >= 0)
-		etp_mib_add(net, etp_state_gauge[state], 1);
-
-	if (state == TCP_SYN_SENT)
-		ETP_INC_STATS(net, ActiveOpens);
-	if (state == TCP_CLOSE) {
-		if (old == TCP_SYN_SENT || old == TCP_SYN_RECV)
-			ETP_INC_STATS(net, AttemptFails);
-		if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT)
-			ETP_INC_STATS(net, EstabResets);
-	}
+	etp_state_account(sock_net(sk), sk, inet->inet_saddr, inet->inet_daddr,
+			  inet->inet_sport, inet->inet_dport, sk->sk_state,
+			  state, ev);
 	etp_set_state_raw(sk, state);
 }
 

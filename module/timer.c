@@ -88,7 +88,7 @@ static void etp_rtx_timeout(struct sock *sk)
 	struct etp_net *en = etp_sk_pernet(sk);
 	u32 max;
 
-	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+	if (!etp_state_is(sk, ETP_S_CONN))
 		return;
 	/* Deferred to release_sock(), and the owner armed the timer again. */
 	if (timer_pending(&ep->rtx_timer))
@@ -111,7 +111,7 @@ static void etp_rtx_timeout(struct sock *sk)
 	if (!ep->retransmits) {
 		ep->rtx_start = jiffies;
 		/* The handshake's timeouts are rto_initial_ms's, even if capped. */
-		ep->rtx_base = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
+		ep->rtx_base = etp_state_is(sk, ETP_S_HANDSHAKE) ?
 			       etp_rto_initial(sk) : ep->rto;
 	} else if (etp_rtx_timed_out(ep, max)) {
 		etp_sm_event(sk, ETP_EV_TIMEOUT);
@@ -164,9 +164,7 @@ static void etp_keepalive_timeout(struct sock *sk)
 		etp_sm_event(sk, ETP_EV_FIN_WAIT2_TIMEOUT);
 		return;
 	}
-	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
-	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-				     TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+	if (!sock_flag(sk, SOCK_KEEPOPEN) || !etp_state_is(sk, ETP_S_KEEPALIVE))
 		return;
 	/* Data in flight: the retransmission timer watches the peer. */
 	if (ep->snd_max != ep->snd_una || ep->send_head) {

@@ -143,10 +143,9 @@ void etp_time_wait(struct sock *sk)
 	goto done;
 overflow:
 	ETP_INC_STATS(net, TimeWaitOverflow);
-	ETP_DEC_STATS(net, CurrTimeWait);
-	trace_etp_state_change(net, sk, inet->inet_saddr, inet->inet_daddr,
-			       inet->inet_sport, inet->inet_dport,
-			       TCP_TIME_WAIT, TCP_CLOSE, ETP_EV_MAX);
+	etp_state_account(net, sk, inet->inet_saddr, inet->inet_daddr,
+			  inet->inet_sport, inet->inet_dport, TCP_TIME_WAIT,
+			  TCP_CLOSE, ETP_EV_DROP);
 done:
 	/* The gauge of TIME_WAIT went to the entry (or was given back). */
 	etp_set_state_raw(sk, TCP_CLOSE);

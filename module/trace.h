@@ -27,34 +27,16 @@
 
 #include "etp.h"
 
-#define etp_trace_states			\
-	EM(TCP_ESTABLISHED, "ESTABLISHED")	\
-	EM(TCP_SYN_SENT, "SYN_SENT")		\
-	EM(TCP_SYN_RECV, "SYN_RECV")		\
-	EM(TCP_FIN_WAIT1, "FIN_WAIT1")		\
-	EM(TCP_FIN_WAIT2, "FIN_WAIT2")		\
-	EM(TCP_TIME_WAIT, "TIME_WAIT")		\
-	EM(TCP_CLOSE, "CLOSE")			\
-	EM(TCP_CLOSE_WAIT, "CLOSE_WAIT")	\
-	EM(TCP_LAST_ACK, "LAST_ACK")		\
-	EM(TCP_LISTEN, "LISTEN")		\
-	EMe(TCP_CLOSING, "CLOSING")
+/* The states and the events, from statetable.h: "ESTABLISHED", "CONNECT"... */
+#define ETP_TRACE_STATE(name, ...)	EM(TCP_##name, #name)
+#define ETP_TRACE_STATE_LAST(name, ...)	EMe(TCP_##name, #name)
+#define etp_trace_states \
+	ETP_STATE_LIST(ETP_TRACE_STATE, ETP_TRACE_STATE_LAST)
 
-/* The state machine's events (statetable.c), and ETP_EV_MAX for none. */
-#define etp_trace_events				\
-	EM(ETP_EV_CONNECT, "CONNECT")			\
-	EM(ETP_EV_LISTEN, "LISTEN")			\
-	EM(ETP_EV_CLOSE, "CLOSE")			\
-	EM(ETP_EV_ABORT, "ABORT")			\
-	EM(ETP_EV_RCV_SYN, "RCV_SYN")			\
-	EM(ETP_EV_RCV_SYNACK, "RCV_SYNACK")		\
-	EM(ETP_EV_SYN_ACKED, "SYN_ACKED")		\
-	EM(ETP_EV_FIN_ACKED, "FIN_ACKED")		\
-	EM(ETP_EV_RCV_FIN, "RCV_FIN")			\
-	EM(ETP_EV_RCV_RST, "RCV_RST")			\
-	EM(ETP_EV_TIMEOUT, "TIMEOUT")			\
-	EM(ETP_EV_FIN_WAIT2_TIMEOUT, "FIN_WAIT2_TIMEOUT") \
-	EMe(ETP_EV_MAX, "NONE")
+#define ETP_TRACE_EVENT(name)	EM(ETP_EV_##name, #name)
+/* ...and ETP_EV_MAX, which no transition has. */
+#define etp_trace_events \
+	ETP_EVENT_LIST(ETP_TRACE_EVENT) EMe(ETP_EV_MAX, "NONE")
 
 #define etp_trace_rst_reasons				\
 	EM(ETP_RST_NO_CONNECTION, "NO_CONNECTION")	\

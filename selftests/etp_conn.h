@@ -22,12 +22,13 @@
 #include <time.h>
 
 #include "etp_test.h"
+#include "../module/statetable.h"
 
-/* TCP state codes, as in /proc/net/tcp and /proc/net/etp. */
+/* TCP state codes, as in /proc/net/tcp and /proc/net/etp: ST_ESTABLISHED... */
 enum {
-	ST_ESTABLISHED = 0x01, ST_SYN_SENT, ST_SYN_RECV, ST_FIN_WAIT1,
-	ST_FIN_WAIT2, ST_TIME_WAIT, ST_CLOSE, ST_CLOSE_WAIT, ST_LAST_ACK,
-	ST_LISTEN, ST_CLOSING,
+#define ST_ENUM(name, ...) ST_##name,
+	ST_NONE, ETP_STATE_LIST(ST_ENUM, ST_ENUM)
+#undef ST_ENUM
 };
 
 static inline int t_tcp_mode(void)

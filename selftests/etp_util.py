@@ -10,6 +10,7 @@ checked (sysctl() does nothing, stat() gives None)."""
 import hashlib
 import os
 import random
+import re
 import socket
 import sys
 import time
@@ -23,11 +24,20 @@ PROTO = socket.IPPROTO_TCP if TCP_MODE else etp_packet.proto()
 # process's (watch_netns_of).
 NET = "/proc/net"
 
-STATES = {
-    "ESTABLISHED": 0x01, "SYN_SENT": 0x02, "SYN_RECV": 0x03,
-    "FIN_WAIT1": 0x04, "FIN_WAIT2": 0x05, "TIME_WAIT": 0x06, "CLOSE": 0x07,
-    "CLOSE_WAIT": 0x08, "LAST_ACK": 0x09, "LISTEN": 0x0A, "CLOSING": 0x0B,
-}
+
+
+def _state_codes():
+    """{name: code}: module/statetable.h's ETP_STATE_LIST, in TCP's order
+    of the codes from 1 (statetable.c checks it)."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    src = open(os.path.join(top, "module", "statetable.h")).read()
+    body = src[src.index("#define ETP_STATE_LIST"):]
+    body = body[:body.index("\n\n")]
+    names = re.findall(r"^\s*(?:X|LAST)\((\w+),", body, re.M)
+    return {n: i + 1 for i, n in enumerate(names)}
+
+
+STATES = _state_codes()
 NAMES = {v: k for k, v in STATES.items()}
 
 
