@@ -32,8 +32,13 @@ etp_default_release() { etp_kernel_release 6.12; }
 # The default target builds in place (module/etp.ko); any other kernel builds in
 # a copy under the cache so that the two do not clobber each other's objects.
 etp_build_module() {
-	local kdir=$1 release=$2 top dir
+	local kdir=$1 release=$2 top dir lock
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	# Two VMs started at once (make check-debug starts two) build one at a
+	# time; the second finds the objects current.
+	mkdir -p "$(etp_cache_dir)/build"
+	exec {lock}>"$(etp_cache_dir)/build/$release.lock"
+	flock "$lock"
 	if [ "$release" = "$(etp_default_release 2>/dev/null)" ]; then
 		dir=$top
 	else
@@ -52,7 +57,11 @@ etp_build_module() {
 			done
 		rm -rf "$dir/module.new"
 	fi
-	make -s -C "$dir" KDIR="$kdir" module >&2 || return 1
+	if ! make -s -C "$dir" KDIR="$kdir" module >&2; then
+		exec {lock}>&-
+		return 1
+	fi
+	exec {lock}>&-
 	echo "$dir/module/etp.ko"
 }
 
