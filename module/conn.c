@@ -48,6 +48,7 @@ void etp_sndbuf_expand(struct sock *sk)
 	u32 per_mss = ep->mss + ETP_MAX_HEADER + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 	u64 want;
 
+	sock_owned_by_me(sk);
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK || !ep->mss)
 		return;
 	want = 2ULL * max_t(u32, DIV_ROUND_UP(ep->cwnd, ep->mss), 4) * per_mss;
@@ -87,6 +88,7 @@ void etp_purge_queues(struct sock *sk)
 	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		etp_wmem_free_skb(sk, skb);
 	ep->send_head = NULL;
@@ -101,6 +103,7 @@ void etp_purge_queues(struct sock *sk)
  */
 void etp_destroy_sock(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	etp_clear_timers(sk);
 	etp_purge_queues(sk);
 	etp_ehash_remove(sk);
@@ -116,6 +119,7 @@ void etp_destroy_sock(struct sock *sk)
  */
 void etp_destroy(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	WARN_ON_ONCE(sk->sk_state != TCP_CLOSE || !sock_flag(sk, SOCK_DEAD));
 	sk->sk_prot->destroy(sk);
 	sock_put(sk);
@@ -130,6 +134,7 @@ void etp_destroy(struct sock *sk)
  */
 void etp_done(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	etp_clear_timers(sk);
 	etp_ehash_remove(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))

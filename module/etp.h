@@ -27,6 +27,31 @@
  *   1 isn.c         initial sequence numbers (RFC 6528), table hashing, slots
  *   1 offload.c     GSO of ETP's large skbs
  *   1 trace.c       the tracepoints of trace.h (system "etp")
+ *
+ * Headers: etp.h (this), statetable.h (states, events, each state's rules),
+ * trace.h (tracepoints), compat.h (what differs between 6.1 and 6.12).
+ *
+ * Locking. Each rule is checked where it is relied on: sock_owned_by_me() in
+ * every function that wants its socket locked, lockdep_assert_held() where a
+ * slot's or a table's lock must be held; the debug kernel's lockdep proves
+ * them and the order below.
+ *  - A socket's lock covers its connection: the socket calls own it
+ *    (lock_sock()), softirq takes it bh-locked (segments, timers). Softirq
+ *    that finds it owned queues the segment to its backlog or defers the
+ *    timer's work to release_sock() (etp_release_cb()).
+ *  - A listener before its child: the listener is taken with
+ *    bh_lock_sock_nested() (demux.c), so that a child made or found while it
+ *    is held (request.c) takes the same lock class one level down.
+ *  - A socket before the table locks: the bind, lhash, ehash and reqhash
+ *    slots' spinlocks, a listener's accept_lock and the TIME_WAIT table's
+ *    lock are taken inside a socket's lock, never around one, and none of
+ *    them inside another (timewait.c releases its table's lock before it
+ *    takes a bind slot's).
+ *  - Table locks are taken with bottom halves off in process context
+ *    (spin_lock_bh()): softirq takes them too.
+ *  - Readers of the hashes (ehash, lhash, reqhash, the TIME_WAIT rhashtable)
+ *    hold rcu_read_lock() and take a reference before they leave it;
+ *    sockets and entries are freed after a grace period.
  */
 #ifndef _ETP_H
 #define _ETP_H
@@ -577,6 +602,14 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 /* proc.c */
 int etp_proc_init_net(struct net *net);
 void etp_proc_exit_net(struct net *net);
+
+/* selftest/: the self-tests, run at load by main.c (checks passed, or -EINVAL) */
+int etp_seq_selftest(void);
+int etp_header_selftest(void);
+int etp_rto_selftest(struct sock *sk);
+int etp_window_selftest(struct sock *sk);
+int etp_cookie_selftest(void);
+int etp_statetable_selftest(void);
 
 /* sysctl.c */
 void etp_sysctl_defaults(struct etp_sysctl *s);

@@ -56,3 +56,7 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 		left -= len;
 	}
 }
+
+#include "selftest/seq.c"
+
+#include "selftest/header.c"

@@ -614,6 +614,7 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 wnd_end = ep->rcv_wup + ep->rcv_wnd;
 
+	sock_owned_by_me(sk);
 	/*
 	 * Closed while the segment waited in the backlog (a TIME_WAIT entry
 	 * may have taken its place): drop it, as TCP; a RST would be wrong.
@@ -682,6 +683,7 @@ bool etp_add_backlog(struct sock *sk, struct sk_buff *skb)
 	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) +
 		    (READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
 
+	sock_owned_by_me(sk);
 	if (!sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX)))
 		return true;
 	ETP_INC_STATS(sock_net(sk), BacklogDrop);

@@ -289,6 +289,7 @@ int etp_connect_port(struct sock *sk)
 	struct etp_connect_try t = { };
 	int err;
 
+	sock_owned_by_me(sk);
 	if (inet_sk(sk)->inet_num)
 		return etp_ehash_insert(sk) ? 0 : -EADDRNOTAVAIL;
 	err = etp_ephemeral(sk, etp_try_connect, &t);

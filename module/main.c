@@ -35,6 +35,49 @@ static struct inet_protosw etp_protosw = {
 	.ops		= &etp_stream_ops,
 };
 
+/*
+ * The self-tests of module/selftest/: the pure functions (sequence numbers,
+ * options, RTT and RTO, windows, cookies, the state table's invariants),
+ * checked at every load, as WireGuard's debug builds do, on a socket of the
+ * initial namespace where they need one. They take well under a
+ * millisecond, and their code is freed after the load.
+ */
+static int __init etp_selftests(void)
+{
+	int (*const plain[])(void) = {
+		etp_seq_selftest, etp_header_selftest, etp_cookie_selftest,
+		etp_statetable_selftest,
+	};
+	int (*const on_sock[])(struct sock *) = {
+		etp_rto_selftest, etp_window_selftest,
+	};
+	struct socket *sock;
+	int i, n, total = 0;
+
+	for (i = 0; i < ARRAY_SIZE(plain); i++) {
+		n = plain[i]();
+		if (n < 0)
+			return n;
+		total += n;
+	}
+	n = sock_create_kern(&init_net, PF_INET, SOCK_STREAM, etp_proto, &sock);
+	if (n < 0)
+		return n;
+	lock_sock(sock->sk);
+	for (i = 0; i < ARRAY_SIZE(on_sock); i++) {
+		n = on_sock[i](sock->sk);
+		if (n < 0)
+			break;
+		total += n;
+	}
+	release_sock(sock->sk);
+	sock_release(sock);
+	if (n < 0)
+		return n;
+	pr_info("self-tests: %d checks passed\n", total);
+	return 0;
+}
+
 static int __init etp_init(void)
 {
 	int err;
@@ -68,9 +111,19 @@ static int __init etp_init(void)
 		goto out_offload;
 	}
 	inet_register_protosw(&etp_protosw);
+	err = etp_selftests();
+	if (err) {
+		pr_err("self-tests failed: not loaded\n");
+		err = -ENOTRECOVERABLE;
+		goto out_protosw;
+	}
 	pr_info("loaded on IP protocol %d\n", etp_proto);
 	return 0;
 
+out_protosw:
+	inet_unregister_protosw(&etp_protosw);
+	inet_del_protocol(&etp_net_protocol, etp_proto);
+	synchronize_net();
 out_offload:
 	etp_offload_exit();
 out_netns:

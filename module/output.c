@@ -168,6 +168,7 @@ u16 etp_select_window(struct sock *sk)
 	u32 wnd = etp_win_from_space(sk, free);
 	u32 max = 65535U << ep->rcv_wscale;
 
+	sock_owned_by_me(sk);
 	if (cur < 0)
 		cur = 0;
 	wnd = min(wnd, max);
@@ -320,6 +321,7 @@ int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	u32 nlen = skb->len - len;
 	struct sk_buff *buff;
 
+	sock_owned_by_me(sk);
 	/* A clone in flight shares the fragments: take a private copy first. */
 	if (skb_cloned(skb)) {
 		int old = skb->truesize;
@@ -454,6 +456,7 @@ static void __etp_write_xmit(struct sock *sk, bool force)
  */
 void etp_write_xmit(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	__etp_write_xmit(sk, false);
 }
 
@@ -468,6 +471,7 @@ bool etp_write_wakeup(struct sock *sk)
 	struct etp_sock *ep = etp_sk(sk);
 	u32 snd_nxt = ep->snd_nxt;
 
+	sock_owned_by_me(sk);
 	if (ep->snd_wnd)
 		__etp_write_xmit(sk, true);
 	if (ep->snd_nxt != snd_nxt)
@@ -482,6 +486,7 @@ bool etp_write_wakeup(struct sock *sk)
  */
 void etp_push(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	etp_write_xmit(sk);
 }
 
@@ -496,6 +501,7 @@ int etp_retransmit_head(struct sock *sk)
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 	int err;
 
+	sock_owned_by_me(sk);
 	if (!skb || skb == etp_sk(sk)->send_head)
 		return 0;
 	/* One segment, as TCP: the rest of a large skb may have arrived. */
@@ -557,6 +563,7 @@ static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
  */
 void etp_send_ack(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	if (!etp_state_is(sk, ETP_S_SYNC))
 		return;
 	etp_send_bare(sk, etp_sk(sk)->snd_nxt, ETPHDR_ACK);
@@ -571,6 +578,7 @@ void etp_send_ack(struct sock *sk)
  */
 void etp_send_probe(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	etp_send_bare(sk, etp_sk(sk)->snd_una - 1, ETPHDR_ACK);
 }
 
@@ -603,6 +611,7 @@ int etp_send_syn(struct sock *sk)
 	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
+	sock_owned_by_me(sk);
 	/* Simultaneous open: our SYN is queued, and now carries an ACK. */
 	if (skb && (ETP_SKB_CB(skb)->flags & ETPHDR_SYN)) {
 		etp_retransmit_head(sk);
@@ -630,6 +639,7 @@ void etp_send_fin(struct sock *sk)
 	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
 
+	sock_owned_by_me(sk);
 	if (ep->fin_queued)
 		return;
 	if (tail && etp_never_sent(sk, tail) &&
@@ -720,6 +730,7 @@ void etp_send_active_reset(struct sock *sk, enum etp_rst_reason reason)
 	struct etp_sock *ep = etp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 
+	sock_owned_by_me(sk);
 	trace_etp_send_reset(sock_net(sk), sk, inet->inet_saddr, inet->inet_daddr,
 			     inet->inet_sport, inet->inet_dport, ep->snd_max,
 			     ep->rcv_nxt, reason);
@@ -818,3 +829,5 @@ void etp_ctl_exit(struct etp_net *en)
 	inet_ctl_sock_destroy(en->ctl_sk);
 	en->ctl_sk = NULL;
 }
+
+#include "selftest/window.c"

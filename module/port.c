@@ -25,10 +25,12 @@ static struct etp_hslot *etp_bind_slot(struct etp_net *en, u16 port)
 	return &en->bind[port & (ETP_BIND_SLOTS - 1)];
 }
 
+/* The bucket of @port in @slot, whose lock is held; NULL if none. */
 static struct etp_bind_bucket *etp_bucket_find(struct etp_hslot *slot, u16 port)
 {
 	struct etp_bind_bucket *b;
 
+	lockdep_assert_held(&slot->lock);
 	hlist_for_each_entry(b, &slot->chain, node)
 		if (b->port == port)
 			return b;
@@ -58,10 +60,11 @@ static bool etp_bind_conflict(const struct sock *sk,
 	return false;
 }
 
-/* Put @sk on @b; the slot's lock is held. */
-static void etp_bind_add(struct sock *sk, struct etp_bind_bucket *b,
-			 bool autobind)
+/* Put @sk on @b, a bucket of @slot, whose lock is held. */
+static void etp_bind_add(struct etp_hslot *slot, struct sock *sk,
+			 struct etp_bind_bucket *b, bool autobind)
 {
+	lockdep_assert_held(&slot->lock);
 	if (hlist_empty(&b->owners) && !b->tw_count)
 		b->autobind_only = autobind;
 	else if (!autobind)
@@ -85,9 +88,11 @@ static struct etp_bind_bucket *etp_bucket_create(struct etp_hslot *slot,
 	return b;
 }
 
-/* Free @b if nothing holds its port any more; the slot's lock is held. */
-static void etp_bucket_maybe_free(struct etp_bind_bucket *b)
+/* Free @b if nothing holds its port any more; @slot's lock is held. */
+static void etp_bucket_maybe_free(struct etp_hslot *slot,
+				  struct etp_bind_bucket *b)
 {
+	lockdep_assert_held(&slot->lock);
 	if (b && hlist_empty(&b->owners) && !b->tw_count) {
 		hlist_del(&b->node);
 		kfree(b);
@@ -114,12 +119,13 @@ int etp_try_port(struct etp_net *en, struct sock *sk, u16 port,
 	struct etp_bind_bucket *b;
 	int err = 0;
 
+	sock_owned_by_me(sk);
 	spin_lock_bh(&slot->lock);
 	b = etp_bucket_find(slot, port);
 	if (!b)
-		etp_bind_add(sk, etp_bucket_create(slot, port, spare), shared);
+		etp_bind_add(slot, sk, etp_bucket_create(slot, port, spare), shared);
 	else if (shared ? b->autobind_only : !etp_bind_conflict(sk, b))
-		etp_bind_add(sk, b, shared);
+		etp_bind_add(slot, sk, b, shared);
 	else
 		err = -EADDRINUSE;
 	spin_unlock_bh(&slot->lock);
@@ -154,6 +160,7 @@ int etp_ephemeral(struct sock *sk,
 	int low, high, range, i, err = -EADDRNOTAVAIL;
 	u32 offset;
 
+	sock_owned_by_me(sk);
 	inet_sk_get_local_port_range(sk, &low, &high);
 	range = high - low + 1;
 	offset = get_random_u32_below(range);
@@ -193,6 +200,7 @@ int etp_get_port(struct sock *sk, unsigned short snum)
 	struct etp_bind_bucket *spare;
 	int err;
 
+	sock_owned_by_me(sk);
 	if (WARN_ON_ONCE(inet_sk(sk)->inet_num))
 		return -EINVAL;
 	spare = kmalloc(sizeof(*spare), GFP_KERNEL);
@@ -224,6 +232,7 @@ int etp_listen_port_check(struct sock *sk)
 	struct etp_bind_bucket *b;
 	int err = 0;
 
+	sock_owned_by_me(sk);
 	spin_lock_bh(&slot->lock);
 	b = etp_bucket_find(slot, port);
 	if (WARN_ON_ONCE(!b) || etp_bind_conflict(sk, b))
@@ -251,7 +260,7 @@ void etp_inherit_port(struct sock *listener, struct sock *child)
 	b = etp_bucket_find(slot, port);
 	/* The listener holds the port until it is closed, after its children. */
 	if (!WARN_ON_ONCE(!b))
-		etp_bind_add(child, b, false);
+		etp_bind_add(slot, child, b, false);
 	spin_unlock_bh(&slot->lock);
 }
 
@@ -271,7 +280,7 @@ void etp_put_port(struct sock *sk)
 	spin_lock_bh(&slot->lock);
 	__sk_del_bind_node(sk);
 	inet_sk(sk)->inet_num = 0;
-	etp_bucket_maybe_free(etp_bucket_find(slot, port));
+	etp_bucket_maybe_free(slot, etp_bucket_find(slot, port));
 	spin_unlock_bh(&slot->lock);
 }
 
@@ -306,7 +315,7 @@ void etp_port_tw_put(struct net *net, u16 port)
 	b = etp_bucket_find(slot, port);
 	if (!WARN_ON_ONCE(!b || !b->tw_count)) {
 		b->tw_count--;
-		etp_bucket_maybe_free(b);
+		etp_bucket_maybe_free(slot, b);
 	}
 	spin_unlock_bh(&slot->lock);
 }

@@ -125,6 +125,7 @@ static bool etp_find_sock(struct etp_iter *it, struct seq_file *seq,
 	struct etp_bind_bucket *b;
 	struct sock *sk;
 
+	lockdep_assert_held(&slot->lock);
 	hlist_for_each_entry(b, &slot->chain, node)
 		sk_for_each_bound(sk, &b->owners)
 			if (offset-- == 0) {

@@ -324,8 +324,8 @@ fail:
 			  req->rport, TCP_SYN_RECV, TCP_CLOSE, ETP_EV_DROP);
 	etp_set_state_raw(child, TCP_CLOSE);
 	sock_set_flag(child, SOCK_DEAD);
-	bh_unlock_sock(child);
 	etp_destroy(child);
+	bh_unlock_sock(child);
 	sock_put(child);
 	return false;
 }
@@ -341,6 +341,7 @@ struct sock *etp_accept_dequeue(struct sock *sk)
 	struct etp_sock *lep = etp_sk(sk);
 	struct etp_sock *ep;
 
+	sock_owned_by_me(sk);
 	spin_lock_bh(&lep->accept_lock);
 	ep = list_first_entry_or_null(&lep->accept_queue, struct etp_sock,
 				      accept_node);
@@ -519,6 +520,7 @@ int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	struct net *net = sock_net(sk);
 	struct etp_req *req;
 
+	sock_owned_by_me(sk);
 	req = etp_req_lookup(net, iph->daddr, th->dest, iph->saddr, th->source);
 	if (req && req->listener != sk) {
 		/* Another listener's (bound to another device): not ours. */
@@ -560,6 +562,7 @@ void etp_listen_stop(struct sock *sk)
 	struct sock *child;
 	unsigned int i;
 
+	sock_owned_by_me(sk);
 	for (i = 0; i < ETP_REQHASH_SLOTS && atomic_read(&etp_sk(sk)->req_count); i++) {
 		struct etp_hslot *slot = &en->reqhash[i];
 

@@ -77,6 +77,7 @@ void etp_rtt_sample(struct sock *sk, u32 rtt_us)
 	struct etp_sock *ep = etp_sk(sk);
 	long err;
 
+	sock_owned_by_me(sk);
 	rtt_us = max(rtt_us, 1U);
 	if (!ep->srtt_us) {
 		ep->srtt_us = rtt_us << 3;
@@ -107,6 +108,7 @@ void etp_rto_restore(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
 
+	sock_owned_by_me(sk);
 	if (ep->srtt_us)
 		etp_rto_from_estimates(sk);
 	else
@@ -122,6 +124,7 @@ void etp_reset_rtx_timer(struct sock *sk)
 	struct etp_sock *ep = etp_sk(sk);
 	unsigned long when = ep->rto;
 
+	sock_owned_by_me(sk);
 	if (ep->persist)
 		when = min_t(unsigned long, (unsigned long)ep->rto << min(ep->probes_out, 10),
 			     etp_rto_max(sk));
@@ -134,6 +137,7 @@ void etp_reset_rtx_timer(struct sock *sk)
  */
 void etp_stop_rtx_timer(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	etp_sk(sk)->persist = 0;
 	sk_stop_timer(sk, &etp_sk(sk)->rtx_timer);
 }
@@ -146,6 +150,7 @@ void etp_schedule_ack(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
 
+	sock_owned_by_me(sk);
 	ep->ack_pending = 1;
 	if (!timer_pending(&ep->dack_timer))
 		sk_reset_timer(sk, &ep->dack_timer,
@@ -178,6 +183,7 @@ void etp_reset_keepalive(struct sock *sk)
 {
 	struct etp_net *en = etp_sk_pernet(sk);
 
+	sock_owned_by_me(sk);
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
 		sk_reset_timer(sk, &sk->sk_timer, jiffies +
 			       msecs_to_jiffies(READ_ONCE(en->sysctl.fin_timeout_ms)));
@@ -199,6 +205,7 @@ void etp_clear_timers(struct sock *sk)
 	struct etp_sock *ep = etp_sk(sk);
 	int bit;
 
+	sock_owned_by_me(sk);
 	ep->persist = 0;
 	sk_stop_timer(sk, &ep->rtx_timer);
 	sk_stop_timer(sk, &ep->dack_timer);
@@ -207,3 +214,5 @@ void etp_clear_timers(struct sock *sk)
 		if (test_and_clear_bit(bit, &ep->deferred))
 			__sock_put(sk);
 }
+
+#include "selftest/rto.c"

@@ -83,6 +83,7 @@ static u32 etp_unread(const struct sock *sk)
 	const struct etp_sock *ep = etp_sk(sk);
 	u32 n = ep->rcv_nxt - ep->copied_seq;
 
+	sock_owned_by_me(sk);
 	if (n && ep->rcv_fin)
 		n--;
 	return n;
@@ -521,6 +522,7 @@ static void etp_rcv_space_adjust(struct sock *sk)
 	u64 rcvwin, grow;
 	int rcvbuf;
 
+	sock_owned_by_me(sk);
 	if (!ep->rcvq_on) {
 		ep->rcvq_space = min_t(u32, ep->rcv_wnd, 10U * ep->mss);
 		goto new_measure;

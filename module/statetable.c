@@ -161,6 +161,7 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 	const struct etp_transition *t = &etp_table[ev][old];
 	u16 a = t->actions;
 
+	sock_owned_by_me(sk);
 	if (!t->next)
 		return -EINVAL;
 
@@ -203,3 +204,5 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 		sk->sk_state_change(sk);
 	return t->next;
 }
+
+#include "selftest/statetable.c"

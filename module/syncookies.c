@@ -188,3 +188,5 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 	ETP_INC_STATS(sock_net(lsk), SynCookiesRecv);
 	return 1;
 }
+
+#include "selftest/cookie.c"

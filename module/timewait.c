@@ -65,6 +65,7 @@ static void etp_tw_schedule(struct etp_tw_table *t, struct etp_tw *tw)
 {
 	struct etp_tw *pos;
 
+	lockdep_assert_held(&t->lock);
 	/* Usually the latest: search from the end. */
 	list_for_each_entry_reverse(pos, &t->death_row, death)
 		if (!time_after32(pos->expires, tw->expires))
@@ -78,6 +79,7 @@ static void etp_tw_schedule(struct etp_tw_table *t, struct etp_tw *tw)
 /* Take @tw out of the table; its lock is held. The caller releases it. */
 static void etp_tw_unlink(struct etp_tw_table *t, struct etp_tw *tw)
 {
+	lockdep_assert_held(&t->lock);
 	WARN_ON_ONCE(rhashtable_remove_fast(&t->hash, &tw->node, etp_tw_params));
 	list_del(&tw->death);
 	WRITE_ONCE(tw->dead, true);
@@ -109,6 +111,7 @@ void etp_time_wait(struct sock *sk)
 	struct etp_tw *tw = NULL;
 	int err;
 
+	sock_owned_by_me(sk);
 	if (READ_ONCE(t->count) < READ_ONCE(etp_pernet(net)->sysctl.max_tw_entries))
 		tw = kmem_cache_alloc(etp_tw_cachep, GFP_ATOMIC | __GFP_NOWARN);
 	if (!tw)

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-tests of the SYN option parser (header.c): well-formed lists, the
+ * caps of RFC 7323 2.3 and ETP_MIN_MSS, and malformed lists, which end the
+ * parsing without reading past the header. Included by header.c.
+ */
+#include "selftest.h"
+
+/*
+ * Parse the options @opt (@len bytes, a multiple of 4 at most 40) of a
+ * SYN; the skb holds 16 more bytes after them, which the parser must not
+ * read as options.
+ */
+static int __init etp_parse_test(const u8 *opt, unsigned int len, u16 *mss,
+				 u8 *wscale, bool *ok)
+{
+	struct sk_buff *skb = alloc_skb(sizeof(struct tcphdr) + 40 + 16, GFP_KERNEL);
+	struct tcphdr *th;
+
+	if (!skb)
+		return -ENOMEM;
+	th = skb_put_zero(skb, sizeof(*th));
+	th->doff = (sizeof(*th) + len) / 4;
+	th->syn = 1;
+	skb_put_data(skb, opt, len);
+	/* What follows the header: an MSS option that must not be seen. */
+	memset(skb_put(skb, 16), 0, 16);
+	skb->data[sizeof(*th) + len] = 2;
+	skb->data[sizeof(*th) + len + 1] = 4;
+	skb->data[sizeof(*th) + len + 2] = 0x12;
+	etp_parse_syn_options(skb, mss, wscale, ok);
+	kfree_skb(skb);
+	return 0;
+}
+
+int __init etp_header_selftest(void)
+{
+	static const u8 good[] = { 2, 4, 0x05, 0x78, 1, 3, 3, 7 };
+	static const u8 big_ws[] = { 1, 3, 3, 15 };
+	static const u8 tiny_mss[] = { 2, 4, 0, 20 };
+	static const u8 unknown_first[] = { 30, 4, 0xaa, 0xbb, 2, 4, 0x05, 0xb4 };
+	static const u8 eol_first[] = { 0, 2, 4, 0x05, 0xb4, 0, 0, 0 };
+	static const u8 len_zero[] = { 2, 0, 0x05, 0xb4 };
+	static const u8 len_past_end[] = { 1, 1, 30, 8, 2, 4, 0x05, 0xb4 };
+	static const u8 mss_bad_len[] = { 2, 3, 0x05, 1, 3, 3, 2, 0 };
+	static const u8 lone_kind[] = { 1, 1, 1, 2 };
+	static const u8 none[1];
+	int checks = 0;
+	u16 mss;
+	u8 ws;
+	bool ok;
+
+	ETP_CHECK(!etp_parse_test(good, sizeof(good), &mss, &ws, &ok));
+	ETP_CHECK(mss == 1400 && ws == 7 && ok);
+	ETP_CHECK(!etp_parse_test(none, 0, &mss, &ws, &ok));
+	ETP_CHECK(mss == ETP_DEFAULT_MSS && ws == 0 && !ok);
+	ETP_CHECK(!etp_parse_test(big_ws, sizeof(big_ws), &mss, &ws, &ok));
+	ETP_CHECK(ws == ETP_MAX_WSCALE && ok && mss == ETP_DEFAULT_MSS);
+	ETP_CHECK(!etp_parse_test(tiny_mss, sizeof(tiny_mss), &mss, &ws, &ok));
+	ETP_CHECK(mss == ETP_MIN_MSS);
+	ETP_CHECK(!etp_parse_test(unknown_first, sizeof(unknown_first), &mss, &ws, &ok));
+	ETP_CHECK(mss == 1460 && !ok);
+	/* End of options: what follows it is not read. */
+	ETP_CHECK(!etp_parse_test(eol_first, sizeof(eol_first), &mss, &ws, &ok));
+	ETP_CHECK(mss == ETP_DEFAULT_MSS);
+	/* A length below 2 would loop or go back: the parsing ends. */
+	ETP_CHECK(!etp_parse_test(len_zero, sizeof(len_zero), &mss, &ws, &ok));
+	ETP_CHECK(mss == ETP_DEFAULT_MSS);
+	/* An option longer than what is left ends it, before the MSS after. */
+	ETP_CHECK(!etp_parse_test(len_past_end, sizeof(len_past_end), &mss, &ws, &ok));
+	ETP_CHECK(mss == ETP_DEFAULT_MSS);
+	/* An MSS of the wrong length is skipped; the next option still counts. */
+	ETP_CHECK(!etp_parse_test(mss_bad_len, sizeof(mss_bad_len), &mss, &ws, &ok));
+	ETP_CHECK(mss == ETP_DEFAULT_MSS && ws == 2 && ok);
+	/* A kind with no room for its length byte. */
+	ETP_CHECK(!etp_parse_test(lone_kind, sizeof(lone_kind), &mss, &ws, &ok));
+	ETP_CHECK(mss == ETP_DEFAULT_MSS && !ok);
+	return checks;
+}
