@@ -35,6 +35,46 @@ void etp_init_xmit_vars(struct sock *sk)
 }
 
 /**
+ * etp_init_snd_seq() - our side's sequence variables, as a connection opens
+ * @sk: the socket, locked
+ * @iss: our initial sequence number
+ * @syn_acked: the peer has acknowledged our SYN already (a child made from
+ *             a half-open entry or a cookie)
+ *
+ * With the congestion and RTT state (etp_init_xmit_vars()) and the window
+ * the SYN offers.
+ */
+void etp_init_snd_seq(struct sock *sk, u32 iss, bool syn_acked)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	sock_owned_by_me(sk);
+	ep->iss = iss;
+	etp_init_xmit_vars(sk);
+	ep->snd_una = iss + syn_acked;
+	ep->snd_nxt = ep->snd_una;
+	ep->snd_max = ep->snd_una;
+	ep->write_seq = ep->snd_una;
+	ep->rcv_wnd = etp_syn_window(sk);
+}
+
+/**
+ * etp_init_rcv_seq() - the peer's sequence variables, once its SYN is in
+ * @sk: the socket, locked
+ * @irs: the sequence number of the peer's SYN
+ */
+void etp_init_rcv_seq(struct sock *sk, u32 irs)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	sock_owned_by_me(sk);
+	ep->irs = irs;
+	ep->rcv_nxt = irs + 1;
+	ep->copied_seq = ep->rcv_nxt;
+	ep->rcv_wup = ep->rcv_nxt;
+}
+
+/**
  * etp_sndbuf_expand() - let the send buffer follow the congestion window
  * @sk: the socket, locked
  *

@@ -10,6 +10,8 @@
  *  13 netns.c       per-network-namespace state
  *  12 socket.c      struct proto and proto_ops: the socket calls
  *  11 demux.c       where a received segment goes (softirq)
+ *  11 stream.c      sendmsg, recvmsg, poll, the queue ioctls
+ *  11 sockopt.c     socket options (level IPPROTO_TCP)
  *  11 proc.c        /proc/net/etp and /proc/net/etp_stat
  *  11 sysctl.c      /proc/sys/net/etp/
  *  10 request.c     listeners: half-open entries, children, the accept queue
@@ -440,8 +442,31 @@ extern const struct proto_ops etp_stream_ops;
 int etp_socket_init(void);
 void etp_socket_exit(void);
 
+/* stream.c */
+void etp_write_space(struct sock *sk);
+u32 etp_unread(const struct sock *sk);
+int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int etp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		int *addr_len);
+__poll_t etp_poll(struct file *file, struct socket *sock,
+		  struct poll_table_struct *wait);
+#ifdef ETP_IOCTL_KARG
+int etp_ioctl(struct sock *sk, int cmd, int *karg);
+#else
+int etp_ioctl(struct sock *sk, int cmd, unsigned long arg);
+#endif
+
+/* sockopt.c */
+void etp_keepalive(struct sock *sk, int val);
+int etp_setsockopt(struct sock *sk, int level, int optname,
+		   sockptr_t optval, unsigned int optlen);
+int etp_getsockopt(struct sock *sk, int level, int optname,
+		   char __user *optval, int __user *optlen);
+
 /* conn.c */
 void etp_init_xmit_vars(struct sock *sk);
+void etp_init_snd_seq(struct sock *sk, u32 iss, bool syn_acked);
+void etp_init_rcv_seq(struct sock *sk, u32 irs);
 void etp_set_mss(struct sock *sk, unsigned int peer_mss);
 void etp_sndbuf_expand(struct sock *sk);
 void etp_purge_queues(struct sock *sk);
@@ -533,6 +558,7 @@ void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 		  int oif, const struct sock *sk);
 int etp_send_req_synack(struct etp_req *req);
 u16 etp_select_window(struct sock *sk);
+u16 etp_syn_window(const struct sock *sk);
 u32 etp_win_from_space(const struct sock *sk, int space);
 unsigned int etp_adv_mss(const struct dst_entry *dst);
 u8 etp_rcv_wscale(const struct sock *sk);

@@ -569,10 +569,7 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		return;
 
 	etp_parse_syn_options(skb, &mss, &wscale, &wscale_ok);
-	ep->irs = cb->seq;
-	ep->rcv_nxt = cb->seq + 1;
-	ep->copied_seq = ep->rcv_nxt;
-	ep->rcv_wup = ep->rcv_nxt;
+	etp_init_rcv_seq(sk, cb->seq);
 	ep->wscale_ok = wscale_ok;
 	ep->snd_wscale = wscale_ok ? wscale : 0;
 	if (!wscale_ok)

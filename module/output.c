@@ -182,8 +182,16 @@ u16 etp_select_window(struct sock *sk)
 	return wnd >> ep->rcv_wscale;
 }
 
-/* The window a SYN or SYN-ACK offers: never scaled (RFC 7323 2.2). */
-static u16 etp_syn_window(const struct sock *sk)
+/**
+ * etp_syn_window() - the window a SYN or SYN-ACK offers
+ * @sk: the socket (a listener for a SYN-ACK of its half-open entry)
+ *
+ * Half the receive buffer, never scaled (RFC 7323 2.2); a new connection's
+ * rcv_wnd starts there.
+ *
+ * Return: the window.
+ */
+u16 etp_syn_window(const struct sock *sk)
 {
 	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, 65535);
 }

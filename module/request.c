@@ -276,20 +276,11 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	INIT_LIST_HEAD(&ep->accept_node);
 	etp_init_timers(child);
 
-	ep->iss = req->iss;
-	ep->irs = req->irs;
-	etp_init_xmit_vars(child);
-	ep->snd_una = ep->iss + 1;
-	ep->snd_nxt = ep->snd_una;
-	ep->snd_max = ep->snd_una;
-	ep->write_seq = ep->snd_una;
-	ep->rcv_nxt = req->irs + 1;
-	ep->copied_seq = ep->rcv_nxt;
-	ep->rcv_wup = ep->rcv_nxt;
+	etp_init_snd_seq(child, req->iss, true);
+	etp_init_rcv_seq(child, req->irs);
 	ep->wscale_ok = req->wscale_ok;
 	ep->snd_wscale = req->wscale_ok ? req->snd_wscale : 0;
 	ep->rcv_wscale = req->wscale_ok ? etp_rcv_wscale(lsk) : 0;
-	ep->rcv_wnd = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, 65535);
 	ep->snd_wnd = req->snd_wnd;
 	ep->max_window = ep->snd_wnd;
 	ep->snd_wl1 = req->irs;

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Socket options at level IPPROTO_TCP (and at ETP's own protocol number):
+ * the TCP options programs commonly set (TCP_NODELAY, TCP_CORK, TCP_MAXSEG,
+ * the keepalive trio, TCP_SYNCNT, TCP_CONGESTION, TCP_INFO...), and
+ * SO_KEEPALIVE's hook. Each call owns the socket while it reads or changes
+ * it.
+ */
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/sock.h>
+
+#include "etp.h"
+
+/**
+ * etp_keepalive() - SO_KEEPALIVE is set or cleared (proto->keepalive)
+ * @sk: the socket, locked
+ * @val: the new value
+ */
+void etp_keepalive(struct sock *sk, int val)
+{
+	/* Called before SOCK_KEEPOPEN changes: decide from val. */
+	if (val && etp_state_is(sk, ETP_S_KEEPALIVE))
+		sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_keepalive_time(sk));
+	else if (!val)
+		sk_stop_timer(sk, &sk->sk_timer);
+}
+
+/* Is this a level for ETP's own options: IPPROTO_TCP, or ETP's number? */
+static bool etp_level(int level)
+{
+	return level == SOL_TCP || level == etp_proto;
+}
+
+/*
+ * TCP_CONGESTION: ETP has one algorithm, NewReno. iperf3 reads its name (and
+ * fails without it unless told otherwise) and -C sets it. "reno", the name of
+ * Linux's nearest one, is accepted too; any other name fails with ENOENT, as
+ * TCP's setsockopt does for an algorithm it does not know.
+ */
+#define ETP_CA_NAME_MAX 16	/* TCP_CA_NAME_MAX */
+static const char etp_ca_name[ETP_CA_NAME_MAX] = "newreno";
+
+static int etp_set_congestion(sockptr_t optval, unsigned int optlen)
+{
+	char name[ETP_CA_NAME_MAX];
+	long len;
+
+	if (optlen < 1)
+		return -EINVAL;
+	len = strncpy_from_sockptr(name, optval, min_t(long, sizeof(name) - 1, optlen));
+	if (len < 0)
+		return -EFAULT;
+	name[len] = '\0';
+	return strcmp(name, etp_ca_name) && strcmp(name, "reno") ? -ENOENT : 0;
+}
+
+/**
+ * etp_setsockopt() - set an option (proto->setsockopt)
+ * @sk: the socket
+ * @level: SOL_TCP or ETP's protocol number for ETP's options; others go to
+ *         the IP layer
+ * @optname: the option
+ * @optval: its value
+ * @optlen: the value's length
+ *
+ * Return: 0 or an error: -EINVAL for a bad value, -ENOPROTOOPT for an
+ * option ETP does not have, as TCP.
+ */
+int etp_setsockopt(struct sock *sk, int level, int optname,
+		   sockptr_t optval, unsigned int optlen)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	int val, err = 0;
+
+	if (level == SOL_IP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (!etp_level(level))
+		return -ENOPROTOOPT;
+	if (optname == TCP_CONGESTION)
+		return etp_set_congestion(optval, optlen);
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	switch (optname) {
+	case TCP_NODELAY:
+		ep->nodelay = !!val;
+		if (val)
+			etp_push(sk);
+		break;
+	case TCP_CORK:
+		ep->cork = !!val;
+		if (!val)
+			etp_push(sk);
+		break;
+	case TCP_MAXSEG:
+		if (val && (val < ETP_MIN_MSS || val > 65535)) {
+			err = -EINVAL;
+			break;
+		}
+		WRITE_ONCE(ep->user_mss, val);	/* read by SYN-ACKs in softirq */
+		break;
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > 32767) {
+			err = -EINVAL;
+			break;
+		}
+		ep->keepalive_time = val * HZ;
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			etp_keepalive(sk, 1);
+		break;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > 32767)
+			err = -EINVAL;
+		else
+			ep->keepalive_intvl = val * HZ;
+		break;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > 127)
+			err = -EINVAL;
+		else
+			ep->keepalive_probes = val;
+		break;
+	case TCP_SYNCNT:
+		if (val < 1 || val > 127)
+			err = -EINVAL;
+		else
+			ep->syn_retries = val;
+		break;
+	case TCP_QUICKACK:
+		/* Accepted: ETP acknowledges every second segment anyway. */
+		if (val && ep->ack_pending)
+			etp_send_ack(sk);
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+	release_sock(sk);
+	return err;
+}
+
+static void etp_get_info(struct sock *sk, struct tcp_info *info)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct dst_entry *dst;
+
+	memset(info, 0, sizeof(*info));
+	info->tcpi_state = inet_sk_state_load(sk);
+	lock_sock(sk);
+	info->tcpi_ca_state = ep->ca_state == ETP_CA_RECOVERY ? 3 :
+			      ep->ca_state == ETP_CA_LOSS ? 4 : 0;
+	info->tcpi_retransmits = ep->retransmits;
+	info->tcpi_probes = ep->probes_out;
+	if (ep->wscale_ok) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = ep->snd_wscale;
+		info->tcpi_rcv_wscale = ep->rcv_wscale;
+	}
+	info->tcpi_rto = jiffies_to_usecs(ep->rto);
+	info->tcpi_snd_mss = ep->mss;
+	info->tcpi_rcv_mss = ep->peer_mss;
+	info->tcpi_advmss = etp_adv_mss(__sk_dst_get(sk));
+	if (sk->sk_state == TCP_LISTEN) {
+		info->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
+		info->tcpi_sacked = READ_ONCE(sk->sk_max_ack_backlog);
+	} else if (ep->mss) {
+		info->tcpi_unacked = DIV_ROUND_UP(ep->snd_max - ep->snd_una, ep->mss);
+	}
+	info->tcpi_last_data_recv = jiffies_to_msecs(jiffies - ep->rcv_tstamp);
+	info->tcpi_rtt = ep->srtt_us >> 3;
+	info->tcpi_rttvar = ep->rttvar_us >> 2;
+	info->tcpi_snd_ssthresh = ep->mss ? min_t(u32, ep->ssthresh / ep->mss, 0xffff) : 0;
+	info->tcpi_snd_cwnd = ep->mss ? ep->cwnd / ep->mss : 0;
+	info->tcpi_rcv_space = ep->rcv_wnd;
+	info->tcpi_snd_wnd = ep->snd_wnd;
+	info->tcpi_total_retrans = ep->total_retrans;
+	/* No route before connect() and after a reset. */
+	dst = __sk_dst_get(sk);
+	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
+	release_sock(sk);
+}
+
+/**
+ * etp_getsockopt() - read an option (proto->getsockopt)
+ * @sk: the socket
+ * @level: as etp_setsockopt()
+ * @optname: the option
+ * @optval: where its value goes
+ * @optlen: the room there, and then the value's length
+ *
+ * Return: 0 or an error.
+ */
+int etp_getsockopt(struct sock *sk, int level, int optname,
+		   char __user *optval, int __user *optlen)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct tcp_info info;
+	int val, len;
+
+	if (level == SOL_IP)
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if (!etp_level(level))
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case TCP_NODELAY:
+		val = ep->nodelay;
+		break;
+	case TCP_CORK:
+		val = ep->cork;
+		break;
+	case TCP_MAXSEG:
+		val = !etp_state_is(sk, ETP_S_CONN) ? (ep->user_mss ? : ETP_DEFAULT_MSS) :
+		      ep->mss;
+		break;
+	case TCP_KEEPIDLE:
+		val = (ep->keepalive_time ? :
+		       msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_time_ms))) / HZ;
+		break;
+	case TCP_KEEPINTVL:
+		val = (ep->keepalive_intvl ? :
+		       msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_intvl_ms))) / HZ;
+		break;
+	case TCP_KEEPCNT:
+		val = ep->keepalive_probes ? :
+		      READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_probes);
+		break;
+	case TCP_SYNCNT:
+		val = ep->syn_retries ? : READ_ONCE(etp_sk_pernet(sk)->sysctl.syn_retries);
+		break;
+	case TCP_QUICKACK:
+		val = 0;
+		break;
+	case TCP_INFO:
+		etp_get_info(sk, &info);
+		len = min_t(unsigned int, len, sizeof(info));
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	case TCP_CONGESTION:
+		len = min_t(unsigned int, len, sizeof(etp_ca_name));
+		if (put_user(len, optlen) || copy_to_user(optval, etp_ca_name, len))
+			return -EFAULT;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}

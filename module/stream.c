@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stream I/O on a connected socket: sendmsg() cuts the user's bytes into
+ * skbs on the write queue and lets output.c send them; recvmsg() copies from
+ * the receive queue, grows the receive buffer as TCP's autotuning does, and
+ * opens the window again; poll() and the queue ioctls (SIOCINQ, SIOCOUTQ).
+ *
+ * Every call here owns the socket (lock_sock()) while it touches the queues,
+ * except poll(), which reads them locklessly as TCP's does.
+ */
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <asm/ioctls.h>
+#include <net/sock.h>
+
+#include "etp.h"
+
+/**
+ * etp_write_space() - wake writers once there is room (sk->sk_write_space)
+ * @sk: the socket
+ *
+ * As the stream sockets' sk_stream_write_space(), which is not exported.
+ */
+void etp_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !sk_stream_is_writeable(sk))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait,
+					   EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+/**
+ * etp_unread() - bytes received and not read, the FIN not counted
+ * @sk: the socket, locked
+ *
+ * Return: the count.
+ */
+u32 etp_unread(const struct sock *sk)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+	u32 n = ep->rcv_nxt - ep->copied_seq;
+
+	sock_owned_by_me(sk);
+	if (n && ep->rcv_fin)
+		n--;
+	return n;
+}
+
+static struct sk_buff *etp_new_data_skb(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+
+	if (!sk_stream_memory_free(sk))
+		return NULL;
+	skb = alloc_skb_fclone(ETP_MAX_HEADER, sk->sk_allocation);
+	if (!skb)
+		return NULL;
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		__kfree_skb(skb);
+		return NULL;
+	}
+	skb_reserve(skb, ETP_MAX_HEADER);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	ETP_SKB_CB(skb)->seq = ep->write_seq;
+	ETP_SKB_CB(skb)->end_seq = ep->write_seq;
+	ETP_SKB_CB(skb)->flags = 0;
+	ETP_SKB_CB(skb)->retrans = 0;
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!ep->send_head)
+		ep->send_head = skb;
+	return skb;
+}
+
+/*
+ * How much data one queued segment takes: an MSS, but at most half the send
+ * buffer, so that SO_SNDBUF bounds what is queued (as TCP's size goal).
+ */
+static unsigned int etp_size_goal(const struct sock *sk)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+	unsigned int mss = ep->mss, goal = mss;
+
+	if (sk_can_gso(sk)) {
+		/* An IPv4 datagram's worth, as tcp_xmit_size_goal() ... */
+		goal = min_t(unsigned int, READ_ONCE(sk->sk_gso_max_size),
+			     65535 - ETP_MAX_HEADER);
+		/* ... and no more than half the peer's window. */
+		if (ep->max_window > ETP_MIN_MSS)
+			goal = min(goal, ep->max_window / 2);
+		goal = min_t(unsigned int, goal / mss, READ_ONCE(sk->sk_gso_max_segs));
+		goal = max(goal, 1U) * mss;
+	}
+	goal = min_t(unsigned int, goal,
+		     max_t(unsigned int, READ_ONCE(sk->sk_sndbuf) / 2, ETP_MIN_MSS));
+	return goal > mss ? rounddown(goal, mss) : goal;
+}
+
+/* The tail of the write queue, if more data may join it. */
+static struct sk_buff *etp_write_tail(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb || !etp_never_sent(sk, skb) || skb->len >= etp_size_goal(sk) ||
+	    (ETP_SKB_CB(skb)->flags & (ETPHDR_SYN | ETPHDR_FIN)))
+		return NULL;
+	return skb;
+}
+
+/**
+ * etp_sendmsg() - queue the user's bytes and send what the windows allow
+ * @sk: the socket
+ * @msg: the user's message
+ * @size: its length
+ *
+ * proto->sendmsg. Waits for a connection in progress and for buffer space,
+ * as TCP (SO_SNDTIMEO, MSG_DONTWAIT).
+ *
+ * Return: the bytes queued, or an error (-EPIPE after shutdown or a reset,
+ * -EAGAIN, -EINTR...).
+ */
+int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	int flags = msg->msg_flags;
+	int copied = 0, err;
+	long timeo;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if (!etp_state_is(sk, ETP_S_SEND)) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto do_error;
+	}
+	err = -EPIPE;
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		goto do_error;
+
+	while (msg_data_left(msg)) {
+		struct page_frag *pfrag = sk_page_frag(sk);
+		struct sk_buff *skb = etp_write_tail(sk);
+		int copy, i;
+		bool merge;
+
+		if (skb && skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS &&
+		    !skb_can_coalesce(skb, skb_shinfo(skb)->nr_frags,
+				      pfrag->page, pfrag->offset))
+			skb = NULL;
+		if (!skb) {
+			skb = etp_new_data_skb(sk);
+			if (!skb)
+				goto wait_for_space;
+		}
+		copy = min_t(size_t, etp_size_goal(sk) - skb->len, msg_data_left(msg));
+		if (!sk_page_frag_refill(sk, pfrag))
+			goto wait_for_space;
+		i = skb_shinfo(skb)->nr_frags;
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+		if (!merge && i >= MAX_SKB_FRAGS)
+			continue;	/* a new skb next time round */
+		copy = min_t(int, copy, pfrag->size - pfrag->offset);
+		if (!sk_wmem_schedule(sk, copy))
+			goto wait_for_space;
+		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb,
+					       pfrag->page, pfrag->offset, copy);
+		if (err)
+			goto do_error;
+		if (merge) {
+			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+		} else {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+			page_ref_inc(pfrag->page);
+		}
+		pfrag->offset += copy;
+		ETP_SKB_CB(skb)->end_seq += copy;
+		ep->write_seq += copy;
+		copied += copy;
+		if (skb->len >= etp_size_goal(sk))
+			etp_write_xmit(sk);
+		continue;
+
+wait_for_space:
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		etp_write_xmit(sk);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto do_error;
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
+			err = -EPIPE;
+			goto do_error;
+		}
+	}
+	if (!(flags & MSG_MORE))
+		etp_push(sk);
+	release_sock(sk);
+	return copied;
+
+do_error:
+	if (copied) {
+		etp_push(sk);
+		release_sock(sk);
+		return copied;
+	}
+	err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+/**
+ * etp_rcv_space_adjust() - grow the receive buffer to what the reader takes
+ * @sk: the socket, locked, after a read
+ *
+ * As TCP's tcp_rcv_space_adjust() (net.ipv4.tcp_moderate_rcvbuf): once per
+ * receiver RTT, if the reader took more than in the RTT before, sk_rcvbuf
+ * grows to hold twice that (and more while it grows, as in slow start), up
+ * to rmem[2], unless SO_RCVBUF set it. A buffer that holds only one
+ * window's worth keeps the sender waiting on every window update.
+ */
+static void etp_rcv_space_adjust(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 now = etp_now_us(), copied;
+	u64 rcvwin, grow;
+	int rcvbuf;
+
+	sock_owned_by_me(sk);
+	if (!ep->rcvq_on) {
+		ep->rcvq_space = min_t(u32, ep->rcv_wnd, 10U * ep->mss);
+		goto new_measure;
+	}
+	if (!ep->rcv_rtt_us || now - ep->rcvq_time < (ep->rcv_rtt_us >> 3))
+		return;
+	copied = ep->copied_seq - ep->rcvq_seq;
+	if (copied <= ep->rcvq_space)
+		goto new_measure;
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+		rcvwin = ((u64)copied << 1) + 16 * ep->mss;
+		grow = div_u64(rcvwin * (copied - ep->rcvq_space),
+			       max_t(u32, ep->rcvq_space, 1));
+		rcvwin += grow << 1;
+		rcvwin = div_u64(rcvwin << ETP_RMEM_TO_WIN_SCALE, ep->scaling_ratio);
+		rcvbuf = min_t(u64, rcvwin, READ_ONCE(sk->sk_prot->sysctl_rmem[2]));
+		if (rcvbuf > READ_ONCE(sk->sk_rcvbuf))
+			WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+	}
+	ep->rcvq_space = copied;
+new_measure:
+	ep->rcvq_on = 1;
+	ep->rcvq_seq = ep->copied_seq;
+	ep->rcvq_time = now;
+}
+
+/* After reading: tell the peer if the window opened a lot (RFC 9293 3.8.6.2.2). */
+static void etp_cleanup_rbuf(struct sock *sk, int copied)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	s32 cur = (s32)(ep->rcv_wup + ep->rcv_wnd - ep->rcv_nxt);
+	int free = etp_win_from_space(sk, READ_ONCE(sk->sk_rcvbuf) -
+				      atomic_read(&sk->sk_rmem_alloc));
+
+	sk_mem_reclaim(sk);
+	if (copied <= 0 || sk->sk_state == TCP_CLOSE ||
+	    (sk->sk_shutdown & RCV_SHUTDOWN))
+		return;
+	if (cur < 0)
+		cur = 0;
+	/* As etp_select_window() would advance it: by enough to be worth it. */
+	if (free >= 2 * cur &&
+	    free - cur >= min_t(int, ep->mss, READ_ONCE(sk->sk_rcvbuf) / 4))
+		etp_send_ack(sk);
+}
+
+/**
+ * etp_recvmsg() - copy received bytes to the user (proto->recvmsg)
+ * @sk: the socket
+ * @msg: the user's buffer
+ * @len: its length
+ * @flags: MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT, MSG_TRUNC
+ * @addr_len: unused (a stream has no source address per message)
+ *
+ * Return: the bytes copied, 0 at the end of the stream, or an error.
+ */
+int etp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+		int flags, int *addr_len)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	int copied = 0, target;
+	u32 peek_seq, *seq;
+	long timeo;
+
+	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		copied = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	seq = &ep->copied_seq;
+	if (flags & MSG_PEEK) {
+		peek_seq = ep->copied_seq;
+		seq = &peek_seq;
+	}
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+
+	do {
+		struct sk_buff *skb, *last = NULL;
+		u32 offset, used;
+		int err;
+
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+			last = skb;
+			offset = *seq - cb->seq;
+			if (etp_before(*seq, cb->seq))
+				break;		/* cannot happen: the queue is in order */
+			if (offset < skb->len)
+				goto found_ok_skb;
+			if (cb->flags & ETPHDR_FIN)
+				goto found_fin_ok;
+		}
+
+		if (copied >= target && !READ_ONCE(sk->sk_backlog.tail))
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				/* Never connected. */
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		etp_cleanup_rbuf(sk, copied);
+		if (copied >= target) {
+			/* Let the backlog in, then look again. */
+			release_sock(sk);
+			lock_sock(sk);
+		} else {
+			sk_wait_data(sk, &timeo, last);
+		}
+		continue;
+
+found_ok_skb:
+		used = min_t(u32, skb->len - offset, len - copied);
+		err = skb_copy_datagram_msg(skb, offset, msg, used);
+		if (err) {
+			if (!copied)
+				copied = -EFAULT;
+			break;
+		}
+		*seq += used;
+		copied += used;
+		if (offset + used < skb->len)
+			continue;
+		if (ETP_SKB_CB(skb)->flags & ETPHDR_FIN)
+			goto found_fin_ok;
+		if (!(flags & MSG_PEEK))
+			sk_eat_skb(sk, skb);
+		continue;
+
+found_fin_ok:
+		/* The FIN takes a sequence number; reading it is the EOF. */
+		*seq += 1;
+		if (!(flags & MSG_PEEK))
+			sk_eat_skb(sk, skb);
+		break;
+	} while (copied < len);
+
+	if (copied > 0 && !(flags & MSG_PEEK))
+		etp_rcv_space_adjust(sk);
+	etp_cleanup_rbuf(sk, copied);
+out:
+	release_sock(sk);
+	return copied;
+}
+
+/**
+ * etp_poll() - what a socket is ready for (proto_ops->poll)
+ * @file: the file
+ * @sock: the socket
+ * @wait: the poll table
+ *
+ * Return: the EPOLL* mask, read without the socket's lock as TCP's.
+ */
+__poll_t etp_poll(struct file *file, struct socket *sock, poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct etp_sock *ep = etp_sk(sk);
+	__poll_t mask = 0;
+	int state;
+	u8 shutdown;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return list_empty_careful(&ep->accept_queue) ? 0 :
+		       EPOLLIN | EPOLLRDNORM;
+
+	/* As tcp_poll(): HUP when both directions are shut or the socket is
+	 * closed, RDHUP once the peer's FIN is in, OUT when connected and
+	 * there is room.
+	 */
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		if (READ_ONCE(ep->rcv_nxt) != READ_ONCE(ep->copied_seq))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(shutdown & SEND_SHUTDOWN)) {
+			if (sk_stream_is_writeable(sk)) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				smp_mb__after_atomic();
+				if (sk_stream_is_writeable(sk))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) || !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static int etp_ioctl_value(struct sock *sk, int cmd, int *val)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		*val = etp_unread(sk);
+		release_sock(sk);
+		return 0;
+	case SIOCOUTQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		*val = READ_ONCE(ep->write_seq) - READ_ONCE(ep->snd_una);
+		return 0;
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		*val = READ_ONCE(ep->write_seq) - READ_ONCE(ep->snd_nxt);
+		return 0;
+	}
+	return -ENOIOCTLCMD;
+}
+
+/* proto->ioctl: SIOCINQ, SIOCOUTQ (SIOCOUTQNSD); its argument differs. */
+#ifdef ETP_IOCTL_KARG
+int etp_ioctl(struct sock *sk, int cmd, int *karg)
+{
+	return etp_ioctl_value(sk, cmd, karg);
+}
+#else
+int etp_ioctl(struct sock *sk, int cmd, unsigned long arg)
+{
+	int val, err = etp_ioctl_value(sk, cmd, &val);
+
+	return err ? : put_user(val, (int __user *)arg);
+}
+#endif
