@@ -30,7 +30,7 @@
  *   1 offload.c     GSO of ETP's large skbs
  *   1 trace.c       the tracepoints of trace.h (system "etp")
  *
- * Headers: etp.h (this), statetable.h (states, events, each state's rules),
+ * Headers: etp.h (this), states.h (states, events, each state's rules),
  * trace.h (tracepoints), compat.h (what differs between 6.1 and 6.12).
  *
  * Locking. Each rule is checked where it is relied on: sock_owned_by_me() in
@@ -506,7 +506,7 @@ struct sock *etp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
 int etp_connect_port(struct sock *sk);
 
 /* statetable.c, trace.c: states, events, their rules and bookkeeping */
-#include "statetable.h"
+#include "states.h"
 
 /* demux.c */
 int etp_v4_rcv(struct sk_buff *skb);
@@ -629,7 +629,7 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 int etp_proc_init_net(struct net *net);
 void etp_proc_exit_net(struct net *net);
 
-/* selftest/: the self-tests, run at load by main.c (checks passed, or -EINVAL) */
+/* tests/: the self-tests, run at load by main.c (checks passed, or -EINVAL) */
 int etp_seq_selftest(void);
 int etp_header_selftest(void);
 int etp_rto_selftest(struct sock *sk);

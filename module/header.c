@@ -57,6 +57,6 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 	}
 }
 
-#include "selftest/seq.c"
+#include "tests/seq_test.c"
 
-#include "selftest/header.c"
+#include "tests/header_test.c"

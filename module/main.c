@@ -36,7 +36,7 @@ static struct inet_protosw etp_protosw = {
 };
 
 /*
- * The self-tests of module/selftest/: the pure functions (sequence numbers,
+ * The self-tests of module/tests/: the pure functions (sequence numbers,
  * options, RTT and RTO, windows, cookies, the state table's invariants),
  * checked at every load, as WireGuard's debug builds do, on a socket of the
  * initial namespace where they need one. They take well under a

@@ -838,4 +838,4 @@ void etp_ctl_exit(struct etp_net *en)
 	en->ctl_sk = NULL;
 }
 
-#include "selftest/window.c"
+#include "tests/window_test.c"

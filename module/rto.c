@@ -215,4 +215,4 @@ void etp_clear_timers(struct sock *sk)
 			__sock_put(sk);
 }
 
-#include "selftest/rto.c"
+#include "tests/rto_test.c"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ETP's state machine: every transition in one table (the states, what each
- * allows, and the events are in statetable.h).
+ * allows, and the events are in states.h).
  *
  * etp_table[event][state] gives the next state and the actions for each
  * (event, state) pair; a pair that is not in the table leaves the socket as
@@ -205,4 +205,4 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 	return t->next;
 }
 
-#include "selftest/statetable.c"
+#include "tests/statetable_test.c"

@@ -189,4 +189,4 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 	return 1;
 }
 
-#include "selftest/cookie.c"
+#include "tests/cookie_test.c"

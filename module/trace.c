@@ -11,7 +11,7 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-/* The gauge of each state in /proc/net/etp_stat (statetable.h); -1: none. */
+/* The gauge of each state in /proc/net/etp_stat (states.h); -1: none. */
 #define ETP_MIB_NONE (-1)
 static const s8 etp_state_gauge[TCP_MAX_STATES] = {
 	[0] = -1,
@@ -30,7 +30,7 @@ static const s8 etp_state_gauge[TCP_MAX_STATES] = {
  * @dport: remote port
  * @old: the state it leaves
  * @state: the state it enters
- * @ev: why (an event of statetable.h)
+ * @ev: why (an event of states.h)
  *
  * The gauge of @old goes down and that of @state up; a new half-open entry
  * (LISTEN to SYN_RECV, which no socket takes) leaves its listener's gauge

@@ -27,7 +27,7 @@
 
 #include "etp.h"
 
-/* The states and the events, from statetable.h: "ESTABLISHED", "CONNECT"... */
+/* The states and the events, from states.h: "ESTABLISHED", "CONNECT"... */
 #define ETP_TRACE_STATE(name, ...)	EM(TCP_##name, #name)
 #define ETP_TRACE_STATE_LAST(name, ...)	EMe(TCP_##name, #name)
 #define etp_trace_states \

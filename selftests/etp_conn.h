@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "etp_test.h"
-#include "../module/statetable.h"
+#include "../module/states.h"
 
 /* TCP state codes, as in /proc/net/tcp and /proc/net/etp: ST_ESTABLISHED... */
 enum {

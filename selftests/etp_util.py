@@ -27,10 +27,10 @@ NET = "/proc/net"
 
 
 def _state_codes():
-    """{name: code}: module/statetable.h's ETP_STATE_LIST, in TCP's order
+    """{name: code}: module/states.h's ETP_STATE_LIST, in TCP's order
     of the codes from 1 (statetable.c checks it)."""
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    src = open(os.path.join(top, "module", "statetable.h")).read()
+    src = open(os.path.join(top, "module", "states.h")).read()
     body = src[src.index("#define ETP_STATE_LIST"):]
     body = body[:body.index("\n\n")]
     names = re.findall(r"^\s*(?:X|LAST)\((\w+),", body, re.M)

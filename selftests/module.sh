@@ -69,7 +69,7 @@ else:
 	ip netns exec "$ns" test -e /proc/net/etp || fail "no /proc/net/etp in an older namespace"
 }
 
-# The self-tests of module/selftest/ run at every load and fail it if one
+# The self-tests of module/tests/ run at every load and fail it if one
 # fails; each load says how many checks passed. At least one per ETP_CHECK
 # line (some run in loops): fewer means some did not run.
 test_selftests_at_load() {
@@ -80,7 +80,7 @@ test_selftests_at_load() {
 	line=$(dmesg | tail -n +"$((before + 1))" | grep -o 'etp: self-tests: [0-9]* checks passed') ||
 		fail "no 'self-tests: N checks passed' at load: $(dmesg | tail -n +"$((before + 1))")"
 	n=$(echo "$line" | grep -o '[0-9]*')
-	want=$(cat "$TOP"/module/selftest/*.c | grep -c 'ETP_CHECK(')
+	want=$(cat "$TOP"/module/tests/*_test.c | grep -c 'ETP_CHECK(')
 	[ "$n" -ge "$want" ] || fail "$n checks passed, fewer than the $want ETP_CHECK lines"
 	echo "# $line ($want ETP_CHECK lines)"
 }

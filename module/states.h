@@ -11,8 +11,8 @@
  * gauge in /proc/net/etp_stat and its rules: every "in which states may..."
  * is one of these columns, never a TCPF_ mask where it is used.
  */
-#ifndef _ETP_STATETABLE_H
-#define _ETP_STATETABLE_H
+#ifndef _ETP_STATES_H
+#define _ETP_STATES_H
 
 /*
  * The lists are plain C for the tests too (selftests/etp_conn.h); the rest
@@ -124,4 +124,4 @@ static inline void etp_set_state_raw(struct sock *sk, int state)
 }
 
 #endif /* __KERNEL__ */
-#endif /* _ETP_STATETABLE_H */
+#endif /* _ETP_STATES_H */

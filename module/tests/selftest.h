@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the self-tests of module/selftest/ share. Each test file is included
+ * What the self-tests of module/tests/ share. Each test file is included
  * at the end of the file it tests (as WireGuard's selftest/ are), so that it
  * reaches that file's static functions; main.c runs them all at load
  * (etp_selftests()), and a failure fails the load. A test function returns
