@@ -284,6 +284,21 @@ void etp_put_port(struct sock *sk)
 	spin_unlock_bh(&slot->lock);
 }
 
+/* A TIME_WAIT entry takes (@delta 1) or lets go of (-1) a port's bucket. */
+static void etp_port_tw_count(struct net *net, u16 port, int delta)
+{
+	struct etp_hslot *slot = etp_bind_slot(etp_pernet(net), port);
+	struct etp_bind_bucket *b;
+
+	spin_lock_bh(&slot->lock);
+	b = etp_bucket_find(slot, port);
+	if (!WARN_ON_ONCE(!b || (delta < 0 && !b->tw_count))) {
+		b->tw_count += delta;
+		etp_bucket_maybe_free(slot, b);
+	}
+	spin_unlock_bh(&slot->lock);
+}
+
 /**
  * etp_port_tw_hold() - a TIME_WAIT entry takes over a closing socket's port
  * @net: the namespace
@@ -291,14 +306,7 @@ void etp_put_port(struct sock *sk)
  */
 void etp_port_tw_hold(struct net *net, u16 port)
 {
-	struct etp_hslot *slot = etp_bind_slot(etp_pernet(net), port);
-	struct etp_bind_bucket *b;
-
-	spin_lock_bh(&slot->lock);
-	b = etp_bucket_find(slot, port);
-	if (!WARN_ON_ONCE(!b))
-		b->tw_count++;
-	spin_unlock_bh(&slot->lock);
+	etp_port_tw_count(net, port, 1);
 }
 
 /**
@@ -308,16 +316,7 @@ void etp_port_tw_hold(struct net *net, u16 port)
  */
 void etp_port_tw_put(struct net *net, u16 port)
 {
-	struct etp_hslot *slot = etp_bind_slot(etp_pernet(net), port);
-	struct etp_bind_bucket *b;
-
-	spin_lock_bh(&slot->lock);
-	b = etp_bucket_find(slot, port);
-	if (!WARN_ON_ONCE(!b || !b->tw_count)) {
-		b->tw_count--;
-		etp_bucket_maybe_free(slot, b);
-	}
-	spin_unlock_bh(&slot->lock);
+	etp_port_tw_count(net, port, -1);
 }
 
 /**

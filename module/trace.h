@@ -27,6 +27,31 @@
 
 #include "etp.h"
 
+/*
+ * What every event records first: the object (socket or entry), its
+ * namespace and its 4-tuple, local end first. In each pass of the
+ * tracepoint headers __field and __entry mean something else; these expand
+ * where they are used.
+ */
+#define ETP_TUPLE_ENTRY					\
+	__field(const void *, skaddr)			\
+	__field(unsigned int, netns)			\
+	__array(__u8, saddr, 4)				\
+	__array(__u8, daddr, 4)				\
+	__field(__u16, sport)				\
+	__field(__u16, dport)
+#define ETP_TUPLE_ASSIGN(obj, laddr, raddr, lport, rport) do {	\
+	__entry->skaddr = (obj);				\
+	__entry->netns = net->ns.inum;				\
+	memcpy(__entry->saddr, &(laddr), 4);			\
+	memcpy(__entry->daddr, &(raddr), 4);			\
+	__entry->sport = ntohs(lport);				\
+	__entry->dport = ntohs(rport);				\
+} while (0)
+#define ETP_TUPLE_FMT "skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu"
+#define ETP_TUPLE_ARGS __entry->skaddr, __entry->netns, __entry->saddr,	\
+	__entry->sport, __entry->daddr, __entry->dport
+
 /* The states and the events, from states.h: "ESTABLISHED", "CONNECT"... */
 #define ETP_TRACE_STATE(name, ...)	EM(TCP_##name, #name)
 #define ETP_TRACE_STATE_LAST(name, ...)	EMe(TCP_##name, #name)
@@ -88,32 +113,21 @@ TRACE_EVENT(etp_state_change,
 		event),
 
 	TP_STRUCT__entry(
-		__field(const void *, skaddr)
-		__field(unsigned int, netns)
-		__array(__u8, saddr, 4)
-		__array(__u8, daddr, 4)
-		__field(__u16, sport)
-		__field(__u16, dport)
+		ETP_TUPLE_ENTRY
 		__field(int, oldstate)
 		__field(int, newstate)
 		__field(int, event)
 	),
 
 	TP_fast_assign(
-		__entry->skaddr = skaddr;
-		__entry->netns = net->ns.inum;
-		memcpy(__entry->saddr, &saddr, 4);
-		memcpy(__entry->daddr, &daddr, 4);
-		__entry->sport = ntohs(sport);
-		__entry->dport = ntohs(dport);
+		ETP_TUPLE_ASSIGN(skaddr, saddr, daddr, sport, dport);
 		__entry->oldstate = oldstate;
 		__entry->newstate = newstate;
 		__entry->event = event;
 	),
 
-	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu oldstate=%s newstate=%s event=%s",
-		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
-		  __entry->daddr, __entry->dport,
+	TP_printk(ETP_TUPLE_FMT " oldstate=%s newstate=%s event=%s",
+		  ETP_TUPLE_ARGS,
 		  etp_show_state(__entry->oldstate),
 		  etp_show_state(__entry->newstate),
 		  etp_show_event(__entry->event))
@@ -129,12 +143,7 @@ TRACE_EVENT(etp_retransmit,
 		flags, count, cause),
 
 	TP_STRUCT__entry(
-		__field(const void *, skaddr)
-		__field(unsigned int, netns)
-		__array(__u8, saddr, 4)
-		__array(__u8, daddr, 4)
-		__field(__u16, sport)
-		__field(__u16, dport)
+		ETP_TUPLE_ENTRY
 		__field(int, state)
 		__field(__u32, seq)
 		__field(__u32, len)
@@ -144,12 +153,7 @@ TRACE_EVENT(etp_retransmit,
 	),
 
 	TP_fast_assign(
-		__entry->skaddr = skaddr;
-		__entry->netns = net->ns.inum;
-		memcpy(__entry->saddr, &saddr, 4);
-		memcpy(__entry->daddr, &daddr, 4);
-		__entry->sport = ntohs(sport);
-		__entry->dport = ntohs(dport);
+		ETP_TUPLE_ASSIGN(skaddr, saddr, daddr, sport, dport);
 		__entry->state = state;
 		__entry->seq = seq;
 		__entry->len = len;
@@ -158,9 +162,8 @@ TRACE_EVENT(etp_retransmit,
 		__entry->cause = cause;
 	),
 
-	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu state=%s seq=%u len=%u flags=%s count=%u cause=%s",
-		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
-		  __entry->daddr, __entry->dport, etp_show_state(__entry->state),
+	TP_printk(ETP_TUPLE_FMT " state=%s seq=%u len=%u flags=%s count=%u cause=%s",
+		  ETP_TUPLE_ARGS, etp_show_state(__entry->state),
 		  __entry->seq, __entry->len, etp_show_flags(__entry->flags),
 		  __entry->count, etp_show_cause(__entry->cause))
 );
@@ -175,12 +178,7 @@ TRACE_EVENT(etp_send_reset,
 	TP_ARGS(net, sk, saddr, daddr, sport, dport, seq, ack, reason),
 
 	TP_STRUCT__entry(
-		__field(const void *, skaddr)
-		__field(unsigned int, netns)
-		__array(__u8, saddr, 4)
-		__array(__u8, daddr, 4)
-		__field(__u16, sport)
-		__field(__u16, dport)
+		ETP_TUPLE_ENTRY
 		__field(int, state)
 		__field(__u32, seq)
 		__field(__u32, ack)
@@ -188,12 +186,7 @@ TRACE_EVENT(etp_send_reset,
 	),
 
 	TP_fast_assign(
-		__entry->skaddr = sk;
-		__entry->netns = net->ns.inum;
-		memcpy(__entry->saddr, &saddr, 4);
-		memcpy(__entry->daddr, &daddr, 4);
-		__entry->sport = ntohs(sport);
-		__entry->dport = ntohs(dport);
+		ETP_TUPLE_ASSIGN(sk, saddr, daddr, sport, dport);
 		/* CLOSE for no socket: a closed port answers. */
 		__entry->state = sk ? sk->sk_state : TCP_CLOSE;
 		__entry->seq = seq;
@@ -201,9 +194,8 @@ TRACE_EVENT(etp_send_reset,
 		__entry->reason = reason;
 	),
 
-	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu state=%s seq=%u ack=%u reason=%s",
-		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
-		  __entry->daddr, __entry->dport, etp_show_state(__entry->state),
+	TP_printk(ETP_TUPLE_FMT " state=%s seq=%u ack=%u reason=%s",
+		  ETP_TUPLE_ARGS, etp_show_state(__entry->state),
 		  __entry->seq, __entry->ack, etp_show_reason(__entry->reason))
 );
 
@@ -215,30 +207,19 @@ TRACE_EVENT(etp_recv_reset,
 	TP_ARGS(net, skaddr, saddr, daddr, sport, dport, state, seq),
 
 	TP_STRUCT__entry(
-		__field(const void *, skaddr)
-		__field(unsigned int, netns)
-		__array(__u8, saddr, 4)
-		__array(__u8, daddr, 4)
-		__field(__u16, sport)
-		__field(__u16, dport)
+		ETP_TUPLE_ENTRY
 		__field(int, state)
 		__field(__u32, seq)
 	),
 
 	TP_fast_assign(
-		__entry->skaddr = skaddr;
-		__entry->netns = net->ns.inum;
-		memcpy(__entry->saddr, &saddr, 4);
-		memcpy(__entry->daddr, &daddr, 4);
-		__entry->sport = ntohs(sport);
-		__entry->dport = ntohs(dport);
+		ETP_TUPLE_ASSIGN(skaddr, saddr, daddr, sport, dport);
 		__entry->state = state;
 		__entry->seq = seq;
 	),
 
-	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu state=%s seq=%u",
-		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
-		  __entry->daddr, __entry->dport, etp_show_state(__entry->state),
+	TP_printk(ETP_TUPLE_FMT " state=%s seq=%u",
+		  ETP_TUPLE_ARGS, etp_show_state(__entry->state),
 		  __entry->seq)
 );
 
@@ -250,32 +231,19 @@ TRACE_EVENT(etp_tw_enter,
 	TP_ARGS(net, tw, sk, timeout_ms),
 
 	TP_STRUCT__entry(
-		__field(const void *, skaddr)
-		__field(unsigned int, netns)
+		ETP_TUPLE_ENTRY
 		__field(const void *, sock)
-		__array(__u8, saddr, 4)
-		__array(__u8, daddr, 4)
-		__field(__u16, sport)
-		__field(__u16, dport)
 		__field(__u32, timeout_ms)
 	),
 
 	TP_fast_assign(
-		__entry->skaddr = tw;
-		__entry->netns = net->ns.inum;
+		ETP_TUPLE_ASSIGN(tw, tw->laddr, tw->raddr, tw->lport, tw->rport);
 		__entry->sock = sk;
-		memcpy(__entry->saddr, &tw->laddr, 4);
-		memcpy(__entry->daddr, &tw->raddr, 4);
-		__entry->sport = ntohs(tw->lport);
-		__entry->dport = ntohs(tw->rport);
 		__entry->timeout_ms = timeout_ms;
 	),
 
-	TP_printk("skaddr=%p netns=%u sock=%p saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu timeout_ms=%u",
-		  __entry->skaddr, __entry->netns, __entry->sock,
-		  __entry->saddr,
-		  __entry->sport, __entry->daddr, __entry->dport,
-		  __entry->timeout_ms)
+	TP_printk(ETP_TUPLE_FMT " sock=%p timeout_ms=%u",
+		  ETP_TUPLE_ARGS, __entry->sock, __entry->timeout_ms)
 );
 
 DECLARE_EVENT_CLASS(etp_tw_class,
@@ -285,26 +253,14 @@ DECLARE_EVENT_CLASS(etp_tw_class,
 	TP_ARGS(net, tw),
 
 	TP_STRUCT__entry(
-		__field(const void *, skaddr)
-		__field(unsigned int, netns)
-		__array(__u8, saddr, 4)
-		__array(__u8, daddr, 4)
-		__field(__u16, sport)
-		__field(__u16, dport)
+		ETP_TUPLE_ENTRY
 	),
 
 	TP_fast_assign(
-		__entry->skaddr = tw;
-		__entry->netns = net->ns.inum;
-		memcpy(__entry->saddr, &tw->laddr, 4);
-		memcpy(__entry->daddr, &tw->raddr, 4);
-		__entry->sport = ntohs(tw->lport);
-		__entry->dport = ntohs(tw->rport);
+		ETP_TUPLE_ASSIGN(tw, tw->laddr, tw->raddr, tw->lport, tw->rport);
 	),
 
-	TP_printk("skaddr=%p netns=%u saddr=%pI4 sport=%hu daddr=%pI4 dport=%hu",
-		  __entry->skaddr, __entry->netns, __entry->saddr, __entry->sport,
-		  __entry->daddr, __entry->dport)
+	TP_printk(ETP_TUPLE_FMT, ETP_TUPLE_ARGS)
 );
 
 DEFINE_EVENT(etp_tw_class, etp_tw_expire,

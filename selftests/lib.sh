@@ -18,6 +18,21 @@ skip() {
 	echo "$*" >"$ETP_SKIP_FILE"
 	exit 4
 }
+# The etp.ko the VM loaded (tests that unload it load it again).
+ETP_KO_PATH=${ETP_KO:-$TOP/module/etp.ko}
+
+# settle_module: wait (up to 120 s) until nothing holds etp.ko. Sockets other
+# tests closed may still be finishing as orphans (sending their FIN until it
+# is acknowledged or they give up), and each holds the module.
+settle_module() {
+	local i
+	for i in $(seq 1 240); do
+		[ "$(cat /sys/module/etp/refcnt)" = 0 ] && return 0
+		sleep 0.5
+	done
+	fail "etp.ko still in use after 120 s: $(cat /sys/module/etp/refcnt) references"
+}
+
 # need COMMAND...: these programs are there (scripts/setup installs them),
 # or the case fails: a missing tool is a broken set-up, not a skip.
 need() {

@@ -5,19 +5,7 @@
 # etp.ko) and loads it again before it ends.
 . "$(dirname "$0")/lib.sh"
 
-KO=${ETP_KO:-$TOP/module/etp.ko}
-
-# Sockets other tests closed may still be finishing as orphans (sending
-# their FIN until it is acknowledged or they give up): each holds the
-# module. Wait for them, up to 120 s.
-settle() {
-	local i
-	for i in $(seq 1 240); do
-		[ "$(cat /sys/module/etp/refcnt)" = 0 ] && return 0
-		sleep 0.5
-	done
-	fail "etp.ko still in use after 120 s: $(cat /sys/module/etp/refcnt) references"
-}
+KO=$ETP_KO_PATH
 
 reload() {
 	lsmod | grep -q '^etp ' && rmmod etp
@@ -26,7 +14,7 @@ reload() {
 
 test_rmmod_refused_while_socket_open() {
 	local err
-	settle
+	settle_module
 	start_holder "" "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, ETP_PROTO)"
 	err=$(rmmod etp 2>&1) && { insmod "$KO"; fail "rmmod succeeded with a socket open"; }
 	stop_holder
@@ -74,7 +62,7 @@ else:
 # line (some run in loops): fewer means some did not run.
 test_selftests_at_load() {
 	local before line n want
-	settle
+	settle_module
 	before=$(dmesg | wc -l)
 	reload
 	line=$(dmesg | tail -n +"$((before + 1))" | grep -o 'etp: self-tests: [0-9]* checks passed') ||

@@ -17,18 +17,7 @@
 # selftests/run fails either if the kernel logs a report meanwhile.
 . "$(dirname "$0")/lib.sh"
 
-KO=${ETP_KO:-$TOP/module/etp.ko}
-
-
-# Wait (up to 120 s) for orphans of earlier tests to finish.
-settle() {
-	local i
-	for i in $(seq 1 240); do
-		[ "$(cat /sys/module/etp/refcnt)" = 0 ] && return 0
-		sleep 0.5
-	done
-	fail "etp.ko still in use after 120 s"
-}
+KO=$ETP_KO_PATH
 
 # count NETNS STATE: entries of /proc/net/etp in this state (hex code).
 count() {
@@ -98,7 +87,7 @@ unload_peers() {
 
 test_netns_del() {
 	local before after i
-	settle
+	settle_module
 	before=$(slabs)
 	echo "# slab caches before: $before"
 	load
@@ -117,7 +106,7 @@ test_netns_del() {
 
 test_rmmod() {
 	local i err
-	settle
+	settle_module
 	load
 	# The client's sockets close; its orphans stay, their data unsent
 	# under the server's zero window, and so does etp.ko's reference
