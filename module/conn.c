@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A connection's life, below the state table: the variables a new
- * connection starts with, its MSS and send buffer once the peer is known,
+ * connection starts with, its MSS once the peer is known,
  * and its end (etp_done(): out of the tables, timers stopped, the user woken
  * or the orphan freed).
  *
@@ -75,35 +75,13 @@ void etp_init_rcv_seq(struct sock *sk, u32 irs)
 }
 
 /**
- * etp_sndbuf_expand() - let the send buffer follow the congestion window
- * @sk: the socket, locked
- *
- * As TCP's tcp_sndbuf_expand(): twice the congestion window (and at least
- * four segments), with room for the skbs' overhead, up to wmem[2]; unless
- * the user set SO_SNDBUF, which then holds.
- */
-void etp_sndbuf_expand(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	u32 per_mss = ep->mss + ETP_MAX_HEADER + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
-	u64 want;
-
-	sock_owned_by_me(sk);
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK || !ep->mss)
-		return;
-	want = 2ULL * max_t(u32, DIV_ROUND_UP(ep->cwnd, ep->mss), 4) * per_mss;
-	want = min_t(u64, want, READ_ONCE(sk->sk_prot->sysctl_wmem[2]));
-	if (want > READ_ONCE(sk->sk_sndbuf))
-		WRITE_ONCE(sk->sk_sndbuf, want);
-}
-
-/**
  * etp_set_mss() - settle the MSS once the peer's is known
  * @sk: the socket, with its route
  * @peer_mss: what the peer's SYN offered
  *
  * The smallest of the peer's MSS, the path MTU's and TCP_MAXSEG; the initial
- * congestion window follows RFC 6928.
+ * congestion control sets the initial window (cong.c), and the send buffer
+ * follows it.
  */
 void etp_set_mss(struct sock *sk, unsigned int peer_mss)
 {
@@ -114,8 +92,7 @@ void etp_set_mss(struct sock *sk, unsigned int peer_mss)
 		mss = min_t(unsigned int, mss, ep->user_mss);
 	ep->mss = max_t(unsigned int, mss, ETP_MIN_MSS);
 	ep->peer_mss = peer_mss;
-	if (!ep->cwnd)
-		ep->cwnd = min(10U * ep->mss, max(2U * ep->mss, 14600U));
+	etp_cong(sk)->init(sk);
 	etp_sndbuf_expand(sk);
 }
 

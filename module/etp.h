@@ -21,6 +21,7 @@
  *   7 statetable.c  every state transition, in one table
  *   6 conn.c        a connection's life: initial variables, MSS, its end
  *   5 lookup.c      the listener and established tables; connect()'s 4-tuple
+ *   5 cong.c        congestion control (NewReno) behind struct etp_cong_ops
  *   4 timewait.c    the TIME_WAIT table
  *   3 output.c      building and sending segments
  *   3 port.c        the bind table: local ports
@@ -442,6 +443,37 @@ extern const struct proto_ops etp_stream_ops;
 int etp_socket_init(void);
 void etp_socket_exit(void);
 
+/* cong.c */
+/**
+ * struct etp_cong_ops - a congestion control algorithm
+ * @name: its name, as TCP_CONGESTION gives it
+ * @init: set the initial window, once the MSS is known (cwnd is 0 before)
+ * @acked: new data is acknowledged, @acked bytes of it; return true on a
+ *         partial ACK that calls for the next hole to be resent
+ * @dupack: a duplicate ACK; return true when the first unacknowledged
+ *          segment is to be resent at once (fast retransmit)
+ * @timeout: the retransmission timer fired with data in flight
+ *
+ * Each runs with the socket locked and changes only cwnd, ssthresh,
+ * recover, dupacks and ca_state; the caller sends.
+ */
+struct etp_cong_ops {
+	const char *name;
+	void (*init)(struct sock *sk);
+	bool (*acked)(struct sock *sk, u32 acked);
+	bool (*dupack)(struct sock *sk);
+	void (*timeout)(struct sock *sk);
+};
+
+extern const struct etp_cong_ops etp_newreno;
+void etp_sndbuf_expand(struct sock *sk);
+
+/* A socket's algorithm: NewReno, the one there is (see cong.c). */
+static inline const struct etp_cong_ops *etp_cong(const struct sock *sk)
+{
+	return &etp_newreno;
+}
+
 /* stream.c */
 void etp_write_space(struct sock *sk);
 u32 etp_unread(const struct sock *sk);
@@ -468,7 +500,6 @@ void etp_init_xmit_vars(struct sock *sk);
 void etp_init_snd_seq(struct sock *sk, u32 iss, bool syn_acked);
 void etp_init_rcv_seq(struct sock *sk, u32 irs);
 void etp_set_mss(struct sock *sk, unsigned int peer_mss);
-void etp_sndbuf_expand(struct sock *sk);
 void etp_purge_queues(struct sock *sk);
 void etp_destroy_sock(struct sock *sk);
 void etp_destroy(struct sock *sk);

@@ -395,51 +395,6 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
 	return max(etp_now_us() - first_sent, 1U);
 }
 
-/* RFC 5681 and RFC 6582 on a new cumulative ACK of @acked bytes. */
-static void etp_cong_ack(struct etp_sock *ep, u32 acked)
-{
-	if (ep->ca_state == ETP_CA_RECOVERY) {
-		if (!etp_before(ep->snd_una, ep->recover)) {
-			ep->cwnd = ep->ssthresh;		/* full ACK */
-			ep->ca_state = ETP_CA_OPEN;
-		} else {
-			/* Partial ACK: deflate, and the next hole is resent. */
-			ep->cwnd = max_t(u32, ep->cwnd - min(acked, ep->cwnd) + ep->mss,
-					 ep->mss);
-		}
-		return;
-	}
-	if (ep->ca_state == ETP_CA_LOSS && !etp_before(ep->snd_una, ep->recover))
-		ep->ca_state = ETP_CA_OPEN;
-	/*
-	 * Counted in bytes acknowledged, not ACKs (RFC 3465, as Linux counts
-	 * segments): one ACK may cover a whole GSO skb of many segments.
-	 */
-	if (ep->cwnd < ep->ssthresh)
-		ep->cwnd = min(ep->cwnd + acked, max(ep->ssthresh, ep->cwnd + ep->mss));
-	else
-		ep->cwnd += max_t(u32, div_u64((u64)ep->mss * acked, ep->cwnd), 1);
-}
-
-/* Three duplicate ACKs: RFC 5681 3.2 and RFC 6582 fast retransmit. */
-static void etp_dupack(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-
-	if (++ep->dupacks < 3) {
-		return;
-	} else if (ep->dupacks == 3 && ep->ca_state == ETP_CA_OPEN) {
-		ep->ssthresh = max_t(u32, (ep->snd_max - ep->snd_una) / 2,
-				     2U * ep->mss);
-		ep->cwnd = ep->ssthresh + 3 * ep->mss;
-		ep->recover = ep->snd_max;
-		ep->ca_state = ETP_CA_RECOVERY;
-		etp_retransmit_head(sk);
-	} else if (ep->ca_state == ETP_CA_RECOVERY) {
-		ep->cwnd += ep->mss;			/* inflate */
-	}
-}
-
 /*
  * RFC 9293 3.10.7.4, fifth: the ACK field. Return false if the segment
  * must be dropped.
@@ -450,7 +405,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, acked, rtt;
 	u32 wnd = (u32)cb->window << ep->snd_wscale;
-	bool wnd_changed = false;
+	bool wnd_changed = false, hole;
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!etp_after(ack, ep->snd_una) || etp_after(ack, ep->snd_max)) {
@@ -508,9 +463,9 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 			etp_rto_restore(sk);
 		ep->retransmits = 0;
 		ep->dupacks = 0;
-		etp_cong_ack(ep, acked);
+		hole = etp_cong(sk)->acked(sk, acked);
 		etp_sndbuf_expand(sk);
-		if (ep->ca_state == ETP_CA_RECOVERY)
+		if (hole)
 			etp_retransmit_head(sk);
 		if (ep->snd_una == ep->snd_max)
 			etp_stop_rtx_timer(sk);
@@ -531,7 +486,8 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 	} else if (!wnd_changed && ep->snd_max != ep->snd_una &&
 		   skb->len == etp_hdr(skb)->doff * 4 &&
 		   !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN))) {
-		etp_dupack(sk);
+		if (etp_cong(sk)->dupack(sk))
+			etp_retransmit_head(sk);
 	}
 	if (!etp_state_is(sk, ETP_S_CONN))		/* closed, or handed to TIME_WAIT */
 		return false;

@@ -33,15 +33,15 @@ static bool etp_level(int level)
 }
 
 /*
- * TCP_CONGESTION: ETP has one algorithm, NewReno. iperf3 reads its name (and
- * fails without it unless told otherwise) and -C sets it. "reno", the name of
- * Linux's nearest one, is accepted too; any other name fails with ENOENT, as
- * TCP's setsockopt does for an algorithm it does not know.
+ * TCP_CONGESTION: ETP has one algorithm, NewReno (cong.c). iperf3 reads its
+ * name (and fails without it unless told otherwise) and -C sets it. "reno",
+ * the name of Linux's nearest one, is accepted too; any other name fails
+ * with ENOENT, as TCP's setsockopt does for an algorithm it does not know.
  */
 #define ETP_CA_NAME_MAX 16	/* TCP_CA_NAME_MAX */
-static const char etp_ca_name[ETP_CA_NAME_MAX] = "newreno";
 
-static int etp_set_congestion(sockptr_t optval, unsigned int optlen)
+static int etp_set_congestion(struct sock *sk, sockptr_t optval,
+			      unsigned int optlen)
 {
 	char name[ETP_CA_NAME_MAX];
 	long len;
@@ -52,7 +52,7 @@ static int etp_set_congestion(sockptr_t optval, unsigned int optlen)
 	if (len < 0)
 		return -EFAULT;
 	name[len] = '\0';
-	return strcmp(name, etp_ca_name) && strcmp(name, "reno") ? -ENOENT : 0;
+	return strcmp(name, etp_cong(sk)->name) && strcmp(name, "reno") ? -ENOENT : 0;
 }
 
 /**
@@ -78,7 +78,7 @@ int etp_setsockopt(struct sock *sk, int level, int optname,
 	if (!etp_level(level))
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION)
-		return etp_set_congestion(optval, optlen);
+		return etp_set_congestion(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -244,11 +244,15 @@ int etp_getsockopt(struct sock *sk, int level, int optname,
 		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
 			return -EFAULT;
 		return 0;
-	case TCP_CONGESTION:
-		len = min_t(unsigned int, len, sizeof(etp_ca_name));
-		if (put_user(len, optlen) || copy_to_user(optval, etp_ca_name, len))
+	case TCP_CONGESTION: {
+		char name[ETP_CA_NAME_MAX] = { };
+
+		strscpy(name, etp_cong(sk)->name, sizeof(name));
+		len = min_t(unsigned int, len, sizeof(name));
+		if (put_user(len, optlen) || copy_to_user(optval, name, len))
 			return -EFAULT;
 		return 0;
+	}
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -127,14 +127,7 @@ static void etp_rtx_timeout(struct sock *sk)
 	 * to a loss.
 	 */
 	if (ep->snd_una != ep->snd_max) {
-		if (ep->ca_state != ETP_CA_LOSS) {
-			ep->ssthresh = max_t(u32, (ep->snd_max - ep->snd_una) / 2,
-					     2U * ep->mss);
-			ep->ca_state = ETP_CA_LOSS;
-		}
-		ep->cwnd = ep->mss;
-		ep->recover = ep->snd_max;
-		ep->dupacks = 0;
+		etp_cong(sk)->timeout(sk);
 		/* Go back N: everything unacknowledged is sent again, as cwnd allows. */
 		ep->send_head = skb_peek(&sk->sk_write_queue);
 		ep->snd_nxt = ep->snd_una;

@@ -18,6 +18,12 @@ skip() {
 	echo "$*" >"$ETP_SKIP_FILE"
 	exit 4
 }
+# py NETNS [ARGS...]: the Python program on stdin, in NETNS, with the
+# selftests' modules importable and ARGS as sys.argv[1:].
+py() {
+	ip netns exec "$1" env PYTHONPATH="$SELFTESTS" python3 - "${@:2}"
+}
+
 # The etp.ko the VM loaded (tests that unload it load it again).
 ETP_KO_PATH=${ETP_KO:-$TOP/module/etp.ko}
 

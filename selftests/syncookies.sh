@@ -8,10 +8,6 @@
 # the half-open entries stay within the backlog.
 . "$(dirname "$0")/lib.sh"
 
-py() {
-	ip netns exec "$1" env PYTHONPATH="$SELFTESTS" python3 - "${@:2}"
-}
-
 # syncookies 2: every SYN gets a cookie, no half-open entry is made, and the
 # connection carries data both ways with the MSS and window scale it encoded.
 test_always_cookies_connect_and_carry_data() {

@@ -6,12 +6,8 @@
 # max_tw_entries, a TIME_WAIT table that grows to 1,000 entries and
 # empties, and the segments on the wire from SYN to the last ACK.
 # The socket programs are Python (etp_util.py) run in the test's namespace.
+# etp-timeout: 1200
 . "$(dirname "$0")/lib.sh"
-
-# py NETNS: run the Python program on standard input in NETNS.
-py() {
-	ip netns exec "$1" env PYTHONPATH="$SELFTESTS" python3 -
-}
 
 # lo_delay NETNS MS: every packet on NETNS's lo waits MS ms, so that states
 # that last one round trip (FIN_WAIT1, LAST_ACK, CLOSING) can be seen.
@@ -247,19 +243,38 @@ EOF
 # The TIME_WAIT table grows with its entries: 1,000 of them (its hash starts
 # with 256 buckets and is resized three times on the way) are all listed,
 # all found by connect() (a 4-tuple in TIME_WAIT is refused) and all
-# expire, after which the hash shrinks again. Each entry lasts 2*msl_ms =
-# 30 s from its close: however long making them takes, every entry younger
-# than that must be there, and at least 768 at once (the third resize).
+# expire, after which the hash shrinks again. Each entry lasts 2*msl_ms from
+# its close: every entry younger than that must be there, and at least 768
+# at once (the third resize). 2*msl_ms is 30 s, or twice what making them
+# takes at the pace 100 connections in another namespace show, if longer
+# (the debug kernel beside other VMs makes 1,000 in 90 s).
 test_tw_table_grows() {
-	local ns
+	local ns life
+	life=$(py "$(new_netns)" <<'EOF'
+import time
+from etp_util import *
+l = listener("127.0.0.1", 5000, 64)
+t0 = time.monotonic()
+for i in range(100):
+    c = sock()
+    c.connect(("127.0.0.1", 5000))
+    s, _ = l.accept()
+    c.close()
+    s.recv(1)
+    s.close()
+print(max(30, int(2 * 10 * (time.monotonic() - t0)) + 1))
+EOF
+) || fail "could not time 100 connections"
 	ns=$(new_netns)
-	py "$ns" <<'EOF'
+	py "$ns" "$life" <<'EOF'
 import errno
 import socket
+import sys
 import time
 from etp_util import *
 
-N, LIFE = 1000, 30.0
+N, LIFE = 1000, float(sys.argv[1])
+log("2*msl_ms = %d s" % LIFE)
 sysctl("msl_ms", int(LIFE * 500))
 l = listener("127.0.0.1", 5000, 64)
 ports, closed = [], {}

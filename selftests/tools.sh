@@ -7,10 +7,6 @@
 # the files' layout; this checks what the tools make of them.
 . "$(dirname "$0")/lib.sh"
 
-py() {
-	ip netns exec "$1" env PYTHONPATH="$SELFTESTS" python3 -
-}
-
 # Queues: the listener's Recv-Q counts connections not yet accepted; an
 # ESTAB socket's Recv-Q the bytes not read, its Send-Q the bytes not yet
 # acknowledged (sent or not): what one end wrote is the sum of its Send-Q

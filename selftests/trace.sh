@@ -9,11 +9,6 @@
 
 TRACING=/sys/kernel/tracing
 
-# py NETNS: run the Python program on standard input in NETNS.
-py() {
-	ip netns exec "$1" env PYTHONPATH="$SELFTESTS" python3 -
-}
-
 # trace_start NETNS...: record every etp event of these namespaces in a new
 # tracefs instance ($INST), until trace_stop.
 trace_start() {
