@@ -25,7 +25,8 @@
  *   4 timewait.c    the TIME_WAIT table
  *   3 output.c      building and sending segments
  *   3 port.c        the bind table: local ports
- *   2 rto.c         RTT and RTO (RFC 6298); arming and stopping the timers
+ *   2 rcvbuf.c      receive memory, the receive window and its scale, autotuning
+ *   1 rto.c         RTT and RTO (RFC 6298); arming and stopping the timers
  *   1 header.c      reading the header's options
  *   1 isn.c         initial sequence numbers (RFC 6528), table hashing, slots
  *   1 offload.c     GSO of ETP's large skbs
@@ -443,6 +444,17 @@ extern const struct proto_ops etp_stream_ops;
 int etp_socket_init(void);
 void etp_socket_exit(void);
 
+/* rcvbuf.c */
+bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb);
+bool etp_rmem_make_room(struct sock *sk, struct sk_buff *skb);
+void etp_measure_scaling_ratio(struct sock *sk, const struct sk_buff *skb);
+void etp_rcv_rtt_measure(struct sock *sk);
+void etp_rcv_space_adjust(struct sock *sk);
+u32 etp_win_from_space(const struct sock *sk, int space);
+u16 etp_select_window(struct sock *sk);
+u16 etp_syn_window(const struct sock *sk);
+u8 etp_rcv_wscale(const struct sock *sk);
+
 /* cong.c */
 /**
  * struct etp_cong_ops - a congestion control algorithm
@@ -588,11 +600,7 @@ void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 		  __be16 dport, u32 seq, u32 ack, u8 flags, u16 window,
 		  int oif, const struct sock *sk);
 int etp_send_req_synack(struct etp_req *req);
-u16 etp_select_window(struct sock *sk);
-u16 etp_syn_window(const struct sock *sk);
-u32 etp_win_from_space(const struct sock *sk, int space);
 unsigned int etp_adv_mss(const struct dst_entry *dst);
-u8 etp_rcv_wscale(const struct sock *sk);
 int etp_ctl_init(struct etp_net *en);
 void etp_ctl_exit(struct etp_net *en);
 

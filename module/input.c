@@ -46,59 +46,6 @@ static void etp_challenge_ack(struct sock *sk)
 	etp_send_ack(sk);
 }
 
-/* Room for @skb in @limit bytes of receive buffer? Charge it to the socket if so. */
-static bool etp_rmem_charge_limit(struct sock *sk, struct sk_buff *skb,
-				  unsigned int limit)
-{
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit)
-		return false;
-	if (!sk_rmem_schedule(sk, skb, skb->truesize))
-		return false;
-	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
-	return true;
-}
-
-/* Room for @skb in the receive buffer? Charge it to the socket if so. */
-static bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb)
-{
-	return etp_rmem_charge_limit(sk, skb, READ_ONCE(sk->sk_rcvbuf));
-}
-
-/*
- * In-order data must not find the buffer full of out-of-order data that it
- * would make readable: drop out-of-order segments, the last first, until
- * @skb fits (as TCP's tcp_prune_ofo_queue()). Return whether it fits.
- */
-static bool etp_rmem_make_room(struct sock *sk, struct sk_buff *skb)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
-	struct sk_buff *last;
-
-	/*
-	 * Data in the window we offered is taken even past sk_rcvbuf, up to
-	 * twice it: the window comes from the payload share of the skbs seen
-	 * so far (etp_win_from_space()), which smaller skbs can beat, and
-	 * dropping what we offered to take would shrink the window (RFC 9293
-	 * 3.8.6.2.2): the peer would stall until a retransmission, never
-	 * seeing a zero window to probe.
-	 */
-	if (!etp_after(cb->end_seq - !!(cb->flags & ETPHDR_FIN),
-		       ep->rcv_wup + ep->rcv_wnd) &&
-	    etp_rmem_charge_limit(sk, skb, 2U * READ_ONCE(sk->sk_rcvbuf)))
-		return true;
-	while (!etp_rmem_charge(sk, skb)) {
-		last = skb_peek_tail(&ep->ooo_queue);
-		if (!last)
-			return false;
-		__skb_unlink(last, &ep->ooo_queue);
-		kfree_skb(last);
-		sk_mem_reclaim(sk);
-	}
-	return true;
-}
-
 /*
  * Append in-order @skb to the receive queue's last segment if they can
  * share it, so that small segments do not cost a buffer each. On success
@@ -197,43 +144,6 @@ static void etp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 		__skb_queue_head(&ep->ooo_queue, skb);
 	else
 		__skb_queue_after(&ep->ooo_queue, pos, skb);
-}
-
-/*
- * The share of a full-sized segment's truesize that is payload, which
- * etp_win_from_space() sizes the window by (as tcp_measure_rcv_mss()).
- */
-static void etp_measure_scaling_ratio(struct sock *sk, const struct sk_buff *skb)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	u64 val;
-
-	if (skb->len < ep->mss || !skb->truesize)
-		return;
-	val = div_u64((u64)skb->len << ETP_RMEM_TO_WIN_SCALE, skb->truesize);
-	ep->scaling_ratio = clamp_t(u64, val, 1, U8_MAX);
-}
-
-/*
- * The receiver's RTT, for autotuning: the time from offering a window to
- * receiving its end, as TCP's tcp_rcv_rtt_measure() without timestamps;
- * the smallest sample wins, since a sender short of data makes it long.
- */
-static void etp_rcv_rtt_measure(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	u32 now = etp_now_us(), sample;
-
-	if (ep->rcv_rtt_on) {
-		if (etp_before(ep->rcv_nxt, ep->rcv_rtt_seq))
-			return;
-		sample = max(now - ep->rcv_rtt_time, 1U) << 3;
-		if (!ep->rcv_rtt_us || sample < ep->rcv_rtt_us)
-			ep->rcv_rtt_us = sample;
-	}
-	ep->rcv_rtt_on = 1;
-	ep->rcv_rtt_seq = ep->rcv_nxt + ep->rcv_wnd;
-	ep->rcv_rtt_time = now;
 }
 
 /*

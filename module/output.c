@@ -105,98 +105,6 @@ static u16 etp_syn_mss(const struct sock *sk, const struct dst_entry *dst)
 }
 
 /**
- * etp_rcv_wscale() - the window scale a socket offers
- * @sk: the socket
- *
- * Enough to advertise all of the receive buffer (RFC 7323 2.2), as far as
- * autotuning may grow it.
- *
- * Return: the shift count, 0 to 14.
- */
-u8 etp_rcv_wscale(const struct sock *sk)
-{
-	u32 space = READ_ONCE(sk->sk_rcvbuf);
-	u8 wscale = 0;
-
-	/* Unless SO_RCVBUF fixed it, the buffer may grow to rmem[2]. */
-	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
-		space = max_t(u32, space, READ_ONCE(sk->sk_prot->sysctl_rmem[2]));
-	space = max_t(u32, space, 65535);
-
-	while (space > 65535 && wscale < ETP_MAX_WSCALE) {
-		space >>= 1;
-		wscale++;
-	}
-	return wscale;
-}
-
-/**
- * etp_win_from_space() - the payload that @space bytes of buffer hold
- * @sk: the socket
- * @space: bytes of receive buffer (truesize)
- *
- * As TCP's tcp_win_from_space(): scaled by the share of payload in the
- * truesize of the skbs received (half until one is measured), so that
- * the window offered fits the buffer whatever the skbs look like.
- *
- * Return: bytes of payload, 0 for no room.
- */
-u32 etp_win_from_space(const struct sock *sk, int space)
-{
-	if (space <= 0)
-		return 0;
-	return ((u64)space * etp_sk(sk)->scaling_ratio) >> ETP_RMEM_TO_WIN_SCALE;
-}
-
-/**
- * etp_select_window() - the window to advertise now, and remember it
- * @sk: the socket, locked
- *
- * The payload the free receive buffer holds (etp_win_from_space()), never
- * less than what was already offered (RFC 9293 3.8.6.2.2: the right edge
- * does not move left), and grown only by at least an MSS or half the
- * buffer, to avoid the silly window syndrome (RFC 9293 3.8.6.2.2).
- *
- * Return: the header's window field, scaled down.
- */
-u16 etp_select_window(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
-	int free = rcvbuf - atomic_read(&sk->sk_rmem_alloc);
-	s32 cur = (s32)(ep->rcv_wup + ep->rcv_wnd - ep->rcv_nxt);
-	u32 wnd = etp_win_from_space(sk, free);
-	u32 max = 65535U << ep->rcv_wscale;
-
-	sock_owned_by_me(sk);
-	if (cur < 0)
-		cur = 0;
-	wnd = min(wnd, max);
-	if (wnd < cur + min_t(u32, ep->mss, rcvbuf / 4) && wnd < rcvbuf / 2)
-		wnd = cur;
-	wnd = max_t(u32, wnd, cur);
-	/* Round up, so that scaling never cuts what was offered. */
-	wnd = min(ALIGN(wnd, 1U << ep->rcv_wscale), max);
-	ep->rcv_wnd = wnd;
-	ep->rcv_wup = ep->rcv_nxt;
-	return wnd >> ep->rcv_wscale;
-}
-
-/**
- * etp_syn_window() - the window a SYN or SYN-ACK offers
- * @sk: the socket (a listener for a SYN-ACK of its half-open entry)
- *
- * Half the receive buffer, never scaled (RFC 7323 2.2); a new connection's
- * rcv_wnd starts there.
- *
- * Return: the window.
- */
-u16 etp_syn_window(const struct sock *sk)
-{
-	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, 65535);
-}
-
-/**
  * etp_skb_pcount() - the segments a queued skb makes on the wire
  * @sk: its socket
  * @skb: the skb
@@ -837,5 +745,3 @@ void etp_ctl_exit(struct etp_net *en)
 	inet_ctl_sock_destroy(en->ctl_sk);
 	en->ctl_sk = NULL;
 }
-
-#include "tests/window_test.c"

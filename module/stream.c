@@ -219,50 +219,6 @@ do_error:
 	return err;
 }
 
-/**
- * etp_rcv_space_adjust() - grow the receive buffer to what the reader takes
- * @sk: the socket, locked, after a read
- *
- * As TCP's tcp_rcv_space_adjust() (net.ipv4.tcp_moderate_rcvbuf): once per
- * receiver RTT, if the reader took more than in the RTT before, sk_rcvbuf
- * grows to hold twice that (and more while it grows, as in slow start), up
- * to rmem[2], unless SO_RCVBUF set it. A buffer that holds only one
- * window's worth keeps the sender waiting on every window update.
- */
-static void etp_rcv_space_adjust(struct sock *sk)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	u32 now = etp_now_us(), copied;
-	u64 rcvwin, grow;
-	int rcvbuf;
-
-	sock_owned_by_me(sk);
-	if (!ep->rcvq_on) {
-		ep->rcvq_space = min_t(u32, ep->rcv_wnd, 10U * ep->mss);
-		goto new_measure;
-	}
-	if (!ep->rcv_rtt_us || now - ep->rcvq_time < (ep->rcv_rtt_us >> 3))
-		return;
-	copied = ep->copied_seq - ep->rcvq_seq;
-	if (copied <= ep->rcvq_space)
-		goto new_measure;
-	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
-		rcvwin = ((u64)copied << 1) + 16 * ep->mss;
-		grow = div_u64(rcvwin * (copied - ep->rcvq_space),
-			       max_t(u32, ep->rcvq_space, 1));
-		rcvwin += grow << 1;
-		rcvwin = div_u64(rcvwin << ETP_RMEM_TO_WIN_SCALE, ep->scaling_ratio);
-		rcvbuf = min_t(u64, rcvwin, READ_ONCE(sk->sk_prot->sysctl_rmem[2]));
-		if (rcvbuf > READ_ONCE(sk->sk_rcvbuf))
-			WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
-	}
-	ep->rcvq_space = copied;
-new_measure:
-	ep->rcvq_on = 1;
-	ep->rcvq_seq = ep->copied_seq;
-	ep->rcvq_time = now;
-}
-
 /* After reading: tell the peer if the window opened a lot (RFC 9293 3.8.6.2.2). */
 static void etp_cleanup_rbuf(struct sock *sk, int copied)
 {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Self-tests of the receive window (output.c): the payload a buffer holds,
+ * Self-tests of the receive window (rcvbuf.c): the payload a buffer holds,
  * the window scale a socket offers (RFC 7323 2.2, 2.3), and the window it
  * advertises: never moving its right edge left, and not growing by less
  * than an MSS (RFC 9293 3.8.6.2.2). On a fresh socket, locked. Included by
- * output.c.
+ * rcvbuf.c.
  */
 #include "selftest.h"
 
