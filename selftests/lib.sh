@@ -135,7 +135,9 @@ stop_holder() {
 
 run_tests() {
 	local file=$0 all tests n=0 failed=0 t rc log start unmatched=""
-	all=$(grep -oE '^test_[A-Za-z0-9_]+' "$file")
+	# The file's test_ functions, and those it makes (generated_tests).
+	all=$(grep -oE '^test_[A-Za-z0-9_]+' "$file"
+	      ! declare -F generated_tests >/dev/null || generated_tests)
 	tests=$all
 	# ETP_TESTS="name ...": only these cases; ETP_NOT_TESTS="name ...":
 	# all but these. A name that is no case of this file is a failure, not
