@@ -561,6 +561,25 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 bool etp_add_backlog(struct sock *sk, struct sk_buff *skb);
 
 /* header.c */
+/* The options of a SYN or SYN-ACK (RFC 9293 3.2, RFC 7323 2.2). */
+#define ETP_OPT_EOL	0
+#define ETP_OPT_NOP	1
+#define ETP_OPT_MSS	2
+#define ETP_OPT_WSCALE	3
+
+/* What a segment's header says, for etp_push_header(). */
+struct etp_hdr_args {
+	__be16 sport, dport;
+	u32 seq, ack;
+	u8 flags;
+	u16 window;
+	u16 mss;		/* with SYN: the MSS option */
+	u8 wscale;		/* with SYN and ws: the window scale option */
+	bool ws;
+};
+
+void etp_push_header(struct sk_buff *skb, const struct etp_hdr_args *h);
+void etp_csum_partial(struct sk_buff *skb, __be32 saddr, __be32 daddr);
 void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 			   bool *wscale_ok);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ETP's header options: reading them from a received segment.
+ * ETP's header: building it in front of a segment, with the SYN's options
+ * and the checksum left to the device, and reading the options of a
+ * received SYN.
  *
  * The header is TCP's (RFC 9293 3.1), so a struct tcphdr reads it; the SYN's
  * options are the MSS (RFC 9293 3.7.1) and the window scale (RFC 7323 2.3).
@@ -9,6 +11,7 @@
  */
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
+#include <net/checksum.h>
 
 #include "etp.h"
 
@@ -34,9 +37,9 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 	while (left > 0) {
 		u8 kind = *p, len;
 
-		if (kind == 0)		/* end of options */
+		if (kind == ETP_OPT_EOL)
 			break;
-		if (kind == 1) {	/* NOP */
+		if (kind == ETP_OPT_NOP) {
 			p++;
 			left--;
 			continue;
@@ -46,15 +49,69 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 		len = p[1];
 		if (len < 2 || len > left)
 			break;
-		if (kind == 2 && len == 4)
+		if (kind == ETP_OPT_MSS && len == 4)
 			*mss = max_t(u16, get_unaligned_be16(p + 2), ETP_MIN_MSS);
-		else if (kind == 3 && len == 3) {
+		else if (kind == ETP_OPT_WSCALE && len == 3) {
 			*wscale = min_t(u8, p[2], ETP_MAX_WSCALE);
 			*wscale_ok = true;
 		}
 		p += len;
 		left -= len;
 	}
+}
+
+
+/**
+ * etp_push_header() - push a segment's header in front of its payload
+ * @skb: the segment, with headroom for the header (ETP_MAX_HEADER)
+ * @h: what the header says; a SYN carries the MSS option and, with @h->ws,
+ *     the window scale option (else its place is padding)
+ *
+ * The checksum is left at 0: etp_csum_partial() sets it up once the
+ * addresses are known.
+ */
+void etp_push_header(struct sk_buff *skb, const struct etp_hdr_args *h)
+{
+	unsigned int hlen = ETP_HDR_LEN + (h->flags & ETPHDR_SYN ? ETP_SYN_OPT_LEN : 0);
+	struct tcphdr *th;
+	__be32 *opt;
+
+	th = skb_push(skb, hlen);
+	skb_reset_transport_header(skb);
+	memset(th, 0, hlen);
+	th->source = h->sport;
+	th->dest = h->dport;
+	th->seq = htonl(h->seq);
+	th->ack_seq = htonl(h->flags & ETPHDR_ACK ? h->ack : 0);
+	th->doff = hlen / 4;
+	etp_flag_byte(th) = h->flags;
+	th->window = htons(h->window);
+	if (h->flags & ETPHDR_SYN) {
+		opt = (__be32 *)(th + 1);
+		*opt++ = htonl(ETP_OPT_MSS << 24 | 4 << 16 | h->mss);
+		/* Without window scaling the option's place is padding. */
+		*opt = h->ws ? htonl(ETP_OPT_NOP << 24 | ETP_OPT_WSCALE << 16 |
+				     3 << 8 | h->wscale)
+			     : htonl(0x01010101);
+	}
+}
+
+/**
+ * etp_csum_partial() - leave the checksum to the device (or the stack)
+ * @skb: the segment, its header pushed
+ * @saddr: the IPv4 source address
+ * @daddr: the IPv4 destination address
+ *
+ * CHECKSUM_PARTIAL over the IPv4 pseudo-header with ETP's protocol number.
+ */
+void etp_csum_partial(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+
+	th->check = ~csum_tcpudp_magic(saddr, daddr, skb->len, etp_proto, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
 }
 
 #include "tests/seq_test.c"

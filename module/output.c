@@ -26,59 +26,6 @@
 #include "etp.h"
 #include "trace.h"
 
-/* The options of a SYN or SYN-ACK (RFC 9293 3.2, RFC 7323 2.2). */
-#define ETP_OPT_NOP	1
-#define ETP_OPT_MSS	2
-#define ETP_OPT_WSCALE	3
-
-/* What a segment's header says, for the builders below. */
-struct etp_hdr_args {
-	__be16 sport, dport;
-	u32 seq, ack;
-	u8 flags;
-	u16 window;
-	u16 mss;		/* with SYN: the MSS option */
-	u8 wscale;		/* with SYN and ws: the window scale option */
-	bool ws;
-};
-
-static void etp_push_header(struct sk_buff *skb, const struct etp_hdr_args *h)
-{
-	unsigned int hlen = ETP_HDR_LEN + (h->flags & ETPHDR_SYN ? ETP_SYN_OPT_LEN : 0);
-	struct tcphdr *th;
-	__be32 *opt;
-
-	th = skb_push(skb, hlen);
-	skb_reset_transport_header(skb);
-	memset(th, 0, hlen);
-	th->source = h->sport;
-	th->dest = h->dport;
-	th->seq = htonl(h->seq);
-	th->ack_seq = htonl(h->flags & ETPHDR_ACK ? h->ack : 0);
-	th->doff = hlen / 4;
-	etp_flag_byte(th) = h->flags;
-	th->window = htons(h->window);
-	if (h->flags & ETPHDR_SYN) {
-		opt = (__be32 *)(th + 1);
-		*opt++ = htonl(ETP_OPT_MSS << 24 | 4 << 16 | h->mss);
-		/* Without window scaling the option's place is padding. */
-		*opt = h->ws ? htonl(ETP_OPT_NOP << 24 | ETP_OPT_WSCALE << 16 |
-				     3 << 8 | h->wscale)
-			     : htonl(0x01010101);
-	}
-}
-
-/* Leave the checksum to the device (or to the stack's fallback). */
-static void etp_csum_partial(struct sk_buff *skb, __be32 saddr, __be32 daddr)
-{
-	struct tcphdr *th = tcp_hdr(skb);
-
-	th->check = ~csum_tcpudp_magic(saddr, daddr, skb->len, etp_proto, 0);
-	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->csum_start = skb_transport_header(skb) - skb->head;
-	skb->csum_offset = offsetof(struct tcphdr, check);
-}
-
 /**
  * etp_adv_mss() - the MSS to offer on a route
  * @dst: the route

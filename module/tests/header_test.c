@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Self-tests of the SYN option parser (header.c): well-formed lists, the
- * caps of RFC 7323 2.3 and ETP_MIN_MSS, and malformed lists, which end the
- * parsing without reading past the header. Included by header.c.
+ * Self-tests of the header (header.c): the SYN option parser on well-formed
+ * lists, the caps of RFC 7323 2.3 and ETP_MIN_MSS, and malformed lists,
+ * which end the parsing without reading past the header; and what the
+ * builder writes, read back. Included by header.c.
  */
 #include "selftest.h"
 
@@ -33,6 +34,52 @@ static int __init etp_parse_test(const u8 *opt, unsigned int len, u16 *mss,
 	return 0;
 }
 
+/* What etp_push_header() writes, etp_parse_syn_options() reads back. */
+static int __init etp_header_build_test(void)
+{
+	struct etp_hdr_args h = {
+		.sport = htons(5000), .dport = htons(40000), .seq = 0xfffffffe,
+		.ack = 7, .flags = ETPHDR_SYN | ETPHDR_ACK, .window = 65535,
+		.mss = 1460, .wscale = 9, .ws = true,
+	};
+	struct sk_buff *skb = alloc_skb(ETP_MAX_HEADER, GFP_KERNEL);
+	const struct tcphdr *th;
+	int checks = 0;
+	u16 mss;
+	u8 ws;
+	bool ok;
+
+	if (!skb)
+		return -ENOMEM;
+	skb_reserve(skb, ETP_MAX_HEADER);
+	etp_push_header(skb, &h);
+	th = etp_hdr(skb);
+	ETP_CHECK(skb->len == ETP_HDR_LEN + ETP_SYN_OPT_LEN && th->doff * 4 == skb->len);
+	ETP_CHECK(th->source == h.sport && th->dest == h.dport);
+	ETP_CHECK(ntohl(th->seq) == h.seq && ntohl(th->ack_seq) == h.ack);
+	ETP_CHECK(etp_flag_byte(th) == h.flags && ntohs(th->window) == h.window);
+	etp_parse_syn_options(skb, &mss, &ws, &ok);
+	ETP_CHECK(mss == 1460 && ws == 9 && ok);
+
+	/* Without window scaling: no option, and no ACK number without ACK. */
+	skb_pull(skb, skb->len);
+	h.ws = false;
+	h.flags = ETPHDR_SYN;
+	etp_push_header(skb, &h);
+	th = etp_hdr(skb);
+	ETP_CHECK(th->ack_seq == 0 && etp_flag_byte(th) == ETPHDR_SYN);
+	etp_parse_syn_options(skb, &mss, &ws, &ok);
+	ETP_CHECK(mss == 1460 && !ok);
+
+	/* Not a SYN: no options at all. */
+	skb_pull(skb, skb->len);
+	h.flags = ETPHDR_ACK;
+	etp_push_header(skb, &h);
+	ETP_CHECK(skb->len == ETP_HDR_LEN && etp_hdr(skb)->doff == 5);
+	kfree_skb(skb);
+	return checks;
+}
+
 int __init etp_header_selftest(void)
 {
 	static const u8 good[] = { 2, 4, 0x05, 0x78, 1, 3, 3, 7 };
@@ -45,7 +92,7 @@ int __init etp_header_selftest(void)
 	static const u8 mss_bad_len[] = { 2, 3, 0x05, 1, 3, 3, 2, 0 };
 	static const u8 lone_kind[] = { 1, 1, 1, 2 };
 	static const u8 none[1];
-	int checks = 0;
+	int checks = 0, n;
 	u16 mss;
 	u8 ws;
 	bool ok;
@@ -75,5 +122,8 @@ int __init etp_header_selftest(void)
 	/* A kind with no room for its length byte. */
 	ETP_CHECK(!etp_parse_test(lone_kind, sizeof(lone_kind), &mss, &ws, &ok));
 	ETP_CHECK(mss == ETP_DEFAULT_MSS && !ok);
-	return checks;
+	n = etp_header_build_test();
+	if (n < 0)
+		return n;
+	return checks + n;
 }
