@@ -118,6 +118,15 @@ etp_kernel_reports() {
 		awk '!seen[$0]++' | head -n 40 || true
 }
 
+# etp_kernel_report_first LOG: the first report of LOG with what follows it
+# (the task, RIP, flags and call trace), so that a CI log alone can tell why.
+etp_kernel_report_first() {
+	local first
+	first=$(etp_kernel_reports "$1" | head -n 1)
+	[ -n "$first" ] || return 0
+	tr -d '\r' <"$1" | grep -F -x -A 45 -- "$first" | head -n 46
+}
+
 # The version of Debian's linux-source-6.12 package (the debug kernel's source).
 etp_debug_kernel_source_version() {
 	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | grep . || return 1
