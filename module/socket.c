@@ -345,6 +345,8 @@ struct proto etp_prot = {
 	.sysctl_rmem		= sysctl_etp_rmem,
 	.max_header		= ETP_MAX_HEADER,
 	.obj_size		= sizeof(struct etp_sock),
+	/* send() before connect() is EPIPE, and binds no port on the way. */
+	.no_autobind		= true,
 };
 
 const struct proto_ops etp_stream_ops = {

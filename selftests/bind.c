@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The socket API that exists so far: creating ETP sockets, binding them,
- * the bind table's conflict rules, getsockname, close.
+ * Creating ETP sockets and binding them: the protocol number, the socket's
+ * flags, the bind table's conflict rules, ephemeral ports, getsockname,
+ * close. (Named for bind, not socket, so as not to be module/socket.c.)
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -160,6 +161,27 @@ TEST(close_releases_port)
 	ASSERT_LE(0, b);
 	EXPECT_EQ(0, etp_bind(b, "127.0.0.1", 40013));
 	close(b);
+}
+
+/*
+ * send() and sendto() on a socket that never connected fail with EPIPE, as
+ * TCP's, and bind nothing on the way (.no_autobind: inet_sendmsg would
+ * otherwise take an ephemeral port first).
+ */
+TEST(send_unconnected_binds_nothing)
+{
+	struct sockaddr_in to = etp_addr("127.0.0.1", 40014);
+	int fd = etp_socket();
+
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	errno = 0;
+	EXPECT_EQ(-1, sendto(fd, "x", 1, MSG_NOSIGNAL, (struct sockaddr *)&to, sizeof(to)));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(0, etp_local_port(fd));
+	close(fd);
 }
 
 /* Port 0 picks a free port from net.ipv4.ip_local_port_range. */
