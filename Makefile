@@ -59,7 +59,7 @@ CHECK_KERNELS ?= 6.12 6.1
 # What runs where (README.md has the table), to keep CI under 45 minutes:
 # 6.12 runs everything. 6.1 runs what goes through module/compat.h, the only
 # code that differs between the kernels: the socket calls (connect, data,
-# socket: accept's and ioctl's arguments, the slab's usercopy region),
+# bind: accept's and ioctl's arguments, the slab's usercopy region),
 # sysctl.sh (sysctl registration), offload.sh (GSO) and module.sh. The debug
 # kernel leaves out what takes long for little that lockdep and KASAN would
 # see anew: the long behaviour runs (the fault matrix, the soak, netem.sh:

@@ -19,19 +19,6 @@ RUN4=("$RUN")
 [ -z "${ETP_APPS_RUN:-}" ] && RUN4+=(-4)
 NC=nc.openbsd
 
-# apps_pair NS_A NS_B: veth ea in A (10.199.2.1) and eb in B (10.199.2.2), up,
-# without IPv6 (nothing but the test's packets on the wire).
-apps_pair() {
-	local a=$1 b=$2
-	ip netns exec "$a" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip netns exec "$b" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip link add ea netns "$a" type veth peer name eb netns "$b"
-	ip -n "$a" addr add 10.199.2.1/24 dev ea
-	ip -n "$b" addr add 10.199.2.2/24 dev eb
-	ip -n "$a" link set ea up
-	ip -n "$b" link set eb up
-}
-
 # begin: what each case needs first: the library, a work directory and its
 # background processes (PIDS), removed and killed when the case ends.
 begin() {
@@ -139,14 +126,14 @@ test_curl_http_server() {
 	need curl
 	a=$(new_netns)
 	b=$(new_netns)
-	apps_pair "$a" "$b"
+	veth_link "$a" "$b" 10.199.2 no_ipv6
 	mkdir "$WORK/www"
 	head -c $((3 << 20)) /dev/urandom >"$WORK/www/file.bin"
 	ip netns exec "$b" timeout 300 "$RUN" python3 -m http.server --bind 10.199.2.2 \
 		--directory "$WORK/www" "$port" >"$WORK/http.log" 2>&1 &
 	PIDS+=("$!")
 	wait_etp_listener "$b" $port
-	start_capture "$a" ea
+	start_capture "$a" va
 	ip netns exec "$a" timeout 120 "$RUN" curl -sS --noproxy "*" --max-time 100 -o "$WORK/got.bin" \
 		"http://10.199.2.2:$port/file.bin" || { cat "$WORK/http.log" >&2; fail "curl failed"; }
 	expect_eq "$(sha "$WORK/www/file.bin")" "$(sha "$WORK/got.bin")" "sha256 of the file curl fetched"
@@ -240,7 +227,7 @@ nc_both_ways() {
 	shift
 	a=$(new_netns)
 	b=$(new_netns)
-	apps_pair "$a" "$b"
+	veth_link "$a" "$b" 10.199.2 no_ipv6
 	head -c $((1 << 20)) /dev/urandom >"$WORK/to-server"
 	head -c $((1 << 20)) /dev/urandom >"$WORK/to-client"
 	ip netns exec "$b" timeout 120 "${lcmd[@]}" \
@@ -248,7 +235,7 @@ nc_both_ways() {
 	srv=$!
 	PIDS+=("$srv")
 	wait_etp_listener "$b" "$port"
-	start_capture "$a" ea
+	start_capture "$a" va
 	if [ "$hold" = 1 ]; then
 		: >"$WORK/client-got"
 		{
@@ -369,7 +356,7 @@ EOF
 }
 
 # tcpi_total_retrans counts the segments a connection sent again: 10% loss
-# from A to B on a veth pair (with netem.sh's lower rto_min_ms), 3 MB from
+# from A to B on a veth pair (rto_min_ms 20, as netem.sh), 3 MB from
 # A to B at a time until one was sent again (at most 30 MB). netem drops
 # veth's large skbs whole (up to 64 KB each, as the window allows since
 # autotuning): 3 MB is only some 50 of them.
@@ -378,14 +365,11 @@ test_tcp_info_retransmissions() {
 	begin
 	a=$(new_netns)
 	b=$(new_netns)
-	apps_pair "$a" "$b"
+	veth_link "$a" "$b" 10.199.2 static no_ipv6
 	for ns in "$a" "$b"; do
 		ip netns exec "$ns" sh -c 'echo 20 >/proc/sys/net/etp/rto_min_ms; echo 200 >/proc/sys/net/etp/rto_initial_ms'
 	done
-	# No ARP: it would suffer the loss too.
-	ip -n "$a" neigh replace 10.199.2.2 lladdr "$(ip -n "$b" -br link show eb | awk '{ print $3 }')" \
-		dev ea nud permanent
-	ip netns exec "$a" tc qdisc add dev ea root netem loss 10% || fail "cannot add netem to ea"
+	ip netns exec "$a" tc qdisc add dev va root netem loss 10% || fail "cannot add netem to va"
 	ip netns exec "$b" timeout 120 "$RUN" python3 - <<'EOF' >"$WORK/server.log" 2>&1 &
 import socket
 l = socket.socket()

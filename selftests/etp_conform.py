@@ -35,7 +35,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import etp_packet  # noqa: E402
-from etp_util import NAMES, STATES  # noqa: E402
+from etp_util import NAMES, STATES, wait  # noqa: E402
 
 from scapy.layers.inet import IP, TCP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
@@ -282,12 +282,7 @@ class Case:
             raise Fail(msg)
 
     def wait(self, cond, timeout, step=0.02):
-        end = time.monotonic() + timeout
-        while True:
-            v = cond()
-            if v or time.monotonic() >= end:
-                return v
-            time.sleep(step)
+        return wait(cond, timeout, step)
 
     def entries(self):
         out = []

@@ -17,14 +17,15 @@
 # It ends by printing a table of the rows: condition, size, time,
 # retransmissions and checksum errors, result.
 #
-# The links come from netem.sh (link_ab: rto_min_ms 20, rto_initial_ms 200,
+# The links come from lib_netem.sh (link_ab: rto_min_ms 20, rto_initial_ms 200,
 # msl_ms 500 in both namespaces); the 40% rows also keep the RTO within 10 to
 # 100 ms (rto_min_ms, rto_max_ms) and give a half-open entry 100 SYN-ACKs:
 # with 64% of round trips failing, doubling to 120 s would let a row take
 # minutes by chance (the retransmission limits are times, rto_max_ms does not
 # shorten them).
 # The sizes keep the whole matrix within a few minutes of a TCG guest.
-. "$(dirname "$0")/netem.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_netem.sh"
 
 PORT=5000
 TABLE=${ETP_FAULTS_TABLE:-/tmp/etp-faults-table.$$}
@@ -70,12 +71,7 @@ transfer_checked() {
 	out=$(mktemp)
 	xfer "$B" "$to" server 10.199.3.2 $PORT >"$out" 2>&1 &
 	srv=$!
-	for i in $(seq 1 200); do
-		grep -q listening "$out" && break
-		kill -0 $srv 2>/dev/null || break
-		sleep 0.05
-	done
-	grep -q listening "$out" || { cat "$out"; fail "the server did not start"; }
+	wait_started "$out" $srv
 	if [ -n "$hook" ]; then
 		"$hook" &
 		hookpid=$!

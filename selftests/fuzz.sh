@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The packet fuzzer (etp_fuzz.py, on the conformance framework): mutated
+# The packet fuzzer (fuzzer.py, on the conformance framework): mutated
 # segments thrown at ETP in LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1,
 # FIN_WAIT2, CLOSE_WAIT, LAST_ACK, CLOSING and TIME_WAIT; afterwards the
 # tables are empty, the Curr* gauges 0 and the slab caches back where they
@@ -8,7 +8,7 @@
 # ETP_FUZZ_SEED reproduces a run (its seed is printed), ETP_FUZZ_COUNT is
 # the number of segments per state. By hand, one state:
 #
-#     scripts/vm -- env ETP_FUZZ_SEED=1 selftests/etp_fuzz.py ESTABLISHED
+#     scripts/vm -- env ETP_FUZZ_SEED=1 selftests/fuzzer.py ESTABLISHED
 . "$(dirname "$0")/lib.sh"
 
 # scripts/setup installs scapy: without it, this test fails rather than
@@ -26,7 +26,7 @@ trap 'rm -f "$FUZZ_SUMMARY"' EXIT
 test_fuzz_all_states() {
 	local out rc=0
 	out=$(mktemp)
-	timeout 600 python3 "$SELFTESTS/etp_fuzz.py" -q >"$out" 2>&1 || rc=$?
+	timeout 600 python3 "$SELFTESTS/fuzzer.py" -q >"$out" 2>&1 || rc=$?
 	cat "$out"
 	grep '^fuzz: ' "$out" >"$FUZZ_SUMMARY" || true
 	grep -q '^fuzz: sent [0-9]* segments to 10 states' "$out" ||

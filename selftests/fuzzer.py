@@ -18,7 +18,7 @@ left, from the numbers A last sent), and the tables must be empty, the Curr*
 gauges 0 (Case.close()); at the very end the slab caches etp_sock, etp_req
 and etp_tw must hold no more objects than before.
 
-    etp_fuzz.py [STATE...]     env: ETP_FUZZ_SEED, ETP_FUZZ_COUNT (per state)
+    fuzzer.py [STATE...]     env: ETP_FUZZ_SEED, ETP_FUZZ_COUNT (per state)
 
 It prints "fuzz: sent N segments to M states in S s (seed X)". The kernel
 log (WARN, BUG, KASAN, ...) is checked by scripts/vm and selftests/run.

@@ -88,6 +88,20 @@ slabs_within() {
 	}'
 }
 
+# wait_slabs BEFORE [SECONDS]: wait (30 s unless told) until the slab caches
+# are within BEFORE (as slabs prints them), and fail if they never are.
+wait_slabs() {
+	local before=$1 secs=${2:-30} after i
+	for i in $(seq 1 $((secs * 2))); do
+		after=$(slabs)
+		slabs_within "$after" "$before" && break
+		sleep 0.5
+	done
+	echo "# slab caches: before $before, after $after"
+	slabs_within "$after" "$before" ||
+		fail "$secs s on, the slab caches did not come back: $after, before: $before"
+}
+
 # wait_etp_listen NETNS: until an ETP socket listens in NETNS (20 s at most;
 # false then).
 wait_etp_listen() {
@@ -102,6 +116,58 @@ new_netns() {
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
 	echo "$ns"
+}
+
+# wait_started OUT PID [PATTERN]: wait until the program PID, started in the
+# background with its output going to OUT, prints PATTERN (default:
+# listening), 60 s at most; fails, showing OUT, if it exits or never does.
+wait_started() {
+	local out=$1 pid=$2 pattern=${3:-listening} i
+	for i in $(seq 1 1200); do
+		grep -q -- "$pattern" "$out" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q -- "$pattern" "$out" && return 0
+	cat "$out"
+	fail "the program with pid $pid did not start (no '$pattern' from it)"
+}
+
+# veth_link NS_A NS_B NET [static] [no_ipv6]: the one way tests join two
+# namespaces: a veth pair, va in NS_A (NET.1/24) and vb in NS_B (NET.2/24),
+# up. static: fixed MACs (02:00:00:00:N:01 and :02, N the third octet of NET)
+# and permanent neighbours, since ARP would suffer netem's loss too
+# (EHOSTUNREACH). no_ipv6: nothing but the test's packets on the wire.
+veth_link() {
+	local a=$1 b=$2 net=$3 opt static=0 ns n ma mb
+	shift 3
+	for opt; do
+		case $opt in
+		static) static=1 ;;
+		no_ipv6)
+			for ns in "$a" "$b"; do
+				ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+					net.ipv6.conf.default.disable_ipv6=1 || fail "no IPv6 in $ns"
+			done ;;
+		*) fail "veth_link: unknown option $opt" ;;
+		esac
+	done
+	if [ $static = 1 ]; then
+		n=$(printf %02x "$(echo "$net" | cut -d. -f3)")
+		ma=02:00:00:00:$n:01
+		mb=02:00:00:00:$n:02
+		ip link add va netns "$a" address $ma type veth peer name vb netns "$b" address $mb
+	else
+		ip link add va netns "$a" type veth peer name vb netns "$b"
+	fi || fail "veth_link $net"
+	ip -n "$a" addr add "$net.1/24" dev va
+	ip -n "$b" addr add "$net.2/24" dev vb
+	ip -n "$a" link set va up
+	ip -n "$b" link set vb up
+	if [ $static = 1 ]; then
+		ip -n "$a" neigh replace "$net.2" lladdr $mb dev va nud permanent
+		ip -n "$b" neigh replace "$net.1" lladdr $ma dev vb nud permanent
+	fi
 }
 
 # start_holder NETNS CODE: run Python CODE (which opens ETP sockets; ETP_PROTO

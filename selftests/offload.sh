@@ -6,7 +6,8 @@
 # (ETP_OFFLOAD_MIB: make check-debug sends 2, at KASAN's pace) go from
 # namespace A to B intact (SHA-256), and the counters and the veth's own
 # packet count say how they went.
-. "$(dirname "$0")/netem.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_netem.sh"
 
 PORT=5000
 SIZE=$((${ETP_OFFLOAD_MIB:-8} * 1024 * 1024))
@@ -23,10 +24,7 @@ xfer_size() {
 	ip netns exec "$B" env PYTHONPATH="$SELFTESTS" timeout 120 \
 		python3 "$SELFTESTS/fault_xfer.py" server 10.199.3.2 $PORT >"$out" 2>&1 &
 	srv=$!
-	for i in $(seq 1 200); do
-		grep -q listening "$out" && break
-		sleep 0.05
-	done
+	wait_started "$out" $srv
 	ip netns exec "$A" env PYTHONPATH="$SELFTESTS" timeout 120 \
 		python3 "$SELFTESTS/fault_xfer.py" client 10.199.3.2 $PORT $SIZE || rc=$?
 	wait $srv || rc=1

@@ -44,11 +44,7 @@ soak() {
 	ip netns exec "$sns" env PYTHONPATH="$SELFTESTS" python3 "$SELFTESTS/soak.py" \
 		server "$addr" 6000 4 >"$out" 2>&1 &
 	srv=$!
-	for i in $(seq 1 200); do
-		grep -q listening "$out" && break
-		sleep 0.1
-	done
-	grep -q listening "$out" || { cat "$out"; fail "the server did not start"; }
+	wait_started "$out" $srv
 	# The kernel's view: client connections (to port 6000, 0x1770) in the
 	# client's namespace, and the slab caches, once a second.
 	ip netns exec "$cns" sh -c 'while :; do
@@ -109,17 +105,6 @@ soak() {
 	expect_eq 0 "$(stat "$sns" CurrListen)" "CurrListen"
 }
 
-wait_slabs() {
-	local before=$1 after i
-	for i in $(seq 1 60); do
-		after=$(slabs)
-		slabs_within "$after" "$before" && break
-		sleep 0.5
-	done
-	echo "# slab caches: before $before, after $after"
-	slabs_within "$after" "$before" || fail "the slab caches did not come back: $after, before: $before"
-}
-
 test_soak_loopback() {
 	local ns before
 	before=$(slabs)
@@ -133,11 +118,7 @@ test_soak_veth() {
 	before=$(slabs)
 	c=$(new_netns)
 	s=$(new_netns)
-	ip link add v0 netns "$c" type veth peer name v1 netns "$s"
-	ip -n "$c" addr add 10.199.6.1/24 dev v0
-	ip -n "$s" addr add 10.199.6.2/24 dev v1
-	ip -n "$c" link set v0 up
-	ip -n "$s" link set v1 up
+	veth_link "$c" "$s" 10.199.6
 	soak "$c" "$s" 10.199.6.2 $((SECONDS_ALL - SECONDS_ALL / 2))
 	wait_slabs "$before"
 }

@@ -337,19 +337,6 @@ expect(count(None, None, "TIME_WAIT") == 0, "still listed: %d" % count(None, Non
 EOF
 }
 
-# veth_pair NS_A NS_B: va in A (10.199.1.1) and vb in B (10.199.1.2), up,
-# without IPv6 (nothing but the test's packets on the wire).
-veth_pair() {
-	local a=$1 b=$2
-	ip netns exec "$a" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip netns exec "$b" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip link add va netns "$a" type veth peer name vb netns "$b"
-	ip -n "$a" addr add 10.199.1.1/24 dev va
-	ip -n "$b" addr add 10.199.1.2/24 dev vb
-	ip -n "$a" link set va up
-	ip -n "$b" link set vb up
-}
-
 # The segments of a connection on the wire, captured by tshark on the veth and
 # decoded as TCP: SYN (with MSS and window scale), SYN-ACK, ACK, the data,
 # then the client's FIN, its ACK, the server's FIN, its ACK; no RST.
@@ -361,7 +348,7 @@ test_wire_sequence() {
 	command -v dumpcap >/dev/null || capper=tshark
 	a=$(new_netns)
 	b=$(new_netns)
-	veth_pair "$a" "$b"
+	veth_link "$a" "$b" 10.199.1 no_ipv6
 	cap=/tmp/etp-wire-$$.pcap
 	err=/tmp/etp-wire-$$.err
 	rm -f "$cap"
@@ -388,11 +375,7 @@ s.close()
 EOF
 	srv=$!
 	trap "kill $pid $srv 2>/dev/null || true; rm -f $cap $err $rdy" EXIT
-	for i in $(seq 1 200); do
-		grep -q listening "$rdy" && break
-		sleep 0.1
-	done
-	grep -q listening "$rdy" || fail "the server did not start"
+	wait_started "$rdy" $srv
 	py "$a" <<'EOF'
 from etp_util import *
 c = sock()

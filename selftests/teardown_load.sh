@@ -37,17 +37,11 @@ at_least() {
 }
 
 start_peer() {
-	local ns=$1 out=$2 i
+	local ns=$1 out=$2
 	shift 2
 	ip netns exec "$ns" env PYTHONPATH="$SELFTESTS" python3 "$SELFTESTS/load_peer.py" "$@" >"$out" 2>&1 &
 	PEER_PIDS+=" $!"
-	for i in $(seq 1 600); do
-		grep -q '^ready' "$out" && return 0
-		kill -0 $! 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$out"
-	fail "load_peer.py $1 did not get ready"
+	wait_started "$out" $! '^ready'
 }
 
 # Namespaces C (10.199.5.1) and S (10.199.5.2) with load_peer.py's
@@ -56,12 +50,8 @@ load() {
 	PEER_PIDS=""
 	C=$(new_netns)
 	S=$(new_netns)
-	ip link add vc netns "$C" type veth peer name vs netns "$S"
-	ip -n "$C" addr add 10.199.5.1/24 dev vc
-	ip -n "$S" addr add 10.199.5.2/24 dev vs
-	ip -n "$C" link set vc up
-	ip -n "$S" link set vs up
-	ip -n "$S" neigh replace 10.199.5.99 lladdr 02:00:00:00:05:99 dev vs nud permanent
+	veth_link "$C" "$S" 10.199.5
+	ip -n "$S" neigh replace 10.199.5.99 lladdr 02:00:00:00:05:99 dev vb nud permanent
 	for ns in "$C" "$S"; do
 		ip netns exec "$ns" sh -c 'echo 120000 >/proc/sys/net/etp/msl_ms;
 			echo 20 >/proc/sys/net/etp/synack_retries'
@@ -86,7 +76,7 @@ unload_peers() {
 }
 
 test_netns_del() {
-	local before after i
+	local before
 	settle_module
 	before=$(slabs)
 	echo "# slab caches before: $before"
@@ -94,13 +84,7 @@ test_netns_del() {
 	unload_peers
 	ip netns del "$C"
 	ip netns del "$S"
-	for i in $(seq 1 120); do
-		after=$(slabs)
-		slabs_within "$after" "$before" && break
-		sleep 0.5
-	done
-	echo "# slab caches after: $after"
-	slabs_within "$after" "$before" || fail "60 s after the namespaces went: $after, before: $before"
+	wait_slabs "$before" 60
 	[ "$(cat /sys/module/etp/refcnt)" = 0 ] || fail "etp.ko still has $(cat /sys/module/etp/refcnt) references"
 }
 

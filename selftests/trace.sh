@@ -186,14 +186,7 @@ link() {
 	local ns
 	A=$(new_netns)
 	B=$(new_netns)
-	ip link add va netns "$A" address 02:00:00:00:08:01 type veth \
-		peer name vb netns "$B" address 02:00:00:00:08:02
-	ip -n "$A" addr add 10.199.8.1/24 dev va
-	ip -n "$B" addr add 10.199.8.2/24 dev vb
-	ip -n "$A" link set va up
-	ip -n "$B" link set vb up
-	ip -n "$A" neigh replace 10.199.8.2 lladdr 02:00:00:00:08:02 dev va nud permanent
-	ip -n "$B" neigh replace 10.199.8.1 lladdr 02:00:00:00:08:01 dev vb nud permanent
+	veth_link "$A" "$B" 10.199.8 static
 	for ns in "$A" "$B"; do
 		ip netns exec "$ns" sh -c 'echo 200 >/proc/sys/net/etp/rto_initial_ms;
 			echo 20 >/proc/sys/net/etp/rto_min_ms'
