@@ -69,4 +69,18 @@ test_man_page_names_every_sysctl() {
 		[ -z "$missing" ] || fail "no entry in etp.7 for:$missing"' sh "$TOP/Documentation/etp.7"
 }
 
+# selftests/README.md's map names every source file here, and only those.
+test_selftests_map_is_complete() {
+	local f named missing="" stale=""
+	named=$(grep -o '`[A-Za-z0-9_-][A-Za-z0-9_.-]*\.\(sh\|py\|c\|h\)`' "$SELFTESTS/README.md" | tr -d '`' | sort -u)
+	for f in $(cd "$SELFTESTS" && ls -- *.sh *.py *.c *.h); do
+		echo "$named" | grep -qx -- "$f" || missing+=" $f"
+	done
+	for f in $named; do
+		[ -e "$SELFTESTS/$f" ] || stale+=" $f"
+	done
+	[ -z "$missing" ] || fail "selftests/README.md does not name:$missing"
+	[ -z "$stale" ] || fail "selftests/README.md names files that are not there:$stale"
+}
+
 run_tests
