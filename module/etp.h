@@ -321,7 +321,7 @@ struct etp_sock {
 	   rcv_fin:1;		/* the peer's FIN was consumed by rcv_nxt */
 	u32 keepalive_time;	/* TCP_KEEPIDLE in jiffies, 0 for the sysctl */
 	u32 keepalive_intvl;	/* TCP_KEEPINTVL in jiffies, 0 for the sysctl */
-	u32 rcv_tstamp;		/* jiffies of the last segment received */
+	u32 rcv_tstamp;		/* jiffies of the last acceptable segment */
 	u32 total_retrans;	/* segments sent again (TCP_INFO) */
 
 	/*

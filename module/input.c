@@ -484,8 +484,8 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	 */
 	if (sk->sk_state == TCP_CLOSE)
 		goto drop;
-	ep->rcv_tstamp = jiffies;
 	if (sk->sk_state == TCP_SYN_SENT) {
+		ep->rcv_tstamp = jiffies;
 		etp_rcv_synsent(sk, skb);
 		consume_skb(skb);
 		return;
@@ -520,6 +520,12 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	/* Fifth: the ACK. */
 	if (!(cb->flags & ETPHDR_ACK) || !etp_ack(sk, skb))
 		goto drop;
+	/*
+	 * Keepalive's clock moves only for a segment that passed the checks
+	 * above, as TCP's rcv_tstamp in tcp_ack(): anyone who knows the ports
+	 * can send segments outside the window.
+	 */
+	ep->rcv_tstamp = jiffies;
 
 	etp_data_queue(sk, skb);
 	return;

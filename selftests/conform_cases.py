@@ -1020,6 +1020,34 @@ def keepalive_answered_then_dead(t):
 
 
 @case()
+def keepalive_unacceptable_segments_ignored(t):
+    """Segments outside the window, which anyone who knows the ports can
+    send, are answered with an ACK and dropped (RFC 9293 3.10.7.4) and are
+    no sign of a live peer: the probe still comes IDLE after the last
+    acceptable one, as in TCP, where only tcp_ack() moves rcv_tstamp."""
+    c = keepalive_conn(t, 1, 1, 3)
+    start = time.monotonic()
+    acks = 0
+    probe = None
+    while probe is None and time.monotonic() - start < 3.5:
+        c.send("A", seq=c.snd + (1 << 30))
+        end = time.monotonic() + 0.2
+        while probe is None:
+            seg = t.recv(max(0, end - time.monotonic()))
+            if seg is None:
+                break
+            if t.match(seg, flags="A", seq=c.rcv - 1, ack=c.snd, length=0):
+                probe = time.monotonic() - start
+            elif t.match(seg, flags="A", seq=c.rcv, ack=c.snd, length=0):
+                acks += 1
+    log("%d ACKs for unacceptable segments; the probe after %s s" %
+        (acks, "%.2f" % probe if probe is not None else "no"))
+    t.check(acks > 0, "no ACK for a segment outside the window")
+    t.check(probe is not None and probe <= 2.5,
+            "no keepalive probe in 3.5 s of unacceptable segments (idle 1 s)")
+
+
+@case()
 def keepalive_rebooted_peer(t):
     """A peer that lost its state answers the probe with <SEQ=SEG.ACK>
     <CTL=RST> (RFC 9293 3.10.7.1): ECONNRESET."""
