@@ -407,6 +407,7 @@ struct etp_req {
 	int iif;			/* where the SYN arrived */
 	u16 mss;			/* the peer's MSS option */
 	u8 snd_wscale;
+	u8 rcv_wscale;			/* the shift the SYN-ACK offers */
 	u8 retrans:7,
 	   wscale_ok:1;
 };

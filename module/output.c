@@ -650,7 +650,7 @@ int etp_send_req_synack(struct etp_req *req)
 		.flags = ETPHDR_SYN | ETPHDR_ACK,
 		.window = etp_syn_window(lsk),
 		.ws = req->wscale_ok,
-		.wscale = etp_rcv_wscale(lsk),
+		.wscale = req->rcv_wscale,
 	};
 	struct flowi4 fl4;
 	struct rtable *rt;

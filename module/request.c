@@ -180,6 +180,11 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 	req->retrans = 0;
 	etp_parse_syn_options(skb, &req->mss, &req->snd_wscale, &wscale_ok);
 	req->wscale_ok = wscale_ok;
+	/*
+	 * Fixed here: the SYN-ACK and every retransmission offer it, and the
+	 * child keeps it, whatever SO_RCVBUF the listener gets meanwhile.
+	 */
+	req->rcv_wscale = wscale_ok ? etp_rcv_wscale(lsk) : 0;
 	sock_hold(lsk);
 	req->listener = lsk;
 	/* One reference for the table, one for the timer. */
@@ -280,7 +285,7 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	etp_init_rcv_seq(child, req->irs);
 	ep->wscale_ok = req->wscale_ok;
 	ep->snd_wscale = req->wscale_ok ? req->snd_wscale : 0;
-	ep->rcv_wscale = req->wscale_ok ? etp_rcv_wscale(lsk) : 0;
+	ep->rcv_wscale = req->rcv_wscale;
 	ep->snd_wnd = req->snd_wnd;
 	ep->max_window = ep->snd_wnd;
 	ep->snd_wl1 = req->irs;

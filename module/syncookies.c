@@ -125,6 +125,7 @@ void etp_cookie_send_synack(struct sock *lsk, struct sk_buff *skb)
 
 	etp_parse_syn_options(skb, &req.mss, &req.snd_wscale, &wscale_ok);
 	req.wscale_ok = wscale_ok;
+	req.rcv_wscale = wscale_ok ? etp_rcv_wscale(lsk) : 0;
 	for (i = ARRAY_SIZE(etp_cookie_mss) - 1; i > 0; i--)
 		if (req.mss >= etp_cookie_mss[i])
 			break;
@@ -181,6 +182,8 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 	req->mss = etp_cookie_mss[data & 7];
 	req->wscale_ok = (data >> 3) != 0;
 	req->snd_wscale = req->wscale_ok ? min((data >> 3) - 1, ETP_MAX_WSCALE) : 0;
+	/* Not in the cookie: the listener's shift now, as TCP's cookie_v4_check(). */
+	req->rcv_wscale = req->wscale_ok ? etp_rcv_wscale(lsk) : 0;
 	/* The SYN's window is gone; this ACK's stands in for it (scaled). */
 	req->snd_wnd = (u32)cb->window << req->snd_wscale;
 	/* No SYN-ACK time to take an RTT sample from. */

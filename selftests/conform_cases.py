@@ -62,6 +62,30 @@ def synack_options(t):
 
 
 @case()
+def child_keeps_offered_wscale(t):
+    """The connection scales its window by the shift its SYN-ACK offered
+    (RFC 7323 2.2: fixed at the SYN), even if the listener's SO_RCVBUF
+    changed before the ACK came, as TCP's request keeps rcv_wscale."""
+    l = t.listen()
+    x = 3000
+    t.send("S", x, options=opts(mss=1460, ws=7))
+    sa = t.expect("SYN-ACK", flags="SA", ack=x + 1)
+    offered = sa.options.get("WScale", 0)
+    t.check(offered > 0, "SYN-ACK window scale %s: the default buffer "
+            "should need a shift" % sa.options)
+    # A buffer this small locked would be offered no shift at all.
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    t.send("A", x + 1, sa.seq + 1)
+    s = t.accept(l)
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    used = info[6] >> 4
+    log("offered %d, the child uses %d" % (offered, used))
+    t.check(used == offered, "the child scales by %d, its SYN-ACK offered %d"
+            % (used, offered))
+    t.abort(s)
+
+
+@case()
 def syn_retransmitted_to_half_open(t):
     """The same SYN again (our SYN-ACK was lost) draws the same SYN-ACK."""
     t.listen()
