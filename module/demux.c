@@ -50,6 +50,7 @@ int etp_v4_rcv(struct sk_buff *skb)
 	struct etp_tw *tw;
 	struct sock *sk;
 	bool again = false;
+	int dif, sdif;
 	u8 flags;
 
 	if (skb->pkt_type != PACKET_HOST)
@@ -76,6 +77,9 @@ int etp_v4_rcv(struct sk_buff *skb)
 	if (!th->source || !th->dest)
 		goto bad;
 
+	/* From IPCB, which ETP_SKB_CB overwrites (TCP: tcp_v4_fill_cb()). */
+	dif = inet_iif(skb);
+	sdif = inet_sdif(skb);
 	cb = ETP_SKB_CB(skb);
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + !!(flags & ETPHDR_SYN) + !!(flags & ETPHDR_FIN) +
@@ -93,8 +97,7 @@ lookup:
 				   th->source);
 		if (tw && etp_tw_rcv(net, tw, skb) == ETP_TW_DONE)
 			goto consumed;
-		sk = etp_lookup_listener(net, iph->daddr, th->dest,
-					 inet_iif(skb), inet_sdif(skb));
+		sk = etp_lookup_listener(net, iph->daddr, th->dest, dif, sdif);
 		if (!sk) {
 			/* No one takes the SYN: TIME_WAIT stays and answers. */
 			if (tw && etp_tw_ack(net, tw, skb))
