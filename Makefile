@@ -83,11 +83,11 @@ DEBUG_ENV ?= ETP_OFFLOAD_MIB=2 ETP_SKIP_CASES=teardown.sh:wire_sequence
 DEBUG_SECOND ?= fuzz.sh syncookies.sh teardown_load.sh offload.sh
 # ...and of the conformance suite, on the debug kernel, only these cases:
 # timer and queue paths that no other test there takes (keepalive timeouts
-# and resets, zero windows and their probes, overlapping retransmissions,
-# CLOSING). A name that is no case fails the run.
+# and resets, zero windows and their probes, an orphan's FIN held by one,
+# overlapping retransmissions, CLOSING). A name that is no case fails the run.
 DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 	keepalive_rebooted_peer zero_window_and_probes zero_window_from_peer \
-	overlapping_retransmissions fin_closing
+	overlapping_retransmissions fin_closing orphan_zero_window_gives_up
 comma := ,
 empty :=
 space := $(empty) $(empty)

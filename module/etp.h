@@ -309,6 +309,7 @@ struct etp_sock {
 	u8 retransmits;		/* timeouts in a row */
 	u8 dupacks;
 	u8 probes_out;		/* unanswered window or keepalive probes */
+	u8 probe_backoff;	/* window probes since the window last opened */
 	u8 segs_unacked;	/* full segments received, not yet ACKed */
 	u8 syn_retries;		/* TCP_SYNCNT, 0 for the sysctl */
 	u8 keepalive_probes;	/* TCP_KEEPCNT, 0 for the sysctl */

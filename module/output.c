@@ -218,6 +218,17 @@ int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/* Nothing fits the peer's window: with nothing in flight, probe it. */
+static void etp_wait_for_window(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (ep->snd_max == ep->snd_una && !timer_pending(&ep->rtx_timer)) {
+		ep->persist = 1;
+		etp_reset_rtx_timer(sk);
+	}
+}
+
 /*
  * Send what the windows and Nagle allow; with @force (the probe timer's
  * override, RFC 9293 3.8.6.2.1) send what fits in a small window too.
@@ -235,6 +246,16 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 		u32 wnd_end = ep->snd_una + ep->snd_wnd;
 		bool last = skb_queue_is_last(&sk->sk_write_queue, skb);
 
+		/*
+		 * A bare FIN takes a sequence number too: past the window's
+		 * edge the receiver would drop it, so it waits for window, as
+		 * TCP's (tcp_snd_wnd_test()), and the probe timer asks for it.
+		 */
+		if (!skb->len && (cb->flags & ETPHDR_FIN) &&
+		    etp_after(cb->seq + 1, wnd_end)) {
+			etp_wait_for_window(sk);
+			break;
+		}
 		if (skb->len && etp_after(cb->seq + skb->len, wnd_end)) {
 			u32 avail = etp_before(cb->seq, wnd_end) ? wnd_end - cb->seq : 0;
 
@@ -244,11 +265,7 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 			    !etp_fragment(sk, skb, avail)) {
 				last = false;
 			} else {
-				if (ep->snd_max == ep->snd_una &&
-				    !timer_pending(&ep->rtx_timer)) {
-					ep->persist = 1;
-					etp_reset_rtx_timer(sk);
-				}
+				etp_wait_for_window(sk);
 				break;
 			}
 		}
@@ -278,6 +295,7 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 			break;
 		}
 		etp_sent(sk, skb);
+		ep->probe_backoff = 0;		/* the window took it */
 		ep->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
 		/*

@@ -126,7 +126,8 @@ void etp_reset_rtx_timer(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	if (ep->persist)
-		when = min_t(unsigned long, (unsigned long)ep->rto << min(ep->probes_out, 10),
+		when = min_t(unsigned long,
+			     (unsigned long)ep->rto << min(ep->probe_backoff, 10),
 			     etp_rto_max(sk));
 	sk_reset_timer(sk, &ep->rtx_timer, jiffies + max(when, 1UL));
 }

@@ -215,6 +215,7 @@ static int etp_disconnect(struct sock *sk, int flags)
 	ep->total_retrans = 0;
 	ep->dupacks = 0;
 	ep->probes_out = 0;
+	ep->probe_backoff = 0;
 	ep->wscale_ok = 0;
 	ep->snd_wscale = 0;
 	ep->rcv_wscale = 0;

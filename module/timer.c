@@ -48,16 +48,28 @@ static void etp_probe_timeout(struct sock *sk)
 	ep->persist = 0;
 	if (!ep->send_head || ep->snd_max != ep->snd_una) {
 		ep->probes_out = 0;
+		ep->probe_backoff = 0;
 		etp_write_xmit(sk);
 		return;
 	}
-	if (ep->probes_out >= max) {
+	/*
+	 * An answer to a probe shows a live peer (probes_out starts over),
+	 * not an open window: the backoff goes on, and an orphan gives up
+	 * after as many probes however they are answered, as TCP's
+	 * (icsk_backoff against tcp_orphan_retries()).
+	 */
+	if (ep->probes_out >= max ||
+	    (sock_flag(sk, SOCK_DEAD) && ep->probe_backoff >= ETP_ORPHAN_RETRIES)) {
 		etp_sm_event(sk, ETP_EV_TIMEOUT);
 		return;
 	}
-	if (etp_write_wakeup(sk))
+	if (etp_write_wakeup(sk)) {
+		ep->probe_backoff = 0;
 		return;		/* data went out: the retransmission timer runs */
+	}
 	ep->probes_out++;
+	if (ep->probe_backoff < U8_MAX)
+		ep->probe_backoff++;
 	ep->persist = 1;
 	etp_reset_rtx_timer(sk);
 }

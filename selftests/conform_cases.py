@@ -493,6 +493,86 @@ def zero_window_from_peer(t):
 
 
 @case()
+def fin_waits_for_window(t):
+    """A FIN takes a sequence number: into a zero window it waits, as in
+    TCP's send test (tcp_snd_wnd_test()), while the probe timer asks for
+    window, and goes once the window opens. Sent at once it would fall past
+    the window's edge, and the receiver would drop it."""
+    c = t.passive(t.listen(), window=0)
+    c.sock.shutdown(socket.SHUT_WR)
+    end = time.monotonic() + 2
+    while True:
+        seg = t.recv(max(0, end - time.monotonic()))
+        if seg is None:
+            break
+        t.check("F" not in seg.flags, "a FIN into a zero window: %s" % seg)
+    c.send("A", window=65535)
+    c.expect("the FIN, the window open", flags="FA", seq=c.rcv, ack=c.snd,
+             timeout=8, strict=False)
+    c.send("A", ack=c.rcv + 1)
+    t.expect_state("FIN_WAIT2", rport=BPORT)
+    t.abort(c.sock)
+
+
+def answered_probes(t, c, count, timeout):
+    """Answer each of A's next COUNT window probes at once with window 0;
+    the times they came, from now."""
+    start = time.monotonic()
+    times = []
+    while len(times) < count:
+        left = start + timeout - time.monotonic()
+        t.check(left > 0, "%d window probes in %.0f s, not %d" %
+                (len(times), timeout, count))
+        seg = t.recv(left)
+        if seg is None:
+            continue
+        t.check("F" not in seg.flags, "a FIN into a zero window: %s" % seg)
+        times.append(time.monotonic() - start)
+        c.send("A", window=0)
+    return times
+
+
+@case()
+def window_probes_back_off(t):
+    """Window probes back off (RFC 1122 4.2.2.17), also while the peer
+    answers each with window 0, as TCP's (icsk_backoff): the answers show
+    a live peer, not an open window."""
+    c = t.passive(t.listen(), window=0)
+    c.sock.send(b"held by the window")
+    times = answered_probes(t, c, 5, 20)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    log("probes at %s s, gaps %s" % (["%.2f" % x for x in times],
+                                     ["%.2f" % x for x in gaps]))
+    t.check(gaps[-1] >= 3 * gaps[0], "the gaps between probes did not grow: "
+            "%s" % ["%.2f" % x for x in gaps])
+    t.abort(c.sock)
+
+
+@case(rto_min_ms=20, rto_max_ms=100)
+def orphan_zero_window_gives_up(t):
+    """An orphan whose FIN the peer's zero window holds back probes the
+    window ETP_ORPHAN_RETRIES (8) times, answered or not, then is gone, as
+    TCP's orphan gives up after tcp_orphan_retries backoffs: a peer that
+    answers every probe cannot keep it for ever."""
+    c = t.passive(t.listen(), window=0)
+    c.sock.close()
+    t.socks.remove(c.sock)
+    probes = 0
+    end = time.monotonic() + 10
+    while t.find(APORT, BPORT) and time.monotonic() < end:
+        seg = t.recv(0.05)
+        if seg is None:
+            continue
+        t.check("F" not in seg.flags, "a FIN into a zero window: %s" % seg)
+        probes += 1
+        c.send("A", window=0)
+    log("%d window probes, each answered" % probes)
+    t.check(not t.find(APORT, BPORT), "the orphan is still there after %d "
+            "answered probes in 10 s: %s" % (probes, t.states()))
+    t.check(probes >= 8, "gone after %d probes, not 8" % probes)
+
+
+@case()
 def zero_length_segments(t):
     """A pure ACK in order is not answered; an empty segment out of the
     window is ACKed."""
