@@ -88,6 +88,7 @@ int etp_v4_rcv(struct sk_buff *skb)
 	cb->window = ntohs(th->window);
 	cb->flags = flags;
 	cb->retrans = 0;
+	cb->tw_isn = 0;
 
 lookup:
 	sk = etp_lookup_established(net, iph->daddr, th->dest, iph->saddr,

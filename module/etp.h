@@ -250,6 +250,10 @@ struct etp_skb_cb {
 	u16 window;		/* received: the window field, unscaled */
 	u8 flags;		/* ETPHDR_* */
 	u8 retrans;		/* sent: times retransmitted */
+	u32 tw_isn;		/* received: a SYN that reopens a TIME_WAIT
+				 * entry's 4-tuple: the ISN to answer with
+				 * (0: none), as TCP's tcp_tw_isn
+				 */
 };
 
 #define ETP_SKB_CB(skb) ((struct etp_skb_cb *)&((skb)->cb[0]))

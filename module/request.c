@@ -174,7 +174,8 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 	req->lport = th->dest;
 	req->rport = th->source;
 	req->irs = cb->seq;
-	req->iss = etp_isn(req->laddr, req->raddr, req->lport, req->rport);
+	req->iss = cb->tw_isn ? :
+		   etp_isn(req->laddr, req->raddr, req->lport, req->rport);
 	req->snd_wnd = cb->window;
 	req->iif = inet_iif(skb);
 	req->retrans = 0;

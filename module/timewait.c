@@ -324,7 +324,12 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 		return ETP_TW_SYN;
 	}
 	if ((cb->flags & ETPHDR_SYN) && etp_after(cb->seq, tw->rcv_nxt)) {
-		/* A new incarnation (RFC 9293 3.6.1), if a listener wants it. */
+		/*
+		 * A new incarnation (RFC 9293 3.6.1), if a listener wants it,
+		 * starting above anything the old one sent (TCP: snd_nxt +
+		 * 65535 + 2), so that old duplicates fall outside its window.
+		 */
+		cb->tw_isn = tw->snd_nxt + 65535 + 2;
 		spin_unlock(&t->lock);
 		return ETP_TW_SYN;
 	}

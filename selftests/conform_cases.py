@@ -749,6 +749,24 @@ def tw_syn_recycles(t):
 
 
 @case(msl_ms=2000)
+def tw_reopen_isn(t):
+    """A connection that reopens a TIME_WAIT 4-tuple starts at the old
+    SND.NXT + 65537, as TCP's (tcp_tw_isn): above anything the old one
+    sent, whatever the clock says, so that its old duplicates fall outside
+    the new window."""
+    l = t.listen()
+    c = into_time_wait(t, l)
+    z = c.snd + 100000
+    t.send("S", z, options=opts(mss=1460))
+    sa = t.expect("SYN-ACK to a new SYN", flags="SA", ack=z + 1)
+    want = (c.rcv + 65537) % M32
+    log("old SND.NXT %d, new ISN %d" % (c.rcv, sa.seq))
+    t.check(sa.seq == want, "ISN %d, expected the old SND.NXT + 65537 = %d"
+            % (sa.seq, want))
+    t.counters(TimeWaitRecycled=1)
+
+
+@case(msl_ms=2000)
 def tw_syn_no_listener(t):
     """With no listener, a new SYN in TIME_WAIT gets the last ACK, and the
     entry stays."""
