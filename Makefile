@@ -61,20 +61,21 @@ CHECK_KERNELS ?= 6.12 6.1
 # code that differs between the kernels: the socket calls (connect, data,
 # bind: accept's and ioctl's arguments, the slab's usercopy region),
 # sysctl.sh (sysctl registration), offload.sh (GSO), module.sh, and
-# l3mdev.sh (IPCB's layout, which the demux reads, is the kernel's). The debug
+# l3mdev.sh and policy.sh (IPCB's layout and the hooks the demux calls
+# are the kernel's). The debug
 # kernel leaves out what takes long for little that lockdep and KASAN would
 # see anew: the long behaviour runs (the fault matrix, the soak, netem.sh:
 # the fuzzer and failslab take their error paths), the unmodified programs,
 # the documentation checks (no kernel code), the sysctl ranges
 # (proc_dointvec_minmax's parsing), tools.sh (iproute2 reading the /proc
 # files proc.sh checks) and trace.sh (the tracepoints copy fields the
-# rest reads under KASAN too; it needs a VM of its own), and l3mdev.sh (the
-# debug kernel is built without VRF). Empty SKIP_6.1 or
+# rest reads under KASAN too; it needs a VM of its own), and l3mdev.sh and
+# policy.sh (the debug kernel is built without VRF and IPsec). Empty SKIP_6.1 or
 # SKIP_DEBUG to run everything there.
 SKIP_6.1 ?= faults.sh soak.sh apps.sh conformance.sh docs.sh netem.sh \
 	fuzz.sh syncookies.sh teardown_load.sh trace.sh teardown.sh proc.sh tools.sh
 SKIP_DEBUG ?= faults.sh soak.sh apps.sh docs.sh sysctl.sh netem.sh tools.sh trace.sh \
-	l3mdev.sh
+	l3mdev.sh policy.sh
 # offload.sh sends 2 MiB at a time there, not 8 (KASAN's pace), and
 # teardown.sh leaves out its wire capture (tshark's start, no new kernel path).
 DEBUG_ENV ?= ETP_OFFLOAD_MIB=2 ETP_SKIP_CASES=teardown.sh:wire_sequence

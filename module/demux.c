@@ -9,9 +9,12 @@
  * there (proto->backlog_rcv) to the listener's or the connection's code.
  */
 #include <linux/skbuff.h>
+#include <linux/filter.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/sock.h>
+#include <net/xfrm.h>
 
 #include "etp.h"
 
@@ -28,6 +31,14 @@ int etp_do_rcv(struct sock *sk, struct sk_buff *skb)
 		return etp_listen_rcv(sk, skb);
 	etp_rcv_state_process(sk, skb);
 	return 0;
+}
+
+/* A segment's last sequence number + 1: SYN and FIN take one each. */
+static u32 etp_end_seq(const struct sk_buff *skb, const struct tcphdr *th,
+		       u32 seq, u8 flags)
+{
+	return seq + !!(flags & ETPHDR_SYN) + !!(flags & ETPHDR_FIN) +
+	       skb->len - th->doff * 4;
 }
 
 /**
@@ -82,8 +93,7 @@ int etp_v4_rcv(struct sk_buff *skb)
 	sdif = inet_sdif(skb);
 	cb = ETP_SKB_CB(skb);
 	cb->seq = ntohl(th->seq);
-	cb->end_seq = cb->seq + !!(flags & ETPHDR_SYN) + !!(flags & ETPHDR_FIN) +
-		      skb->len - th->doff * 4;
+	cb->end_seq = etp_end_seq(skb, th, cb->seq, flags);
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->window = ntohs(th->window);
 	cb->flags = flags;
@@ -94,6 +104,9 @@ lookup:
 	sk = etp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
 				    th->source);
 	if (!sk) {
+		/* .no_policy: IPsec's inbound policy is ours to check, as TCP's. */
+		if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))
+			goto drop;
 		tw = etp_tw_lookup(net, iph->daddr, th->dest, iph->saddr,
 				   th->source);
 		if (tw && etp_tw_rcv(net, tw, skb) == ETP_TW_DONE)
@@ -108,6 +121,20 @@ lookup:
 		if (tw)
 			etp_tw_recycle(net, tw);
 	}
+
+	/*
+	 * What tcp_v4_rcv() does for every segment a socket takes: the IPsec
+	 * policy (the socket's own, if it has one), no conntrack entry pinned
+	 * while the skb waits in a queue, the socket's filter (which may trim
+	 * the payload).
+	 */
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb))
+		goto drop_sk;
+	nf_reset_ct(skb);
+	if (sk_filter_trim_cap(sk, skb, th->doff * 4))
+		goto drop_sk;
+	th = etp_hdr(skb);
+	cb->end_seq = etp_end_seq(skb, th, cb->seq, flags);
 
 	bh_lock_sock_nested(sk);
 	/* Closed while we looked: a TIME_WAIT entry may have taken its place. */
@@ -129,6 +156,9 @@ lookup:
 	sock_put(sk);
 	return 0;
 
+drop_sk:
+	sock_put(sk);
+	goto drop;
 no_socket:
 	etp_send_reset(net, skb, NULL, ETP_RST_NO_CONNECTION);
 drop:
