@@ -96,7 +96,7 @@ extern struct proto etp_prot;
 	X(ChallengeAcks) X(KeepaliveProbes) X(KeepaliveTimeouts)	\
 	X(CurrSynSent) X(CurrSynRecv) X(CurrFinWait1) X(CurrFinWait2)	\
 	X(CurrCloseWait) X(CurrLastAck) X(CurrClosing) X(CurrTimeWait)	\
-	X(CurrListen) X(BacklogDrop)
+	X(CurrListen) X(BacklogDrop) X(AckSkippedChallenge) X(AckSkippedSeq)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -119,6 +119,8 @@ struct etp_sysctl {
 	int rto_initial_ms;
 	int rto_min_ms;
 	int rto_max_ms;
+	int invalid_ratelimit_ms;
+	int challenge_ack_limit;
 };
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
@@ -170,8 +172,8 @@ struct etp_net {
 	struct etp_hslot *ehash;	/* ETP_EHASH_SLOTS: sockets by 4-tuple */
 	struct etp_hslot *reqhash;	/* ETP_REQHASH_SLOTS: half-open entries */
 	struct etp_tw_table tw;
-	unsigned long challenge_ack_stamp;	/* RFC 5961 rate limit: jiffies */
-	unsigned int challenge_ack_count;
+	unsigned long challenge_ack_stamp;	/* the budget's second: jiffies / HZ */
+	unsigned int challenge_ack_count;	/* challenge ACKs left in it */
 };
 
 extern unsigned int etp_net_id;
@@ -327,6 +329,7 @@ struct etp_sock {
 	u32 keepalive_time;	/* TCP_KEEPIDLE in jiffies, 0 for the sysctl */
 	u32 keepalive_intvl;	/* TCP_KEEPINTVL in jiffies, 0 for the sysctl */
 	u32 rcv_tstamp;		/* jiffies of the last acceptable segment */
+	u32 last_oow_ack;	/* jiffies of the last ACK to an unacceptable one */
 	u32 total_retrans;	/* segments sent again (TCP_INFO) */
 
 	/*

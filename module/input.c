@@ -30,18 +30,60 @@ static void etp_trace_recv_reset(const struct sock *sk, u32 seq)
 /* RFC 5961 3.2, 4.2, 5.2: answer a suspect segment with an ACK, a limited
  * number of times per second per namespace.
  */
+/*
+ * An ACK to an unacceptable segment, at most one per invalid_ratelimit_ms
+ * per socket, as TCP's __tcp_oow_rate_limited(): two ETP sockets that each
+ * take the other's ACKs as unacceptable would otherwise answer each other
+ * for ever, and a flood of forged segments would be answered at its rate.
+ * Return true, counting it in @skipped, if this one must not be sent.
+ */
+static bool etp_oow_rate_limited(struct sock *sk, enum etp_mib skipped)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 limit = msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.invalid_ratelimit_ms));
+	u32 now = jiffies;
+
+	if (ep->last_oow_ack) {
+		s32 elapsed = (s32)(now - ep->last_oow_ack);
+
+		if (elapsed >= 0 && elapsed < limit) {
+			etp_mib_add(sock_net(sk), skipped, 1);
+			return true;
+		}
+	}
+	ep->last_oow_ack = now;
+	return false;
+}
+
 static void etp_challenge_ack(struct sock *sk)
 {
 	struct etp_net *en = etp_sk_pernet(sk);
+	u32 limit = READ_ONCE(en->sysctl.challenge_ack_limit);
 	unsigned long now = jiffies / HZ;
+	u32 count;
 
-	if (READ_ONCE(en->challenge_ack_stamp) != now) {
-		WRITE_ONCE(en->challenge_ack_stamp, now);
-		WRITE_ONCE(en->challenge_ack_count, 0);
-	}
-	if (READ_ONCE(en->challenge_ack_count) >= 1000)
+	if (etp_oow_rate_limited(sk, ETP_MIB_AckSkippedChallenge))
 		return;
-	WRITE_ONCE(en->challenge_ack_count, READ_ONCE(en->challenge_ack_count) + 1);
+	if (limit == INT_MAX)
+		goto send;
+	/*
+	 * A namespace's budget, drawn at random each second between half and
+	 * one and a half times the limit, as TCP's: a fixed one let an
+	 * off-path sender count the ACKs it drew and learn whether a guessed
+	 * 4-tuple exists (CVE-2016-5696).
+	 */
+	if (READ_ONCE(en->challenge_ack_stamp) != now) {
+		u32 half = (limit + 1) >> 1;
+
+		WRITE_ONCE(en->challenge_ack_stamp, now);
+		WRITE_ONCE(en->challenge_ack_count,
+			   half + (u32)(((u64)get_random_u32() * limit) >> 32));
+	}
+	count = READ_ONCE(en->challenge_ack_count);
+	if (!count)
+		return;
+	WRITE_ONCE(en->challenge_ack_count, count - 1);
+send:
 	ETP_INC_STATS(sock_net(sk), ChallengeAcks);
 	etp_send_ack(sk);
 }
@@ -495,7 +537,10 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	if (etp_before(cb->end_seq, ep->rcv_wup) ||
 	    etp_after(cb->seq, wnd_end) ||
 	    (cb->seq == wnd_end && cb->end_seq != cb->seq)) {
-		if (!(cb->flags & ETPHDR_RST))
+		/* Data is no ACK loop: only empty segments are limited (TCP too). */
+		if (!(cb->flags & ETPHDR_RST) &&
+		    !(cb->seq == cb->end_seq &&
+		      etp_oow_rate_limited(sk, ETP_MIB_AckSkippedSeq)))
 			etp_send_ack(sk);
 		goto drop;
 	}

@@ -19,6 +19,7 @@ static int max_probes = 127;		/* as TCP_KEEPCNT */
 static int hour_ms = 3600 * 1000;
 static int keepalive_max_ms = 32767 * 1000;	/* as TCP_KEEPIDLE */
 static int rto_ceiling_ms = 120 * 1000;	/* RFC 6298: at least 60 s allowed */
+static int int_max = INT_MAX;
 static int tw_max = 16 << 20;
 
 /**
@@ -39,6 +40,8 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->rto_initial_ms = 1000;	/* RFC 6298 */
 	s->rto_min_ms = 200;		/* Linux TCP's TCP_RTO_MIN */
 	s->rto_max_ms = 120 * 1000;	/* Linux TCP's TCP_RTO_MAX */
+	s->invalid_ratelimit_ms = 500;	/* Linux TCP's tcp_invalid_ratelimit */
+	s->challenge_ack_limit = INT_MAX;	/* none, as TCP's since 6.0 */
 }
 
 #define ETP_SYSCTL(_name, _min, _max) {					\
@@ -67,6 +70,8 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(rto_initial_ms, &ms_10, &rto_ceiling_ms),
 	ETP_SYSCTL(rto_min_ms, &one, &rto_ceiling_ms),
 	ETP_SYSCTL(rto_max_ms, &ms_10, &rto_ceiling_ms),
+	ETP_SYSCTL(invalid_ratelimit_ms, &zero, &hour_ms),
+	ETP_SYSCTL(challenge_ack_limit, &zero, &int_max),
 	{ }
 };
 

@@ -218,7 +218,9 @@ def rst_exact_resets(t):
     t.counters(EstabResets=1, ChallengeAcks=0, CurrEstab=0)
 
 
-@case()
+# Without the per-socket limit (invalid_ratelimit_ms), so that each RST
+# shows its own answer; challenge_acks_per_socket shows the limit.
+@case(invalid_ratelimit_ms=0)
 def rst_in_window_challenged(t):
     """A RST in the window but not at RCV.NXT draws a challenge ACK
     <SEQ=SND.NXT><ACK=RCV.NXT>; the connection lives (RFC 5961 3.2)."""
@@ -248,7 +250,7 @@ def rst_out_of_window_ignored(t):
     t.abort(c.sock)
 
 
-@case()
+@case(invalid_ratelimit_ms=0)
 def syn_established_challenged(t):
     """A SYN in a synchronized state draws a challenge ACK, in the window
     or not (RFC 5961 4.2); the connection lives."""
@@ -267,9 +269,58 @@ def syn_established_challenged(t):
 
 
 @case()
-def challenge_ack_rate_limit(t):
-    """Challenge ACKs are limited to 1000 a second per namespace."""
+def challenge_acks_per_socket(t):
+    """A socket sends at most one challenge ACK, and one ACK to an empty
+    segment outside the window, per invalid_ratelimit_ms (500 ms), as
+    TCP's; the others are counted (AckSkippedChallenge, AckSkippedSeq)."""
     c = t.passive(t.listen())
+    start = time.monotonic()
+    n = 50
+    for i in range(n):
+        t.pkt.send(t.frame(etp_packet.segment(B, A, BPORT, APORT,
+                                              seq=(c.snd + 1 + i) % M32,
+                                              flags=etp_packet.RST)))
+    t.check(t.wait(lambda: t.stat("ChallengeAcks") +
+                   t.stat("AckSkippedChallenge") == n, 5),
+            "%d RSTs in the window not all handled: %d ChallengeAcks, %d "
+            "skipped" % (n, t.stat("ChallengeAcks"),
+                         t.stat("AckSkippedChallenge")))
+    span = time.monotonic() - start
+    acks = t.stat("ChallengeAcks")
+    log("%d RSTs in the window in %.2f s: %d challenge ACKs" % (n, span, acks))
+    t.check(1 <= acks <= 1 + int(span / 0.5),
+            "%d challenge ACKs to %d RSTs in %.2f s" % (acks, n, span))
+    # Empty segments outside the window: the same limit.
+    time.sleep(0.6)
+    segs = t.stat("InSegs")
+    start = time.monotonic()
+    for i in range(n):
+        c.send("A", seq=c.snd + 10000000 + i, quiet=True)
+    t.check(t.wait(lambda: t.stat("InSegs") >= segs + n, 5),
+            "%d segments sent, %d arrived" % (n, t.stat("InSegs") - segs))
+    span = time.monotonic() - start
+    skipped = t.stat("AckSkippedSeq")
+    log("%d empty segments outside the window in %.2f s: %d ACKs skipped" %
+        (n, span, skipped))
+    t.check(n - 1 - int(span / 0.5) <= skipped <= n - 1,
+            "AckSkippedSeq %d after %d segments in %.2f s" % (skipped, n, span))
+    # Half a second on, the limit lets the next one through.
+    time.sleep(0.6)
+    t.drain()
+    c.send("R", seq=c.snd + 3)
+    c.expect_ack("a challenge ACK again after 500 ms", strict=False)
+    t.expect_state("ESTABLISHED")
+    t.counters(EstabResets=0)
+    t.abort(c.sock)
+
+
+# A namespace's budget, with the per-socket limit off so that it alone acts.
+@case(invalid_ratelimit_ms=0, challenge_ack_limit=CHALLENGE_ACK_LIMIT)
+def challenge_ack_rate_limit(t):
+    """With challenge_ack_limit L, a namespace sends between L/2 and 3L/2
+    challenge ACKs a second (the budget drawn at random each second)."""
+    c = t.passive(t.listen())
+    least, most_per_s = (CHALLENGE_ACK_LIMIT + 1) // 2, CHALLENGE_ACK_LIMIT * 3 // 2
 
     def burst(n):
         """N RSTs in the window, as fast as the peer can send them: (sent,
@@ -293,25 +344,25 @@ def challenge_ack_rate_limit(t):
                 break
             last, seen = now, time.monotonic()
         acks = last - before
-        # The limit is per second of jiffies / HZ: ACKs sent over SPAN
+        # The budget is per second of jiffies / HZ: ACKs sent over SPAN
         # seconds fall in at most ceil(SPAN) + 1 of them.
         span = max(took, seen - start)
-        most = CHALLENGE_ACK_LIMIT * (math.ceil(span) + 1)
+        most = most_per_s * (math.ceil(span) + 1)
         log("B > A %d RSTs in the window in %.2f s (handled within %.2f s): "
             "%d ChallengeAcks (at most %d allowed)" % (n, took, span, acks, most))
-        t.check(acks >= min(n, CHALLENGE_ACK_LIMIT), "ChallengeAcks %d: fewer "
-                "than the limit although %d RSTs came" % (acks, n))
+        t.check(acks >= min(n, least), "ChallengeAcks %d: fewer than the "
+                "least budget (%d) although %d RSTs came" % (acks, least, n))
         t.check(acks <= most, "ChallengeAcks %d > %d" % (acks, most))
         return n, took, acks, most
 
-    n, took, acks, most = burst(5000)
+    n, took, acks, most = burst(8000)
     if most >= n:
         # Too slow a burst for the limit to bite whatever ETP does: size
-        # one by this peer's rate R so that N > 1000 * (N / R + 2).
+        # one by this peer's rate R so that N > 1500 * (N / R + 2).
         rate = n / took
-        t.check(rate > 1.2 * CHALLENGE_ACK_LIMIT, "the peer sends only %.0f "
+        t.check(rate > 1.2 * most_per_s, "the peer sends only %.0f "
                 "RSTs a second: the limit cannot be tested" % rate)
-        n = int(2.5 * CHALLENGE_ACK_LIMIT / (1 - CHALLENGE_ACK_LIMIT / rate))
+        n = int(2.5 * most_per_s / (1 - most_per_s / rate))
         n, took, acks, most = burst(min(n, 60000))
         t.check(most < n, "%d RSTs in %.1f s: the limit could not be tested"
                 % (n, took))
