@@ -10,7 +10,8 @@ RetransSegs InErrs OutRsts InCsumErrors ListenOverflows ListenDrops TimeWaitEnte
 TimeWaitExpired TimeWaitFinReAcked TimeWaitRecycled TimeWaitOverflow TimeWaitRstIgnored
 SynCookiesSent SynCookiesRecv SynCookiesFailed ChallengeAcks KeepaliveProbes
 KeepaliveTimeouts CurrSynSent CurrSynRecv CurrFinWait1 CurrFinWait2 CurrCloseWait
-CurrLastAck CurrClosing CurrTimeWait CurrListen BacklogDrop'
+CurrLastAck CurrClosing CurrTimeWait CurrListen BacklogDrop AckSkippedChallenge
+AckSkippedSeq'
 
 # check_stat_format FILE: two lines, both "Etp:", the same number of fields,
 # every required name, integer values.
