@@ -298,11 +298,20 @@ static int etp_listen(struct socket *sock, int backlog)
 				goto out;
 			inet->inet_sport = htons(inet->inet_num);
 		}
-		err = etp_listen_port_check(sk);
-		if (err)
-			goto out;
-		WRITE_ONCE(sk->sk_ack_backlog, 0);
+		/*
+		 * LISTEN before the check, as inet_csk_listen_start(): of two
+		 * SO_REUSEADDR sockets listening at once, the later check
+		 * (under the bind slot's lock) sees the other one listening.
+		 */
 		etp_sm_event(sk, ETP_EV_LISTEN);
+		err = etp_listen_port_check(sk);
+		if (err) {
+			/* Back to a bound socket that may try again. */
+			etp_sm_event(sk, ETP_EV_CLOSE);
+			WRITE_ONCE(sk->sk_shutdown, 0);
+			goto out;
+		}
+		WRITE_ONCE(sk->sk_ack_backlog, 0);
 		etp_lhash_insert(sk);
 	}
 	err = 0;

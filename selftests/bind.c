@@ -5,7 +5,10 @@
  * close. (Named for bind, not socket, so as not to be module/socket.c.)
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "etp_test.h"
 #include "kselftest_harness.h"
@@ -146,6 +149,110 @@ TEST(bind_reuseaddr_both)
 	close(a);
 	close(b);
 	close(c);
+}
+
+/*
+ * Two SO_REUSEADDR sockets on one port may both be bound, but only one may
+ * listen, even when both call listen() at the same instant: the second
+ * listener's check must see the first one's LISTEN state. TCP, in the same
+ * run, is the control.
+ */
+struct listen_racer {
+	int fd;
+	int ret;
+	atomic_int *gate;
+};
+
+static void *listen_racer_run(void *arg)
+{
+	struct listen_racer *r = arg;
+
+	atomic_fetch_add(r->gate, 1);
+	while (atomic_load(r->gate) < 2)
+		;
+	r->ret = listen(r->fd, 8);
+	return NULL;
+}
+
+/* Rounds for up to @secs seconds; returns how many had two listeners. */
+static int listen_race(int proto, unsigned short port, int secs, int *rounds,
+		       int *one)
+{
+	time_t end = time(NULL) + secs;
+	int both = 0, i;
+
+	*one = 0;
+	for (i = 0; time(NULL) < end; i++) {
+		struct listen_racer r[2];
+		atomic_int gate = 0;
+		pthread_t t;
+		int j, on = 1;
+
+		for (j = 0; j < 2; j++) {
+			r[j].fd = socket(AF_INET, SOCK_STREAM, proto);
+			r[j].gate = &gate;
+			if (r[j].fd < 0 ||
+			    setsockopt(r[j].fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
+			    etp_bind(r[j].fd, "127.0.0.1", port))
+				return -1;
+		}
+		if (pthread_create(&t, NULL, listen_racer_run, &r[0]))
+			return -1;
+		listen_racer_run(&r[1]);
+		pthread_join(t, NULL);
+		both += !r[0].ret && !r[1].ret;
+		*one += !r[0].ret != !r[1].ret;
+		close(r[0].fd);
+		close(r[1].fd);
+	}
+	*rounds = i;
+	return both;
+}
+
+/*
+ * The second of two SO_REUSEADDR sockets may not listen, and its failed
+ * listen() leaves it bound and usable: once the first closes, it listens.
+ */
+static void listen_second_refused(struct __test_metadata *_metadata, int proto,
+				  unsigned short port)
+{
+	int a = socket(AF_INET, SOCK_STREAM, proto);
+	int b = socket(AF_INET, SOCK_STREAM, proto);
+	int on = 1;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)));
+	ASSERT_EQ(0, setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)));
+	ASSERT_EQ(0, etp_bind(a, "127.0.0.1", port));
+	ASSERT_EQ(0, etp_bind(b, "127.0.0.1", port));
+	ASSERT_EQ(0, listen(a, 8));
+	errno = 0;
+	EXPECT_EQ(-1, listen(b, 8));
+	EXPECT_EQ(EADDRINUSE, errno);
+	EXPECT_EQ(port, etp_local_port(b));
+	close(a);
+	EXPECT_EQ(0, listen(b, 8));
+	close(b);
+}
+
+TEST(listen_reuseaddr_second_refused)
+{
+	listen_second_refused(_metadata, IPPROTO_TCP, 40019);
+	listen_second_refused(_metadata, etp_proto(), 40019);
+}
+
+TEST(listen_race_one_wins)
+{
+	int tcp_rounds, etp_rounds, tcp_one, etp_one;
+
+	EXPECT_EQ(0, listen_race(IPPROTO_TCP, 40018, 5, &tcp_rounds, &tcp_one));
+	EXPECT_EQ(0, listen_race(etp_proto(), 40018, 5, &etp_rounds, &etp_one));
+	TH_LOG("one listener won in %d of %d rounds (TCP), %d of %d (ETP)",
+	       tcp_one, tcp_rounds, etp_one, etp_rounds);
+	/* Most rounds have a winner: the test did what it says. */
+	EXPECT_LT(tcp_rounds / 2, tcp_one);
+	EXPECT_LT(etp_rounds / 2, etp_one);
 }
 
 TEST(close_releases_port)
