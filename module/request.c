@@ -43,8 +43,10 @@ static void etp_req_put(struct etp_req *req)
 /*
  * Take @req out of the table. Return true if this call did it (the caller
  * then owns the table's reference and settles the SYN_RECV gauge).
+ * @from_timer: the entry's own timer handler calls, which cannot wait for
+ * itself (and drops the timer's reference on its way out).
  */
-static bool etp_req_unlink(struct etp_req *req)
+static bool etp_req_unlink(struct etp_req *req, bool from_timer)
 {
 	struct net *net = sock_net(req->listener);
 	struct etp_hslot *slot = etp_reqhash_slot(etp_pernet(net), req->laddr,
@@ -60,7 +62,12 @@ static bool etp_req_unlink(struct etp_req *req)
 	spin_unlock_bh(&slot->lock);
 	if (unlinked) {
 		atomic_dec(&etp_sk(req->listener)->req_count);
-		if (del_timer(&req->timer))
+		/*
+		 * As __inet_csk_reqsk_queue_drop(): a handler running on
+		 * another CPU may have seen the entry still hashed and be
+		 * re-arming; wait for it, then delete what it armed.
+		 */
+		if (!from_timer && del_timer_sync(&req->timer))
 			etp_req_put(req);
 	}
 	return unlinked;
@@ -77,7 +84,8 @@ static void etp_req_account(const struct etp_req *req, int oldstate,
 /* Drop a half-open entry that will not become a socket, because of @ev. */
 static void etp_req_drop(struct etp_req *req, enum etp_event ev)
 {
-	if (!etp_req_unlink(req))
+	/* Only the entry's own timer times it out. */
+	if (!etp_req_unlink(req, ev == ETP_EV_TIMEOUT))
 		return;
 	etp_req_account(req, TCP_SYN_RECV, TCP_CLOSE, ev);
 	etp_req_put(req);
@@ -198,8 +206,15 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 		if (other->laddr == req->laddr && other->lport == req->lport &&
 		    other->raddr == req->raddr && other->rport == req->rport)
 			break;
-	if (!other)
+	req->synack_us = etp_now_us();
+	if (!other) {
 		hlist_add_head_rcu(&req->node, &slot->chain);
+		/*
+		 * Armed before an unlink (which takes this lock) can look for
+		 * the timer: armed later, it would outlive the entry.
+		 */
+		mod_timer(&req->timer, jiffies + etp_req_timeout(req));
+	}
 	spin_unlock_bh(&slot->lock);
 	if (other) {
 		sock_put(lsk);
@@ -209,9 +224,7 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 	atomic_inc(&etp_sk(lsk)->req_count);
 	etp_req_account(req, TCP_LISTEN, TCP_SYN_RECV, ETP_EV_RCV_SYN);
 
-	req->synack_us = etp_now_us();
 	etp_send_req_synack(req);
-	mod_timer(&req->timer, jiffies + etp_req_timeout(req));
 }
 
 static void etp_accept_enqueue(struct sock *lsk, struct sock *child)
@@ -387,7 +400,7 @@ static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 		 * wins, the entry goes.
 		 */
 		if (etp_cookie_check(lsk, skb, &creq)) {
-			if (etp_req_unlink(req)) {
+			if (etp_req_unlink(req, false)) {
 				ETP_DEC_STATS(net, CurrSynRecv);
 				etp_req_put(req);
 			}
@@ -406,7 +419,7 @@ static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 		goto drop;
 	}
 	/* Take the entry from the table (and from its timer) before using it. */
-	if (!etp_req_unlink(req))
+	if (!etp_req_unlink(req, false))
 		goto drop;
 	local_bh_disable();
 	created = etp_create_child(lsk, req, skb);
