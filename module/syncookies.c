@@ -11,14 +11,20 @@
  *   ISN = H1(4-tuple) + IRS + (T << 24) + ((H2(4-tuple, T) + data) mod 2^24)
  *
  * T is a coarse clock (one tick every 64 seconds), so a cookie is good for
- * two to three ticks; data (7 bits) holds an index into a table of MSS
- * values and the peer's window scale, in the top bits of the 24, the low 17
- * being zero. The final ACK gives back IRS (its sequence number minus one)
- * and ISN (its acknowledgment minus one): T is read from the top byte, and
- * subtracting H2 must then leave the low 17 bits zero, which a guess does
- * with a chance of 2^-17 per tick, and an ACK that is off by a little never
- * does. The peer's SYN window is not kept; the final ACK's own window
- * replaces it.
+ * two to three ticks; data (2 bits) is an index into a table of MSS values,
+ * in the top bits of the 24, the low 22 being zero. The final ACK gives
+ * back IRS (its sequence number minus one) and ISN (its acknowledgment
+ * minus one): T is read from the top byte (3 values of 256 are young
+ * enough), and subtracting H2 must then leave the low 22 bits zero. A
+ * guessed ACK passes with a chance of 3/256 * 2^-22, about 2^-28.4, as
+ * TCP's cookie: at a million guesses a second, one forged connection every
+ * six minutes or so. An ACK that is off by a little never passes.
+ *
+ * Every bit of data is one less of authentication, so the cookie keeps
+ * nothing else (it held the peer's window scale too, at 2^-23.4): the
+ * SYN-ACK offers no window scale and the connection runs unscaled, as
+ * TCP's cookies do without timestamps. The peer's SYN window is not kept
+ * either; the final ACK's own window replaces it.
  */
 #include <linux/siphash.h>
 #include <linux/ktime.h>
@@ -30,13 +36,12 @@
 #define COOKIE_MASK	((1U << COOKIE_BITS) - 1)
 #define COOKIE_TICK_S	64
 #define COOKIE_MAX_AGE	2		/* ticks */
-#define COOKIE_DATA_BITS 7		/* 3 bits of MSS index, 4 of window scale */
+#define COOKIE_DATA_BITS 2		/* the MSS index */
 #define COOKIE_DATA_SHIFT (COOKIE_BITS - COOKIE_DATA_BITS)
 
-/* MSS values a cookie can carry: common paths, then veth and loopback. */
-static const u16 etp_cookie_mss[] = {
-	536, 1300, 1440, 1460, 4312, 8960, 16344, 65483,
-};
+/* MSS values a cookie can carry: common paths, and jumbo frames. */
+static const u16 etp_cookie_mss[] = { 536, 1300, 1460, 8960 };
+static_assert(ARRAY_SIZE(etp_cookie_mss) == 1 << COOKIE_DATA_BITS);
 
 static siphash_aligned_key_t etp_cookie_key[2];
 
@@ -121,15 +126,13 @@ void etp_cookie_send_synack(struct sock *lsk, struct sk_buff *skb)
 		.irs = cb->seq,
 	};
 	bool wscale_ok;
-	u32 data, i;
+	u32 data;
 
+	/* No room for the window scale: none offered (wscale_ok 0). */
 	etp_parse_syn_options(skb, &req.mss, &req.snd_wscale, &wscale_ok);
-	req.wscale_ok = wscale_ok;
-	req.rcv_wscale = wscale_ok ? etp_rcv_wscale(lsk) : 0;
-	for (i = ARRAY_SIZE(etp_cookie_mss) - 1; i > 0; i--)
-		if (req.mss >= etp_cookie_mss[i])
+	for (data = ARRAY_SIZE(etp_cookie_mss) - 1; data > 0; data--)
+		if (req.mss >= etp_cookie_mss[data])
 			break;
-	data = i | (wscale_ok ? req.snd_wscale + 1 : 0) << 3;
 	req.iss = etp_cookie_make(req.laddr, req.lport, req.raddr, req.rport,
 				  req.irs, data);
 	etp_send_req_synack(&req);
@@ -179,13 +182,9 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 	req->irs = cb->seq - 1;
 	req->iss = cb->ack_seq - 1;
 	req->iif = inet_iif(skb);
-	req->mss = etp_cookie_mss[data & 7];
-	req->wscale_ok = (data >> 3) != 0;
-	req->snd_wscale = req->wscale_ok ? min((data >> 3) - 1, ETP_MAX_WSCALE) : 0;
-	/* Not in the cookie: the listener's shift now, as TCP's cookie_v4_check(). */
-	req->rcv_wscale = req->wscale_ok ? etp_rcv_wscale(lsk) : 0;
-	/* The SYN's window is gone; this ACK's stands in for it (scaled). */
-	req->snd_wnd = (u32)cb->window << req->snd_wscale;
+	req->mss = etp_cookie_mss[data];
+	/* The SYN's window is gone; this ACK's stands in for it (unscaled). */
+	req->snd_wnd = cb->window;
 	/* No SYN-ACK time to take an RTT sample from. */
 	req->retrans = 1;
 	ETP_INC_STATS(sock_net(lsk), SynCookiesRecv);
