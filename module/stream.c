@@ -128,8 +128,8 @@ static struct sk_buff *etp_write_tail(struct sock *sk)
  * proto->sendmsg. Waits for a connection in progress and for buffer space,
  * as TCP (SO_SNDTIMEO, MSG_DONTWAIT).
  *
- * Return: the bytes queued, or an error (-EPIPE after shutdown or a reset,
- * -EAGAIN, -EINTR...).
+ * Return: the bytes queued, or an error (-EOPNOTSUPP for MSG_OOB, -EPIPE
+ * after shutdown or a reset, -EAGAIN, -EINTR...).
  */
 int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
@@ -138,6 +138,9 @@ int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	int copied = 0, err;
 	long timeo;
 
+	/* No urgent data (protocol.rst): refused, not sent as ordinary data. */
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	if (!etp_state_is(sk, ETP_S_SEND)) {

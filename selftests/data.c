@@ -745,6 +745,31 @@ TEST_F(ns, eof_after_close)
 }
 
 /*
+ * No urgent data: send() with MSG_OOB is refused (EOPNOTSUPP) rather than
+ * sending the byte as ordinary data, which TCP's peer would not read
+ * inline; recv() with MSG_OOB fails as TCP's does with no urgent byte
+ * pending (EINVAL). Ordinary data still flows.
+ */
+TEST_F(ns, msg_oob_refused)
+{
+	char buf[8];
+	int c, s;
+
+	ASSERT_EQ(0, t_pair(&c, &s, NULL));
+	errno = 0;
+	EXPECT_EQ(-1, send(c, "!", 1, MSG_OOB | MSG_NOSIGNAL));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	errno = 0;
+	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), MSG_OOB | MSG_DONTWAIT));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(2, send(c, "ok", 2, MSG_NOSIGNAL));
+	ASSERT_EQ(2, recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "ok", 2)) TH_LOG("the refused byte went out");
+	close(c);
+	close(s);
+}
+
+/*
  * SO_RCVBUF bounds what a receiver holds unread and SO_SNDBUF what a sender
  * queues: with a reader that does not read, sends stop; every byte sent is
  * either unread at the receiver or queued at the sender; and it all arrives
