@@ -9,6 +9,7 @@
 #include <linux/version.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
+#include <net/inet_sock.h>
 #include <net/net_namespace.h>
 
 /* 6.12 moved <asm/unaligned.h> to <linux/unaligned.h>. */
@@ -22,6 +23,21 @@
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 #include <net/gso.h>
 #endif
+
+/* 6.10 moved the protocol memory helpers (sk_memory_allocated()) out of <net/sock.h>. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#include <net/proto_memory.h>
+#endif
+
+/* 6.6 made IP_RECVERR a bit of inet->inet_flags. */
+static inline bool etp_inet_recverr(const struct sock *sk)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return inet_test_bit(RECVERR, sk);
+#else
+	return inet_sk(sk)->recverr;
+#endif
+}
 
 /* 6.11 made ctl_table handlers take a const table. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A connection's life, below the state table: the variables a new
- * connection starts with, its MSS once the peer is known,
- * and its end (etp_done(): out of the tables, timers stopped, the user woken
+ * connection starts with, its MSS once the peer is known and when the path
+ * narrows, and its end (etp_done(): out of the tables, timers stopped, the user woken
  * or the orphan freed).
  *
  * Everything here works on one socket, locked by the caller (owned, or
  * bh-locked in softirq); the tables it leaves take their own slot locks.
  */
+#include <net/inet_connection_sock.h>
+#include <net/ip.h>
 #include <net/sock.h>
 
 #include "etp.h"
@@ -74,6 +76,17 @@ void etp_init_rcv_seq(struct sock *sk, u32 irs)
 	ep->rcv_wup = ep->rcv_nxt;
 }
 
+/* The MSS the route, the peer's MSS and TCP_MAXSEG allow together. */
+static unsigned int etp_path_mss(struct sock *sk, unsigned int peer_mss)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+	unsigned int mss = min(etp_adv_mss(__sk_dst_get(sk)), peer_mss);
+
+	if (ep->user_mss)
+		mss = min_t(unsigned int, mss, ep->user_mss);
+	return max_t(unsigned int, mss, ETP_MIN_MSS);
+}
+
 /**
  * etp_set_mss() - settle the MSS once the peer's is known
  * @sk: the socket, with its route
@@ -86,14 +99,56 @@ void etp_init_rcv_seq(struct sock *sk, u32 irs)
 void etp_set_mss(struct sock *sk, unsigned int peer_mss)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	unsigned int mss = min(etp_adv_mss(__sk_dst_get(sk)), peer_mss);
 
-	if (ep->user_mss)
-		mss = min_t(unsigned int, mss, ep->user_mss);
-	ep->mss = max_t(unsigned int, mss, ETP_MIN_MSS);
+	ep->mss = etp_path_mss(sk, peer_mss);
 	ep->peer_mss = peer_mss;
 	etp_cong(sk)->init(sk);
 	etp_sndbuf_expand(sk);
+}
+
+/**
+ * etp_mtu_reduced() - the path's MTU is less than the MSS assumed
+ * @sk: the socket, locked (softirq, or its owner's release_sock())
+ *
+ * As tcp_v4_mtu_reduced(): the route learns the MTU an ICMP error reported
+ * (RFC 1191; never below the kernel's min_pmtu), the MSS follows it, and
+ * what is in flight, sent too large to arrive, goes again now rather than
+ * after a retransmission timeout. The loss is the path's, not congestion's:
+ * the congestion window stays (as tcp_simple_retransmit()).
+ */
+void etp_mtu_reduced(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 mtu = READ_ONCE(ep->mtu_info);
+	struct dst_entry *dst;
+	unsigned int mss;
+
+	sock_owned_by_me(sk);
+	if (!etp_state_is(sk, ETP_S_CONN))
+		return;
+	dst = inet_csk_update_pmtu(sk, mtu);
+	if (!dst)
+		return;
+	/* Less than the route allows: the connection may not recover. */
+	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
+		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+	if (READ_ONCE(inet_sk(sk)->pmtudisc) == IP_PMTUDISC_DONT ||
+	    !ip_sk_accept_pmtu(sk))
+		return;
+	/* Before the peer's SYN, only the SYN's MSS option can follow. */
+	if (!etp_state_is(sk, ETP_S_SYNC))
+		return;
+	mss = etp_path_mss(sk, ep->peer_mss ? : ep->mss);
+	if (mss >= ep->mss)
+		return;
+	ep->mss = mss;
+	ETP_INC_STATS(sock_net(sk), PmtuReduced);
+	if (ep->snd_una != ep->snd_max) {
+		/* Go back N, as a timeout would, but with the window kept. */
+		ep->send_head = skb_peek(&sk->sk_write_queue);
+		ep->snd_nxt = ep->snd_una;
+		etp_write_xmit(sk);
+	}
 }
 
 /**
@@ -115,12 +170,52 @@ void etp_purge_queues(struct sock *sk)
 }
 
 /**
+ * etp_orphan_count() - count a socket whose user closed it before its end
+ * @sk: the socket, just orphaned, locked, not in CLOSE
+ *
+ * Counted (CurrOrphans) until etp_destroy_sock() frees it.
+ */
+void etp_orphan_count(struct sock *sk)
+{
+	sock_owned_by_me(sk);
+	etp_sk(sk)->orphan = 1;
+	atomic_inc(&etp_sk_pernet(sk)->orphans);
+	ETP_INC_STATS(sock_net(sk), CurrOrphans);
+}
+
+/**
+ * etp_out_of_resources() - whether an orphan costs more than may be spent
+ * @sk: an orphan, locked
+ *
+ * As TCP's tcp_check_oom(): more orphans than max_orphans in the
+ * namespace, or ETP's memory past the hard limit of its protocol (as
+ * tcp_mem[2]) while this one holds more than a minimal send buffer. The caller then aborts it (AbortOnMemory): no one
+ * waits for its data.
+ *
+ * Return: true if the orphan should go.
+ */
+bool etp_out_of_resources(struct sock *sk)
+{
+	struct etp_net *en = etp_sk_pernet(sk);
+
+	if (atomic_read(&en->orphans) > READ_ONCE(en->sysctl.max_orphans))
+		return true;
+	return sk->sk_wmem_queued > SOCK_MIN_SNDBUF &&
+	       sk_memory_allocated(sk) > sk_prot_mem_limits(sk, 2);
+}
+
+/**
  * etp_destroy_sock() - release what a closed socket still holds (proto->destroy)
  * @sk: the socket, locked
  */
 void etp_destroy_sock(struct sock *sk)
 {
 	sock_owned_by_me(sk);
+	if (etp_sk(sk)->orphan) {
+		etp_sk(sk)->orphan = 0;
+		atomic_dec(&etp_sk_pernet(sk)->orphans);
+		ETP_DEC_STATS(sock_net(sk), CurrOrphans);
+	}
 	etp_clear_timers(sk);
 	etp_purge_queues(sk);
 	etp_ehash_remove(sk);

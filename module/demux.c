@@ -175,20 +175,3 @@ bad:
 	kfree_skb(skb);
 	return 0;
 }
-
-/**
- * etp_v4_err() - an ICMP error about a segment ETP sent (softirq)
- * @skb: the ICMP message
- * @info: its extra information (the MTU for "fragmentation needed")
- *
- * Ignored, for now: ETP keeps the MSS it took from the route at connection
- * time, and an ICMP error neither aborts a connection nor is reported to
- * its user (RFC 5461 would note it as a soft error, for SO_ERROR after a
- * timeout).
- *
- * Return: 0.
- */
-int etp_v4_err(struct sk_buff *skb, u32 info)
-{
-	return 0;
-}

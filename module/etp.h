@@ -10,6 +10,7 @@
  *  13 netns.c       per-network-namespace state
  *  12 socket.c      struct proto and proto_ops: the socket calls
  *  11 demux.c       where a received segment goes (softirq)
+ *  11 icmp.c        ICMP errors: path MTU discovery, hard and soft errors
  *  11 stream.c      sendmsg, recvmsg, poll, the queue ioctls
  *  11 sockopt.c     socket options (level IPPROTO_TCP)
  *  11 proc.c        /proc/net/etp and /proc/net/etp_stat
@@ -74,8 +75,9 @@
 /* Room for an ETP header (up to 60 bytes), the IP header and the link layer. */
 #define ETP_MAX_HEADER L1_CACHE_ALIGN(128 + MAX_HEADER)
 
-/* The GSO type of ETP's large skbs: see offload.c. */
+/* The GSO type of ETP's large skbs, and what gso_size adds to the MSS: see offload.c. */
 #define ETP_GSO_TYPE	SKB_GSO_SCTP
+#define ETP_GSO_BIAS	(ETP_HDR_LEN - 12)
 
 /* The IP protocol number ETP runs on (module parameter, 253 or 254). */
 extern int etp_proto;
@@ -96,7 +98,8 @@ extern struct proto etp_prot;
 	X(ChallengeAcks) X(KeepaliveProbes) X(KeepaliveTimeouts)	\
 	X(CurrSynSent) X(CurrSynRecv) X(CurrFinWait1) X(CurrFinWait2)	\
 	X(CurrCloseWait) X(CurrLastAck) X(CurrClosing) X(CurrTimeWait)	\
-	X(CurrListen) X(BacklogDrop) X(AckSkippedChallenge) X(AckSkippedSeq)
+	X(CurrListen) X(BacklogDrop) X(AckSkippedChallenge) X(AckSkippedSeq)	\
+	X(OutOfWindowIcmps) X(PmtuReduced) X(CurrOrphans) X(AbortOnMemory)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -121,6 +124,7 @@ struct etp_sysctl {
 	int rto_max_ms;
 	int invalid_ratelimit_ms;
 	int challenge_ack_limit;
+	int max_orphans;
 };
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
@@ -174,6 +178,7 @@ struct etp_net {
 	struct etp_tw_table tw;
 	unsigned long challenge_ack_stamp;	/* the budget's second: jiffies / HZ */
 	unsigned int challenge_ack_count;	/* challenge ACKs left in it */
+	atomic_t orphans;		/* closed sockets whose connections go on */
 };
 
 extern unsigned int etp_net_id;
@@ -325,7 +330,8 @@ struct etp_sock {
 	   ack_pending:1,
 	   fin_queued:1,	/* a FIN is on the write queue */
 	   persist:1,		/* rtx_timer probes a zero window */
-	   rcv_fin:1;		/* the peer's FIN was consumed by rcv_nxt */
+	   rcv_fin:1,		/* the peer's FIN was consumed by rcv_nxt */
+	   orphan:1;		/* counted in etp_net.orphans */
 	u32 keepalive_time;	/* TCP_KEEPIDLE in jiffies, 0 for the sysctl */
 	u32 keepalive_intvl;	/* TCP_KEEPINTVL in jiffies, 0 for the sysctl */
 	u32 rcv_tstamp;		/* jiffies of the last acceptable segment */
@@ -346,7 +352,8 @@ struct etp_sock {
 	u8 scaling_ratio;	/* payload / truesize of received skbs, << 8 */
 	u8 rcv_rtt_on:1,	/* rcv_rtt_seq and rcv_rtt_time are set */
 	   rcvq_on:1;		/* rcvq_* are set */
-	unsigned long deferred;	/* ETP_DEFER_* timers that found the socket owned */
+	unsigned long deferred;	/* ETP_DEFER_* work that found the socket owned */
+	u32 mtu_info;		/* the MTU an ICMP error reported (icmp.c) */
 
 	struct sk_buff *send_head;	/* first unsent on sk_write_queue */
 	struct sk_buff_head ooo_queue;	/* out of order, by seq */
@@ -363,11 +370,13 @@ struct etp_sock {
 	u32 synq_overflow;	/* jiffies when the SYN queue was last full */
 };
 
-/* Timer work deferred to release_sock() (etp_release_cb()). */
+/* Work deferred to release_sock() (etp_release_cb()): timers', and ICMP's. */
 enum {
 	ETP_DEFER_RTX,
 	ETP_DEFER_DACK,
 	ETP_DEFER_KEEPALIVE,
+	ETP_DEFER_MTU,
+	ETP_DEFER_MAX
 };
 
 static inline struct etp_sock *etp_sk(const struct sock *sk)
@@ -521,6 +530,9 @@ void etp_init_xmit_vars(struct sock *sk);
 void etp_init_snd_seq(struct sock *sk, u32 iss, bool syn_acked);
 void etp_init_rcv_seq(struct sock *sk, u32 irs);
 void etp_set_mss(struct sock *sk, unsigned int peer_mss);
+void etp_mtu_reduced(struct sock *sk);
+void etp_orphan_count(struct sock *sk);
+bool etp_out_of_resources(struct sock *sk);
 void etp_purge_queues(struct sock *sk);
 void etp_destroy_sock(struct sock *sk);
 void etp_destroy(struct sock *sk);
@@ -562,8 +574,10 @@ int etp_connect_port(struct sock *sk);
 
 /* demux.c */
 int etp_v4_rcv(struct sk_buff *skb);
-int etp_v4_err(struct sk_buff *skb, u32 info);
 int etp_do_rcv(struct sock *sk, struct sk_buff *skb);
+
+/* icmp.c */
+int etp_v4_err(struct sk_buff *skb, u32 info);
 
 /* input.c */
 void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
@@ -633,6 +647,7 @@ int etp_ctl_init(struct etp_net *en);
 void etp_ctl_exit(struct etp_net *en);
 
 /* offload.c */
+void etp_gso_set(struct sk_buff *skb, unsigned int mss, unsigned int segs);
 int etp_offload_init(void);
 void etp_offload_exit(void);
 
@@ -655,6 +670,8 @@ void etp_clear_timers(struct sock *sk);
 
 /* request.c */
 int etp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+bool etp_req_icmp(struct net *net, __be32 laddr, __be16 lport, __be32 raddr,
+		  __be16 rport, u32 seq, int type, int code);
 void etp_listen_stop(struct sock *sk);
 struct sock *etp_accept_dequeue(struct sock *sk);
 int etp_request_init(void);
@@ -702,6 +719,7 @@ int etp_header_selftest(void);
 int etp_rto_selftest(struct sock *sk);
 int etp_window_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
+int etp_offload_selftest(void);
 int etp_statetable_selftest(void);
 
 /* sysctl.c */

@@ -13,17 +13,25 @@
  * The kernel has no GSO type for a protocol it does not know, and a device
  * offers segmentation only for the types it lists. ETP's skbs say
  * SKB_GSO_SCTP (ETP_GSO_TYPE), which only software devices list, with GSO
- * by software for every other one; nothing reads the type as SCTP's but
- * the estimate of a segment's header length (12 bytes, not 20: it errs
- * low), and SCTP's own segmentation, which is never called for ETP's
- * protocol number.
+ * by software for every other one; SCTP's own segmentation is never called
+ * for ETP's protocol number. One thing reads the type as SCTP's: the
+ * estimate of a segment's size that IP's MTU checks make (forwarding, and
+ * output before GSO), skb_gso_transport_seglen(), which counts gso_size and
+ * a 12-byte SCTP header. ETP's header has 20, so gso_size carries the
+ * payload plus those 8 bytes (ETP_GSO_BIAS) and the estimate is exact: a
+ * router whose next hop is narrower refuses the skb and says so (RFC 1191)
+ * instead of passing segments 8 bytes too large. etp_gso_segment() takes
+ * the bias off.
  */
+#include <linux/sctp.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
 #include <net/protocol.h>
 
 #include "etp.h"
+
+static_assert(ETP_GSO_BIAS == ETP_HDR_LEN - sizeof(struct sctphdr));
 
 static struct sk_buff *etp_gso_segment(struct sk_buff *skb,
 				       netdev_features_t features)
@@ -45,8 +53,11 @@ static struct sk_buff *etp_gso_segment(struct sk_buff *skb,
 	seq = ntohl(th->seq);
 	flags = etp_flag_byte(th);
 	mss = skb_shinfo(skb)->gso_size;
+	if (unlikely(thlen != ETP_HDR_LEN || mss <= ETP_GSO_BIAS))
+		goto out;
+	mss -= ETP_GSO_BIAS;
 	__skb_pull(skb, thlen);
-	if (unlikely(!mss || skb->len <= mss))
+	if (unlikely(skb->len <= mss))
 		goto out;
 
 	if (skb_gso_ok(skb, features | NETIF_F_GSO_ROBUST)) {
@@ -56,6 +67,8 @@ static struct sk_buff *etp_gso_segment(struct sk_buff *skb,
 		goto out;
 	}
 
+	/* skb_segment() cuts at gso_size: the payload's, for the moment. */
+	skb_shinfo(skb)->gso_size = mss;
 	segs = skb_segment(skb, features);
 	if (IS_ERR(segs))
 		goto out;
@@ -81,6 +94,27 @@ out:
 	return segs;
 }
 
+/**
+ * etp_gso_set() - make a queued skb's clone a GSO skb, or a plain one
+ * @skb: the clone about to be sent
+ * @mss: the payload of each segment
+ * @segs: how many segments it makes (1: not GSO)
+ */
+void etp_gso_set(struct sk_buff *skb, unsigned int mss, unsigned int segs)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	if (segs > 1) {
+		shinfo->gso_size = mss + ETP_GSO_BIAS;
+		shinfo->gso_segs = segs;
+		shinfo->gso_type = ETP_GSO_TYPE;
+	} else {
+		shinfo->gso_size = 0;
+		shinfo->gso_segs = 0;
+		shinfo->gso_type = 0;
+	}
+}
+
 static const struct net_offload etp_offload = {
 	.callbacks = {
 		.gso_segment = etp_gso_segment,
@@ -104,3 +138,5 @@ void etp_offload_exit(void)
 {
 	inet_del_offload(&etp_offload, etp_proto);
 }
+
+#include "tests/offload_test.c"

@@ -88,15 +88,7 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 		return -ENOBUFS;
 	/* Many MSS in one skb: the stack or the device cuts it (offload.c). */
 	segs = etp_skb_pcount(sk, skb);
-	if (segs > 1) {
-		skb_shinfo(skb)->gso_size = ep->mss;
-		skb_shinfo(skb)->gso_segs = segs;
-		skb_shinfo(skb)->gso_type = sk->sk_gso_type;
-	} else {
-		skb_shinfo(skb)->gso_size = 0;
-		skb_shinfo(skb)->gso_segs = 0;
-		skb_shinfo(skb)->gso_type = 0;
-	}
+	etp_gso_set(skb, ep->mss, segs);
 
 	/* Every segment after the first SYN carries an ACK. */
 	if (sk->sk_state != TCP_SYN_SENT)

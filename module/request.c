@@ -16,6 +16,7 @@
  * hold a reference on the entry, and it is freed after an RCU grace period
  * once the last one is gone. Module unload waits for those (rcu_barrier()).
  */
+#include <linux/icmp.h>
 #include <linux/slab.h>
 #include <net/inet_sock.h>
 #include <net/ip.h>
@@ -558,6 +559,43 @@ int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 drop:
 	kfree_skb(skb);
 	return 0;
+}
+
+/**
+ * etp_req_icmp() - an ICMP error about a half-open entry's SYN-ACK (softirq)
+ * @net: the namespace
+ * @laddr: the entry's local address (the quoted segment's source)
+ * @lport: its local port
+ * @raddr: its remote address
+ * @rport: its remote port
+ * @seq: the quoted sequence number
+ * @type: the ICMP type
+ * @code: the ICMP code
+ *
+ * As tcp_req_err(): an error that quotes our ISS and says the peer cannot
+ * be reached (network or host unreachable, time exceeded, a parameter
+ * problem) drops the entry, which the peer's SYN can make again; others
+ * are ignored.
+ *
+ * Return: true if a half-open entry sent the quoted segment.
+ */
+bool etp_req_icmp(struct net *net, __be32 laddr, __be16 lport, __be32 raddr,
+		  __be16 rport, u32 seq, int type, int code)
+{
+	struct etp_req *req = etp_req_lookup(net, laddr, lport, raddr, rport);
+
+	if (!req)
+		return false;
+	if (seq != req->iss) {
+		ETP_INC_STATS(net, OutOfWindowIcmps);
+	} else if (type == ICMP_PARAMETERPROB || type == ICMP_TIME_EXCEEDED ||
+		   (type == ICMP_DEST_UNREACH &&
+		    (code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH))) {
+		etp_req_drop(req, ETP_EV_ICMP_ERROR);
+		ETP_INC_STATS(net, ListenDrops);
+	}
+	etp_req_put(req);
+	return true;
 }
 
 /**

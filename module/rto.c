@@ -211,7 +211,7 @@ void etp_clear_timers(struct sock *sk)
 	sk_stop_timer(sk, &ep->rtx_timer);
 	sk_stop_timer(sk, &ep->dack_timer);
 	sk_stop_timer(sk, &sk->sk_timer);
-	for (bit = ETP_DEFER_RTX; bit <= ETP_DEFER_KEEPALIVE; bit++)
+	for (bit = 0; bit < ETP_DEFER_MAX; bit++)
 		if (test_and_clear_bit(bit, &ep->deferred))
 			__sock_put(sk);
 }

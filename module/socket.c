@@ -94,6 +94,15 @@ static void etp_close(struct sock *sk, long timeout)
 	/* Closed while the backlog ran: etp_done() freed it already. */
 	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
 		goto out;
+	if (sk->sk_state != TCP_CLOSE) {
+		etp_orphan_count(sk);
+		/* One orphan too many: abort it now, as TCP's close. */
+		if (etp_out_of_resources(sk)) {
+			ETP_INC_STATS(sock_net(sk), AbortOnMemory);
+			etp_sm_event(sk, ETP_EV_ABORT);
+			goto out;
+		}
+	}
 	if (sk->sk_state == TCP_FIN_WAIT2)
 		etp_reset_keepalive(sk);
 	if (sk->sk_state == TCP_CLOSE)

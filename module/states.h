@@ -68,6 +68,7 @@
 	X(RCV_RST)		/* an acceptable RST */			\
 	X(TIMEOUT)		/* retransmissions or probes exhausted */ \
 	X(FIN_WAIT2_TIMEOUT)	/* an orphan waited fin_timeout_ms */	\
+	X(ICMP_ERROR)		/* an ICMP error about our segments */	\
 	X(DROP)			/* an entry's connection cannot go on */
 
 enum etp_event {

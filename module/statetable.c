@@ -24,6 +24,7 @@
 #define A_ERR_REFUSED	BIT(0)	/* sk_err = ECONNREFUSED */
 #define A_ERR_RESET	BIT(1)	/* sk_err = ECONNRESET (EPIPE in CLOSE_WAIT) */
 #define A_ERR_TIMEDOUT	BIT(2)	/* sk_err = ETIMEDOUT */
+#define A_ERR_SOFT	BIT(10)	/* sk_err = sk_err_soft (an ICMP error's) */
 #define A_RST		BIT(3)	/* send RST (the connection is aborted) */
 #define A_SYN		BIT(4)	/* send our SYN (as SYN-ACK once a SYN came) */
 #define A_FIN		BIT(5)	/* queue a FIN after the data */
@@ -117,6 +118,11 @@ static const struct etp_transition etp_table[ETP_EV_MAX][TCP_MAX_STATES] = {
 	[ETP_EV_FIN_WAIT2_TIMEOUT] = {
 		[TCP_FIN_WAIT2]		= T(CLOSE,	A_RST),
 	},
+	/* RFC 1122 4.2.3.9 says soft errors should not abort; TCP's do here. */
+	[ETP_EV_ICMP_ERROR] = {
+		[TCP_SYN_SENT]		= T(CLOSE,	A_ERR_SOFT),
+		[TCP_SYN_RECV]		= T(CLOSE,	A_ERR_SOFT),
+	},
 };
 
 #undef T
@@ -171,6 +177,8 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 		WRITE_ONCE(sk->sk_err, old == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
 	if (a & A_ERR_TIMEDOUT)
 		WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+	if (a & A_ERR_SOFT)
+		WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft));
 	if (a & A_RST)
 		etp_send_active_reset(sk, ev == ETP_EV_FIN_WAIT2_TIMEOUT ?
 				      ETP_RST_FIN_WAIT2_TIMEOUT : ETP_RST_ABORT);

@@ -42,6 +42,7 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->rto_max_ms = 120 * 1000;	/* Linux TCP's TCP_RTO_MAX */
 	s->invalid_ratelimit_ms = 500;	/* Linux TCP's tcp_invalid_ratelimit */
 	s->challenge_ack_limit = INT_MAX;	/* none, as TCP's since 6.0 */
+	s->max_orphans = 65536;
 }
 
 #define ETP_SYSCTL(_name, _min, _max) {					\
@@ -72,6 +73,7 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(rto_max_ms, &ms_10, &rto_ceiling_ms),
 	ETP_SYSCTL(invalid_ratelimit_ms, &zero, &hour_ms),
 	ETP_SYSCTL(challenge_ack_limit, &zero, &int_max),
+	ETP_SYSCTL(max_orphans, &zero, &int_max),
 	{ }
 };
 

@@ -11,7 +11,8 @@
  * handler takes the socket's bh lock; if a process owns the socket, the work
  * is deferred to release_sock() through ep->deferred and etp_release_cb(),
  * which inherits the timer's reference. Handlers do nothing on a socket
- * that is already closed.
+ * that is already closed. An ICMP error's MTU reduction (icmp.c) is deferred
+ * the same way, holding its own reference.
  */
 #include <net/sock.h>
 
@@ -39,12 +40,28 @@ static u32 etp_keepalive_probes(const struct sock *sk)
 	return n ? : READ_ONCE(etp_sk_pernet(sk)->sysctl.keepalive_probes);
 }
 
+/*
+ * As tcp_out_of_resources(): an orphan that costs more than may be spent
+ * (max_orphans, or the protocol's memory) goes, with RST, when its timer
+ * fires. Return true if it went.
+ */
+static bool etp_orphan_abort(struct sock *sk)
+{
+	if (!sock_flag(sk, SOCK_DEAD) || !etp_out_of_resources(sk))
+		return false;
+	ETP_INC_STATS(sock_net(sk), AbortOnMemory);
+	etp_sm_event(sk, ETP_EV_ABORT);
+	return true;
+}
+
 /* The window probe (persist) timer: data waits and the window is (nearly) shut. */
 static void etp_probe_timeout(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	u32 max = sock_flag(sk, SOCK_DEAD) ? ETP_ORPHAN_RETRIES : ETP_DATA_RETRIES;
 
+	if (etp_orphan_abort(sk))
+		return;
 	ep->persist = 0;
 	if (!ep->send_head || ep->snd_max != ep->snd_una) {
 		ep->probes_out = 0;
@@ -110,6 +127,8 @@ static void etp_rtx_timeout(struct sock *sk)
 		return;
 	}
 	if (ep->snd_una == ep->snd_max && !ep->send_head)
+		return;
+	if (etp_orphan_abort(sk))
 		return;
 
 	if (sk->sk_state == TCP_SYN_SENT)
@@ -231,7 +250,7 @@ static void etp_keepalive_timer_fn(struct timer_list *t)
 }
 
 /**
- * etp_release_cb() - run timer work that found the socket owned
+ * etp_release_cb() - run work that found the socket owned (timers, ICMP)
  * @sk: the socket, its owner in release_sock() (proto->release_cb)
  */
 void etp_release_cb(struct sock *sk)
@@ -240,6 +259,7 @@ void etp_release_cb(struct sock *sk)
 		[ETP_DEFER_RTX] = etp_rtx_timeout,
 		[ETP_DEFER_DACK] = etp_dack_timeout,
 		[ETP_DEFER_KEEPALIVE] = etp_keepalive_timeout,
+		[ETP_DEFER_MTU] = etp_mtu_reduced,
 	};
 	struct etp_sock *ep = etp_sk(sk);
 	int bit;

@@ -679,6 +679,151 @@ def mss_sized_segments(t):
 
 
 # ---------------------------------------------------------------------------
+# ICMP errors (RFC 1122 4.2.3.9, RFC 1191, RFC 5927)
+
+ICMP_UNREACH, ICMP_TIME_EXCEEDED = 3, 11
+NET_UNREACH, HOST_UNREACH, PORT_UNREACH, FRAG_NEEDED = 0, 1, 3, 4
+IP_RECVERR = 11
+
+
+@case()
+def icmp_unreachable_aborts_connect(t):
+    """An ICMP error about A's SYN ends the connect() with its errno, as
+    TCP's (port unreachable: ECONNREFUSED, host unreachable: EHOSTUNREACH,
+    time exceeded: EHOSTUNREACH); one that quotes a sequence number A does
+    not have in flight is counted and ignored (RFC 5927 4.1)."""
+    cases = ((ICMP_UNREACH, PORT_UNREACH, errno.ECONNREFUSED),
+             (ICMP_UNREACH, HOST_UNREACH, errno.EHOSTUNREACH),
+             (ICMP_TIME_EXCEEDED, 0, errno.EHOSTUNREACH))
+    for i, (typ, code, err) in enumerate(cases):
+        s = t.connect(BPORT + i, sport=APORT + i)
+        syn = t.expect("A's SYN", flags="S", bport=BPORT + i)
+        t.send_icmp(syn, typ, code, seq=syn.seq + 1000)
+        t.counters(OutOfWindowIcmps=i + 1)
+        t.check(t.states(APORT + i, BPORT + i) == ["SYN_SENT"],
+                "an error quoting seq %d (not in flight) changed the state: "
+                "%s" % (syn.seq + 1000, t.states(APORT + i, BPORT + i)))
+        t.send_icmp(syn, typ, code)
+        got = t.connect_result(s)
+        t.check(got == err, "connect() ended with %s, expected %s" %
+                (errno.errorcode.get(got, got), errno.errorcode[err]))
+        log("app: connect() fails with %s" % errno.errorcode[err])
+    t.counters(OutOfWindowIcmps=3, CurrSynSent=0)
+
+
+@case()
+def icmp_frag_needed_lowers_mss(t):
+    """"Fragmentation needed" quoting data in flight lowers the MSS to what
+    the reported MTU allows (RFC 1191) and what was sent goes again, cut to
+    the new size, as TCP's tcp_v4_mtu_reduced(); one quoting data already
+    acknowledged changes nothing."""
+    c = t.passive(t.listen())
+    mss = c.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+    t.check(mss == 1460, "MSS %d before, expected 1460" % mss)
+    data = pattern(4 * 1460, 3)
+    c.sock.sendall(data)
+    first = c.expect("the first segment", flags="A", seq=c.rcv, length=1460)
+    t.send_icmp(first, ICMP_UNREACH, FRAG_NEEDED, mtu=1000)
+    t.counters(PmtuReduced=1)
+    mss = c.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+    t.check(mss == 1000 - 40, "MSS %d after an MTU of 1000, expected 960" % mss)
+    got, sizes = b"", []
+    while len(got) < len(data):
+        seg = c.expect("data", flags="A", timeout=3, strict=False)
+        if sdiff(seg.seq, c.rcv + len(got)) == 0 and seg.len <= 960:
+            got += seg.payload
+            sizes.append(seg.len)
+            c.send("A", ack=c.rcv + len(got))
+    log("after the error: segments %s" % sizes)
+    t.check(got == data, "wrong bytes")
+    t.check(max(sizes) == 960, "largest segment %d, expected 960" % max(sizes))
+    c.rcv += len(data)
+    t.send_icmp(first, ICMP_UNREACH, FRAG_NEEDED, mtu=600)
+    t.counters(OutOfWindowIcmps=1, PmtuReduced=1)
+    t.check(c.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG) == 960,
+            "an error quoting acknowledged data changed the MSS")
+    t.abort(c.sock)
+
+
+@case()
+def icmp_error_established_is_soft(t):
+    """Once open, an ICMP error does not end the connection (RFC 1122
+    4.2.3.9): SO_ERROR reports it once and data goes on, as TCP's; a socket
+    with IP_RECVERR gets it at once from recv()."""
+    l = t.listen()
+    c = t.passive(l)
+    t.send_icmp(c.synack, ICMP_UNREACH, HOST_UNREACH, seq=c.rcv)
+    errs = []
+    t.wait(lambda: errs.append(c.sock.getsockopt(socket.SOL_SOCKET,
+                                                 socket.SO_ERROR)) or errs[-1], 2)
+    t.check(errs[-1] == errno.EHOSTUNREACH, "SO_ERROR %s, expected "
+            "EHOSTUNREACH" % errno.errorcode.get(errs[-1], errs[-1]))
+    t.check(c.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0,
+            "SO_ERROR reported the soft error twice")
+    t.expect_state("ESTABLISHED")
+    c.send("PA", b"still here")
+    c.snd += 10
+    t.check(t.read(c.sock, 10) == b"still here", "data after the error")
+    c2 = t.passive(l, bport=BPORT + 1)
+    c2.sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+    t.send_icmp(c2.synack, ICMP_UNREACH, NET_UNREACH, seq=c2.rcv)
+    t.expect_error(c2.sock, errno.ENETUNREACH)
+    t.expect_state("ESTABLISHED", rport=BPORT + 1)
+    t.abort(c.sock)
+    t.abort(c2.sock)
+
+
+@case()
+def icmp_unreachable_drops_half_open(t):
+    """A half-open entry goes on "host unreachable" quoting its SYN-ACK, as
+    TCP's tcp_req_err(); "port unreachable" (the peer's own answer, which
+    RFC 1122 4.2.3.9 does not make fatal here) and errors quoting another
+    sequence number leave it."""
+    t.listen()
+    x = 1000
+    t.send("S", x, options=opts(mss=1460))
+    sa = t.expect("SYN-ACK", flags="SA", ack=x + 1)
+    t.send_icmp(sa, ICMP_UNREACH, HOST_UNREACH, seq=sa.seq + 1)
+    t.counters(OutOfWindowIcmps=1, CurrSynRecv=1)
+    t.send_icmp(sa, ICMP_UNREACH, PORT_UNREACH)
+    t.send_icmp(sa, ICMP_UNREACH, HOST_UNREACH)
+    t.counters(CurrSynRecv=0, ListenDrops=1, OutOfWindowIcmps=1)
+
+
+@case(max_orphans=2)
+def orphans_limited(t):
+    """A connection its user closed before its end is an orphan
+    (CurrOrphans); past max_orphans close() aborts the new one with RST
+    (AbortOnMemory), as TCP's tcp_check_oom(); and when the limit is
+    lowered, an orphan over it goes at its next timeout."""
+    l = t.listen()
+    conns = [t.passive(l, bport=BPORT + i) for i in range(3)]
+    for i, c in enumerate(conns):
+        c.sock.sendall(b"x" * 100)
+        c.expect("data", flags="A", seq=c.rcv, length=100, strict=False)
+        c.sock.close()
+        if i < 2:
+            c.expect("FIN", flags="FA", seq=c.rcv + 100, strict=False)
+        else:
+            c.expect("RST: one orphan too many", flags="RA", strict=False)
+    t.counters(CurrOrphans=2, AbortOnMemory=1)
+    t.sysctl(max_orphans=1)
+    end = time.monotonic() + 10
+    while True:
+        seg = t.recv(max(0, end - time.monotonic()))
+        t.check(seg is not None, "no orphan aborted within 10 s of "
+                "max_orphans 1; %s" % t.brief_stats())
+        if seg.has("RA"):
+            break
+    log("A > B RST to port %d at its timeout" % seg.dport)
+    t.counters(CurrOrphans=1, AbortOnMemory=2)
+    left = [c for c in conns[:2] if c.bport != seg.dport]
+    t.check(len(left) == 1, "the RST went to port %d" % seg.dport)
+    left[0].send("R", seq=left[0].snd)
+    t.counters(CurrOrphans=0)
+
+
+# ---------------------------------------------------------------------------
 # Retransmitted FINs (RFC 9293 3.10.7.4, eighth)
 
 

@@ -51,7 +51,8 @@ TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT = 4, 5, 6
 # RFC 5961 challenge ACKs per second and namespace (etp_challenge_ack()).
 CHALLENGE_ACK_LIMIT = 1000
 GAUGES = ("CurrEstab CurrSynSent CurrSynRecv CurrFinWait1 CurrFinWait2 "
-          "CurrCloseWait CurrLastAck CurrClosing CurrTimeWait CurrListen").split()
+          "CurrCloseWait CurrLastAck CurrClosing CurrTimeWait CurrListen "
+          "CurrOrphans").split()
 
 _libc = ctypes.CDLL(None, use_errno=True)
 VERBOSE = True
@@ -371,6 +372,28 @@ class Case:
                 (flags or ".", seq % M32, ack % M32, len(payload),
                  " opts=" + options.hex() if options else "",
                  " BAD CSUM" if bad_csum else ""))
+
+    def send_icmp(self, seg, type, code, mtu=0, seq=None, quiet=False):
+        """An ICMP error from B to A about SEG, a segment A sent: it quotes
+        the segment's IP header and the first 8 bytes of its ETP header (the
+        ports and SEQ, SEG's own unless given), as a router would."""
+        seq = seg.seq if seq is None else seq % M32
+        head = struct.pack("!HHI", seg.sport, seg.dport, seq)
+        quoted = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 20 + seg.len, 0,
+                             0x4000, 64, PROTO, 0, socket.inet_aton(A),
+                             socket.inet_aton(B))
+        quoted = quoted[:10] + struct.pack("!H", etp_packet.csum(quoted)) + \
+            quoted[12:] + head
+        icmp = struct.pack("!BBHHH", type, code, 0, 0, mtu) + quoted
+        icmp = icmp[:2] + struct.pack("!H", etp_packet.csum(icmp)) + icmp[4:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0, 64,
+                         1, 0, socket.inet_aton(B), socket.inet_aton(A))
+        ip = ip[:10] + struct.pack("!H", etp_packet.csum(ip)) + ip[12:]
+        mac = lambda m: bytes.fromhex(m.replace(":", ""))  # noqa: E731
+        self.pkt.send(mac(MAC_A) + mac(MAC_B) + b"\x08\x00" + ip + icmp)
+        if not quiet:
+            log("B > A ICMP type %d code %d%s quoting seq=%d" %
+                (type, code, " mtu=%d" % mtu if mtu else "", seq))
 
     def recv(self, timeout):
         """The next segment from A, or None after TIMEOUT s."""

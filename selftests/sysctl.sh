@@ -19,6 +19,7 @@ rto_min_ms 200 1 120000 0 120001
 rto_max_ms 120000 10 120000 9 120001
 invalid_ratelimit_ms 500 0 3600000 -1 3600001
 challenge_ack_limit 2147483647 0 2147483647 -1 2147483648
+max_orphans 65536 0 2147483647 -1 2147483648
 '
 
 # in_ns NETNS: run the bash program on standard input in NETNS, with fail(),
