@@ -3,7 +3,8 @@
 # make               build module/etp.ko against Debian's 6.12 headers
 # make KDIR=DIR      build against another kernel tree (Debian 6.1 included)
 # make check         set-up, warning-free builds, the whole test suite in the
-#                    test VM on each of CHECK_KERNELS (default: 6.12 6.1),
+#                    test VM on each of CHECK_KERNELS (default: 6.12 6.1
+#                    6.12-rt),
 #                    and two VMs joined by virtio-net on 6.12 (scripts/twovm-test)
 # make demo          the main job, shown to a person, in the test VM
 # make sparse        build with sparse (C=2 checks every file)
@@ -55,14 +56,14 @@ selftests:
 tools:
 	$(MAKE) -C tools
 
-CHECK_KERNELS ?= 6.12 6.1
+CHECK_KERNELS ?= 6.12 6.1 6.12-rt
 # What runs where (README.md has the table), to keep CI under 45 minutes:
 # 6.12 runs everything. 6.1 runs what goes through module/compat.h, the only
 # code that differs between the kernels: the socket calls (connect, data,
 # bind: accept's and ioctl's arguments, the slab's usercopy region),
-# sysctl.sh (sysctl registration), offload.sh (GSO), module.sh, and
+# sysctl.sh (sysctl registration), offload.sh (GSO), module.sh,
 # l3mdev.sh and policy.sh (IPCB's layout and the hooks the demux calls
-# are the kernel's). The debug
+# are the kernel's), and icmp.sh (IP_RECVERR's place in inet_sock). The debug
 # kernel leaves out what takes long for little that lockdep and KASAN would
 # see anew: the long behaviour runs (the fault matrix, the soak, netem.sh:
 # the fuzzer and failslab take their error paths), the unmodified programs,
@@ -76,6 +77,12 @@ SKIP_6.1 ?= faults.sh soak.sh apps.sh conformance.sh docs.sh netem.sh \
 	fuzz.sh syncookies.sh teardown_load.sh trace.sh teardown.sh proc.sh tools.sh
 SKIP_DEBUG ?= faults.sh soak.sh apps.sh docs.sh sysctl.sh netem.sh tools.sh trace.sh \
 	l3mdev.sh policy.sh
+# PREEMPT_RT (Debian's 6.12 RT kernel: softirqs run in threads, spinlocks
+# sleep) runs the tests that take softirq's paths most: the socket calls,
+# segment by segment (conformance.sh), SYN floods and cookies, ICMP, closing
+# under load (TIME_WAIT), and the unload. RT_TESTS= runs everything there.
+RT_TESTS ?= bind connect data conformance.sh syncookies.sh icmp.sh \
+	teardown_load.sh module.sh
 # offload.sh sends 2 MiB at a time there, not 8 (KASAN's pace), and
 # teardown.sh leaves out its wire capture (tshark's start, no new kernel path).
 DEBUG_ENV ?= ETP_OFFLOAD_MIB=2 ETP_SKIP_CASES=teardown.sh:wire_sequence
@@ -85,10 +92,12 @@ DEBUG_SECOND ?= fuzz.sh syncookies.sh teardown_load.sh offload.sh
 # ...and of the conformance suite, on the debug kernel, only these cases:
 # timer and queue paths that no other test there takes (keepalive timeouts
 # and resets, zero windows and their probes, an orphan's FIN held by one,
-# overlapping retransmissions, CLOSING). A name that is no case fails the run.
+# overlapping retransmissions, CLOSING, orphans aborted at close and at a
+# timeout). A name that is no case fails the run.
 DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 	keepalive_rebooted_peer zero_window_and_probes zero_window_from_peer \
-	overlapping_retransmissions fin_closing orphan_zero_window_gives_up
+	overlapping_retransmissions fin_closing orphan_zero_window_gives_up \
+	orphans_limited
 comma := ,
 empty :=
 space := $(empty) $(empty)
@@ -110,9 +119,10 @@ check: setup
 	scripts/vm-check
 	@set -e; for k in $(CHECK_KERNELS); do \
 		echo "== selftests on Debian $$k"; \
-		skip=; [ "$$k" = 6.1 ] && skip="$(SKIP_6.1)"; \
+		skip=; only=; [ "$$k" = 6.1 ] && skip="$(SKIP_6.1)"; \
+		[ "$$k" = 6.12-rt ] && only="$(RT_TESTS)" && skip="$(ONE_CPU_TESTS)"; \
 		ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
-			scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip $(ONE_CPU_TESTS)" selftests/run; \
+			scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip $(ONE_CPU_TESTS)" selftests/run $$only; \
 		one=$$(for t in $(ONE_CPU_TESTS); do case " $$skip " in *" $$t "*) ;; *) echo $$t ;; esac; done); \
 		[ -z "$$one" ] || ETP_VM_SMP=1 scripts/vm --kernel $$k -- selftests/run $$one; \
 	done

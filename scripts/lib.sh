@@ -13,13 +13,18 @@ etp_harness_dir() { echo "$(etp_cache_dir)/kselftest"; }
 etp_busybox() { echo "$(etp_cache_dir)/busybox/bin/busybox"; }
 
 # etp_kernel_release SPEC: the installed kernel release for SPEC, which is a
-# Debian series ("6.12", "6.1") or a full release ("6.12.57+deb12-amd64").
+# Debian series ("6.12", "6.1", "6.12-rt" for PREEMPT_RT) or a full release
+# ("6.12.57+deb12-amd64"). A series names one flavour: "6.12" is never the
+# RT kernel, whose release (6.12.N+deb12-rt-amd64) sorts after the stock one.
 etp_kernel_release() {
 	local spec=$1 r
 	if [ -e "/lib/modules/$spec" ]; then echo "$spec"; return 0; fi
 	case $spec in
-	6.1) r=$(ls -d /lib/modules/6.1.0-*-amd64 2>/dev/null | sort -V | tail -n 1) ;;
-	*) r=$(ls -d /lib/modules/"$spec".*-amd64 2>/dev/null | sort -V | tail -n 1) ;;
+	*-rt) r=$(ls -d /lib/modules/"${spec%-rt}".*-rt-amd64 2>/dev/null | sort -V | tail -n 1) ;;
+	6.1) r=$(ls -d /lib/modules/6.1.0-*-amd64 2>/dev/null | grep -v -- '-rt-amd64$' |
+		 sort -V | tail -n 1) ;;
+	*) r=$(ls -d /lib/modules/"$spec".*-amd64 2>/dev/null | grep -v -- '-rt-amd64$' |
+	       sort -V | tail -n 1) ;;
 	esac
 	[ -n "$r" ] || return 1
 	basename "$r"
