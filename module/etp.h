@@ -310,6 +310,7 @@ struct etp_sock {
 	u32 rto;		/* retransmission timeout, jiffies */
 	u32 rtx_start;		/* jiffies at the first timeout of this run */
 	u32 rtx_base;		/* the RTO that first timeout had */
+	u32 user_timeout;	/* TCP_USER_TIMEOUT in jiffies, 0 if unset */
 
 	u16 mss;		/* payload per segment we send */
 	u16 peer_mss;		/* what the peer's SYN offered */

@@ -125,10 +125,17 @@ void etp_reset_rtx_timer(struct sock *sk)
 	unsigned long when = ep->rto;
 
 	sock_owned_by_me(sk);
-	if (ep->persist)
+	if (ep->persist) {
 		when = min_t(unsigned long,
 			     (unsigned long)ep->rto << min(ep->probe_backoff, 10),
 			     etp_rto_max(sk));
+	} else if (ep->retransmits && READ_ONCE(ep->user_timeout)) {
+		/* As tcp_clamp_rto_to_user_timeout(): fire when it runs out. */
+		s32 left = (s32)(ep->rtx_start - ep->rtx_base +
+				 READ_ONCE(ep->user_timeout) - jiffies);
+
+		when = clamp_t(s32, left, 1, when);
+	}
 	sk_reset_timer(sk, &ep->rtx_timer, jiffies + max(when, 1UL));
 }
 

@@ -2,9 +2,9 @@
 /*
  * Socket options at level IPPROTO_TCP (and at ETP's own protocol number):
  * the TCP options programs commonly set (TCP_NODELAY, TCP_CORK, TCP_MAXSEG,
- * the keepalive trio, TCP_SYNCNT, TCP_CONGESTION, TCP_INFO...), and
- * SO_KEEPALIVE's hook. Each call owns the socket while it reads or changes
- * it.
+ * the keepalive trio, TCP_SYNCNT, TCP_USER_TIMEOUT, TCP_CONGESTION,
+ * TCP_INFO...), and SO_KEEPALIVE's hook. Each call owns the socket while it
+ * reads or changes it.
  */
 #include <linux/tcp.h>
 #include <net/ip.h>
@@ -130,6 +130,12 @@ int etp_setsockopt(struct sock *sk, int level, int optname,
 		else
 			ep->syn_retries = val;
 		break;
+	case TCP_USER_TIMEOUT:
+		if (val < 0)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ep->user_timeout, msecs_to_jiffies(val));
+		break;
 	case TCP_QUICKACK:
 		/* Accepted: ETP acknowledges every second segment anyway. */
 		if (val && ep->ack_pending)
@@ -234,6 +240,9 @@ int etp_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TCP_SYNCNT:
 		val = ep->syn_retries ? : READ_ONCE(etp_sk_pernet(sk)->sysctl.syn_retries);
+		break;
+	case TCP_USER_TIMEOUT:
+		val = jiffies_to_msecs(READ_ONCE(ep->user_timeout));
 		break;
 	case TCP_QUICKACK:
 		val = 0;

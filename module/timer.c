@@ -110,6 +110,22 @@ static bool etp_rtx_timed_out(const struct etp_sock *ep, u32 max)
 	return (s32)(jiffies - ep->rtx_start) >= (s32)budget;
 }
 
+/*
+ * With TCP_USER_TIMEOUT (RFC 5482), a synchronized connection gives up when
+ * its oldest unacknowledged data has waited that long since it was sent
+ * (the run's first timeout less its RTO, as TCP counts from retrans_stamp),
+ * whatever the count; the handshake keeps its retries, as TCP's.
+ */
+static bool etp_rtx_expired(const struct sock *sk, u32 max)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+	u32 user = READ_ONCE(ep->user_timeout);
+
+	if (user && etp_state_is(sk, ETP_S_SYNC) && !etp_state_is(sk, ETP_S_HANDSHAKE))
+		return (s32)(jiffies - (ep->rtx_start - ep->rtx_base)) >= (s32)user;
+	return etp_rtx_timed_out(ep, max);
+}
+
 /* RFC 6298 5.4-5.7, RFC 5681 3.1: the oldest segment was not acknowledged. */
 static void etp_rtx_timeout(struct sock *sk)
 {
@@ -144,7 +160,7 @@ static void etp_rtx_timeout(struct sock *sk)
 		/* The handshake's timeouts are rto_initial_ms's, even if capped. */
 		ep->rtx_base = etp_state_is(sk, ETP_S_HANDSHAKE) ?
 			       etp_rto_initial(sk) : ep->rto;
-	} else if (etp_rtx_timed_out(ep, max)) {
+	} else if (etp_rtx_expired(sk, max)) {
 		etp_sm_event(sk, ETP_EV_TIMEOUT);
 		return;
 	}

@@ -823,6 +823,27 @@ def orphans_limited(t):
     t.counters(CurrOrphans=0)
 
 
+@case()
+def user_timeout_ends_connection(t):
+    """TCP_USER_TIMEOUT (RFC 5482): data unacknowledged for that long ends
+    the connection with ETIMEDOUT after a few retransmissions, not the 15
+    of the default (minutes); an accepted connection inherits it from its
+    listener, and getsockopt gives it back, as TCP's."""
+    l = t.listen()
+    l.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 1500)
+    c = t.passive(l)
+    got = c.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT)
+    t.check(got == 1500, "the child's TCP_USER_TIMEOUT: %d, expected 1500" % got)
+    start = time.monotonic()
+    c.sock.sendall(b"x" * 100)
+    t.expect_error(c.sock, errno.ETIMEDOUT, timeout=8)
+    took = time.monotonic() - start
+    log("ETIMEDOUT %.2f s after the data was sent" % took)
+    t.check(1.4 <= took <= 6, "ETIMEDOUT after %.2f s with TCP_USER_TIMEOUT "
+            "1.5 s" % took)
+    t.drain()
+
+
 # ---------------------------------------------------------------------------
 # Retransmitted FINs (RFC 9293 3.10.7.4, eighth)
 
