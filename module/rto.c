@@ -129,8 +129,13 @@ void etp_reset_rtx_timer(struct sock *sk)
 		when = min_t(unsigned long,
 			     (unsigned long)ep->rto << min(ep->probe_backoff, 10),
 			     etp_rto_max(sk));
-	} else if (ep->retransmits && READ_ONCE(ep->user_timeout)) {
-		/* As tcp_clamp_rto_to_user_timeout(): fire when it runs out. */
+	} else if (ep->retransmits && READ_ONCE(ep->user_timeout) &&
+		   etp_state_is(sk, ETP_S_SYNC) &&
+		   !etp_state_is(sk, ETP_S_HANDSHAKE)) {
+		/*
+		 * As tcp_clamp_rto_to_user_timeout(): fire when it runs out
+		 * (where it applies: timer.c's etp_rtx_expired()).
+		 */
 		s32 left = (s32)(ep->rtx_start - ep->rtx_base +
 				 READ_ONCE(ep->user_timeout) - jiffies);
 

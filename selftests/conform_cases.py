@@ -844,6 +844,31 @@ def user_timeout_ends_connection(t):
     t.drain()
 
 
+@case(rto_initial_ms=200)
+def user_timeout_spares_handshake(t):
+    """TCP_USER_TIMEOUT leaves the handshake alone: the SYN's timeouts keep
+    doubling (0.2, 0.4, 0.8 s...) and syn_retries still decides, as TCP's
+    tcp_write_timeout() does; it must not cut them to nothing once its
+    time is gone by."""
+    s = t.sock()
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 100)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((A, APORT))
+    s.setblocking(False)
+    rc = s.connect_ex((B, BPORT))
+    t.check(rc == errno.EINPROGRESS, "connect: %s" % os.strerror(rc))
+    syns = 0
+    end = time.monotonic() + 2
+    while True:
+        seg = t.recv(max(0, end - time.monotonic()))
+        if seg is None:
+            break
+        syns += seg.has("S")
+    log("%d SYNs in 2 s" % syns)
+    t.check(2 <= syns <= 5, "%d SYNs in 2 s with TCP_USER_TIMEOUT 100 ms: "
+            "expected 4 (at 0, 0.2, 0.6 and 1.4 s)" % syns)
+
+
 # ---------------------------------------------------------------------------
 # Retransmitted FINs (RFC 9293 3.10.7.4, eighth)
 
