@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+"""ETP's protocol number for the Python examples, and what to say when
+socket() finds no ETP (etp-proto.h is the same for the C ones)."""
+import os
+import sys
+
+
+def etp_proto():
+    """253 unless etp.ko was loaded with proto=254; ETP_PROTO overrides both."""
+    if "ETP_PROTO" in os.environ:
+        return int(os.environ["ETP_PROTO"])
+    try:
+        with open("/sys/module/etp/parameters/proto") as f:
+            return int(f.read())
+    except OSError:
+        return 253
+
+
+def die(me, msg, status=1):
+    print("%s: %s" % (me, msg), file=sys.stderr)
+    sys.exit(status)
+
+
+def not_loaded(me, proto):
+    """socket() said EPROTONOSUPPORT: say what to do, and exit 1."""
+    die(me, "ETP (IP protocol %d) is not loaded here: insmod module/etp.ko, "
+        "or run this in the test VM (scripts/vm -- ...)" % proto)
+
+
+def run(me, main):
+    """sys.exit(main(argv)): an error the program did not expect is one line
+    (its strerror), not a traceback; Ctrl-C is status 130."""
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except OSError as e:
+        die(me, os.strerror(e.errno) if e.errno else str(e))
