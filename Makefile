@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make               build module/etp.ko against Debian's 6.12 headers
+# make KREL=RELEASE  build against /lib/modules/RELEASE/build (e.g. $(uname -r))
 # make KDIR=DIR      build against another kernel tree (Debian 6.1 included)
 # make check         set-up, warning-free builds, the whole test suite in the
 #                    test VM on each of CHECK_KERNELS (default: 6.12 6.1
@@ -57,26 +58,28 @@ tools:
 	$(MAKE) -C tools
 
 CHECK_KERNELS ?= 6.12 6.1 6.12-rt
-# What runs where (README.md has the table), to keep CI under 45 minutes:
-# 6.12 runs everything. 6.1 runs what goes through module/compat.h, the only
-# code that differs between the kernels: the socket calls (connect, data,
-# bind: accept's and ioctl's arguments, the slab's usercopy region),
-# sysctl.sh (sysctl registration), offload.sh (GSO), module.sh,
-# l3mdev.sh and policy.sh (IPCB's layout and the hooks the demux calls
-# are the kernel's), and icmp.sh (IP_RECVERR's place in inet_sock). The debug
-# kernel leaves out what takes long for little that lockdep and KASAN would
-# see anew: the long behaviour runs (the fault matrix, the soak, netem.sh:
-# the fuzzer and failslab take their error paths), the unmodified programs,
-# the documentation checks (no kernel code), the sysctl ranges
+# What runs where (Documentation/testing.rst has the table), to keep CI
+# under 45 minutes: 6.12 runs everything. 6.1 runs what goes through
+# module/compat.h, the only code that differs between the kernels: the
+# socket calls (connect, data, bind: accept's and ioctl's arguments, the
+# slab's usercopy region), sysctl.sh (sysctl registration), offload.sh
+# (GSO), module.sh, l3mdev.sh and policy.sh (IPCB's layout and the hooks the
+# demux calls are the kernel's), and icmp.sh (IP_RECVERR's place in
+# inet_sock). The debug kernel leaves out what takes long for little that
+# lockdep and KASAN would see anew: the long behaviour runs (the fault
+# matrix, the soak, netem.sh: the fuzzer and failslab take their error
+# paths), the unmodified programs, the documentation checks and README's
+# examples (no kernel code of their own), the sysctl ranges
 # (proc_dointvec_minmax's parsing), tools.sh (iproute2 reading the /proc
-# files proc.sh checks) and trace.sh (the tracepoints copy fields the
-# rest reads under KASAN too; it needs a VM of its own), and l3mdev.sh and
-# policy.sh (the debug kernel is built without VRF and IPsec). Empty SKIP_6.1 or
-# SKIP_DEBUG to run everything there.
+# files proc.sh checks) and trace.sh (the tracepoints copy fields the rest
+# reads under KASAN too; it needs a VM of its own), and l3mdev.sh and
+# policy.sh (the debug kernel is built without VRF and IPsec). Empty
+# SKIP_6.1 or SKIP_DEBUG to run everything there.
 SKIP_6.1 ?= faults.sh soak.sh apps.sh conformance.sh docs.sh netem.sh \
-	fuzz.sh syncookies.sh teardown_load.sh trace.sh teardown.sh proc.sh tools.sh
+	fuzz.sh syncookies.sh teardown_load.sh trace.sh teardown.sh proc.sh tools.sh \
+	examples.sh
 SKIP_DEBUG ?= faults.sh soak.sh apps.sh docs.sh sysctl.sh netem.sh tools.sh trace.sh \
-	l3mdev.sh policy.sh
+	l3mdev.sh policy.sh examples.sh
 # PREEMPT_RT (Debian's 6.12 RT kernel: softirqs run in threads, spinlocks
 # sleep) runs the tests that take softirq's paths most: the socket calls,
 # segment by segment (conformance.sh), SYN floods and cookies, ICMP, closing

@@ -5,6 +5,9 @@
 # initramfs images, modules built for other kernels, the debug kernel).
 # ETP_CACHE moves it, but not under /tmp, /run or /var/tmp: in the guest
 # those are its own tmpfs, and the modules are loaded from the cache.
+# etp_help FILE: print FILE's header comment, its usage (for --help).
+etp_help() { sed -n '3,/^[^#]/{/^#/{s/^# \{0,1\}//;p}}' "$1" | sed '/./,$!d'; }
+
 etp_cache_dir() { echo "${ETP_CACHE:-/var/cache/etp}"; }
 etp_harness_dir() { echo "$(etp_cache_dir)/kselftest"; }
 # Debian's dynamically linked busybox, unpacked (not installed: it would

@@ -83,4 +83,132 @@ test_selftests_map_is_complete() {
 	[ -z "$stale" ] || fail "selftests/README.md names files that are not there:$stale"
 }
 
+# etp.7 has an entry for every socket option and ioctl the code handles
+# (module/*.c's `case TCP_...:`, `case SIOC...:`), and names none it lacks.
+test_man_page_names_every_option() {
+	local code man n missing="" stale=""
+	code=$(grep -ohE 'case (TCP_[A-Z_]+|SIOC[A-Z]+):' "$TOP"/module/*.c | sed 's/case //; s/://' | sort -u)
+	[ -n "$code" ] || fail "found no option in module/*.c"
+	# An entry's tag is the line after .TP: ".B TCP_NODELAY", ".BR FIONREAD \", \" SIOCINQ".
+	man=$(awk 'prev ~ /^\.TP/ && /^\.BR? / { print } { prev = $0 }' "$TOP/Documentation/etp.7" |
+		grep -oE '(TCP|SIOC|FION|TIOC)[A-Z_]*' | sort -u)
+	for n in $code; do
+		grep -qx "$n" <<<"$man" || missing+=" $n"
+	done
+	for n in $(grep -E '^TCP_' <<<"$man"); do
+		grep -qx "$n" <<<"$code" || stale+=" $n"
+	done
+	[ -z "$missing" ] || fail "no entry in etp.7 for:$missing"
+	[ -z "$stale" ] || fail "etp.7 has entries for options the code does not handle:$stale"
+}
+
+# answers PROGRAM: PROGRAM exists, and `PROGRAM --help` exits 0 and says
+# something, in 20 s at most (it must not start doing its job).
+answers() {
+	local out
+	[ -x "$TOP/$1" ] || fail "README.md names $1, which is not an executable file"
+	out=$(cd "$TOP" && timeout 20 "./$1" --help 2>&1) || fail "$1 --help failed: $out"
+	[ -n "$out" ] || fail "$1 --help says nothing"
+}
+
+# check_command "COMMAND LINE": what a README table names exists and
+# answers. Words in capitals (CMD, RELEASE, CASE...) are placeholders.
+check_command() {
+	local line=$1 w args=() t
+	read -r -a args <<<"$line"
+	case ${args[0]} in *[a-z]*) ;; *) return 0 ;; esac
+	case ${args[0]} in
+	make)
+		for w in "${args[@]:1}"; do
+			case $w in *=* | -* | "[" | "("* | *[A-Z]*) continue ;; esac
+			grep -qE "^$w:" "$TOP/Makefile" || fail "README.md: make has no target '$w'"
+		done ;;
+	scripts/vm)
+		answers scripts/vm
+		for ((t = 1; t < ${#args[@]}; t++)); do
+			if [ "${args[t]}" = -- ]; then
+				check_command "${args[*]:t+1}"
+				break
+			fi
+		done ;;
+	selftests/run)
+		answers selftests/run
+		for w in "${args[@]:1}"; do
+			case $w in *[A-Z]* | *...) continue ;; esac
+			[ -e "$SELFTESTS/$w" ] || [ -e "$SELFTESTS/$w.c" ] ||
+				fail "README.md: selftests/run $w: no such test"
+		done ;;
+	selftests/conform_cases.py)
+		answers selftests/conform_cases.py
+		for w in "${args[@]:1}"; do
+			case $w in *[A-Z]* | *...) continue ;; esac
+			(cd "$SELFTESTS" && python3 conform_cases.py --list) | grep -qx "$w" ||
+				fail "README.md: conform_cases.py has no case $w"
+		done ;;
+	scripts/* | tools/*)
+		answers "${args[0]}" ;;
+	man)
+		[ -f "$TOP/${args[1]}" ] || fail "README.md: no ${args[1]}" ;;
+	dkms | trace-cmd | perf)
+		command -v "${args[0]}" >/dev/null || fail "README.md names ${args[0]}: not installed (scripts/setup)" ;;
+	*)
+		fail "README.md's table names '$line': this test does not know how to check it" ;;
+	esac
+}
+
+# Every command in README.md's tables (a row's first column, and the
+# "command" column of "Changing ETP") exists and answers --help, every
+# make target is the Makefile's, every test and case named is there.
+test_readme_commands_answer() {
+	local cmds n=0 c
+	cmds=$(awk -F'|' '
+		/^## / { sec = $0 }
+		/^\| *(command|step|path|test) *\|/ { col = ($2 ~ /step/) ? 3 : 2; hdr = $0; next }
+		/^\| *---/ { next }
+		/^\|/ && (sec ~ /Other commands/ || sec ~ /Changing ETP/) { print $col }
+		!/^\|/ { col = 0 }' "$TOP/README.md" |
+		grep -oE '`[^`]+`' | tr -d '`' | sed 's/ *&&.*//; s/ *#.*//')
+	while IFS= read -r c; do
+		# Options and names quoted inside a row ("QUICK=1", "-4") are no commands.
+		case $c in make* | scripts/* | tools/* | selftests/* | man\ * | dkms\ * | trace-cmd\ * | perf\ *) ;; *) continue ;; esac
+		c=${c//\\|/|}
+		# "scripts/vm [--kernel 6.12|6.1|PATH] -- CMD": options in brackets go.
+		c=$(sed 's/\[[^]]*\]//g' <<<"$c")
+		check_command "$c"
+		n=$((n + 1))
+	done <<<"$cmds"
+	echo "# $n commands checked"
+	[ "$n" -ge 20 ] || fail "only $n commands found in README.md's tables: the parsing broke?"
+}
+
+# Every shell block of README.md marked "<!-- runnable: vm -->" runs, line
+# by line, in this VM (a `scripts/vm -- ` in front is the VM we are in),
+# each in a network namespace of its own, and succeeds.
+test_readme_runnable_blocks() {
+	local blocks=0 lines=0 line ns out rc
+	out=$(mktemp)
+	while IFS= read -r line; do
+		if [ "$line" = "<<block>>" ]; then
+			blocks=$((blocks + 1))
+			continue
+		fi
+		line=${line#scripts/vm -- }
+		ns=$(new_netns)
+		echo "# \$ $line"
+		# Output to a file, not a pipe: a program the line left in the
+		# background (a server) would hold a pipe open. It is killed after.
+		rc=0
+		(cd "$TOP" && ip netns exec "$ns" timeout 120 bash -c "$line") >"$out" 2>&1 || rc=$?
+		ip netns pids "$ns" | xargs -r kill -9 2>/dev/null || true
+		[ $rc = 0 ] || fail "README.md's runnable line failed (status $rc): $line: $(cat "$out")"
+		sed 's/^/#   /' "$out" | head -n 8
+		lines=$((lines + 1))
+	done < <(awk '
+		/^<!-- runnable: vm -->$/ { want = 1; next }
+		want && /^```/ { if (inb) { inb = 0; want = 0 } else { inb = 1; print "<<block>>" } next }
+		inb && NF { print }' "$TOP/README.md")
+	echo "# $blocks blocks, $lines lines run"
+	[ "$blocks" -ge 2 ] || fail "README.md has $blocks runnable blocks; it had 2 (the first program, what to look at)"
+}
+
 run_tests
