@@ -8,12 +8,12 @@ server's FIN, prints it and checks it is what was sent. --wait: retry a
 refused connection for up to SECONDS (a server started just before).
 HOST is an IPv4 address: ETP has no IPv6 yet.
 """
-import errno
 import socket
 import sys
-
-from etp_proto import die as etp_die, etp_proto, not_loaded, run
 import time
+
+from etp_proto import die as etp_die, etp_proto, run
+
 
 def die(msg, status=1):
     etp_die("echo-client", msg, status)
@@ -40,12 +40,7 @@ def main(argv):
     proto = etp_proto()
     deadline = time.monotonic() + wait
     while True:
-        try:
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-        except OSError as e:
-            if e.errno in (errno.EPROTONOSUPPORT, errno.ESOCKTNOSUPPORT):
-                not_loaded("echo-client", proto)
-            raise
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
         try:
             s.connect((host, port))
             break

@@ -15,7 +15,8 @@ import errno
 import socket
 import sys
 
-from etp_proto import die as etp_die, etp_proto, not_loaded, run
+from etp_proto import die as etp_die, etp_proto, run
+
 
 def die(msg, status=1):
     etp_die("echo-server", msg, status)
@@ -27,12 +28,7 @@ def main(argv):
         die("usage: echo-server.py [--once] [PORT]   (PORT: 1 to 65535, default 7000)", 2)
     port = int(args[0]) if args else 7000
     proto = etp_proto()
-    try:
-        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-    except OSError as e:
-        if e.errno in (errno.EPROTONOSUPPORT, errno.ESOCKTNOSUPPORT):
-            not_loaded("echo-server", proto)
-        raise
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         srv.bind(("0.0.0.0", port))

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """ETP's protocol number for the Python examples, and what to say when
 socket() finds no ETP (etp-proto.h is the same for the C ones)."""
+import errno
 import os
 import sys
 
@@ -21,18 +22,17 @@ def die(me, msg, status=1):
     sys.exit(status)
 
 
-def not_loaded(me, proto):
-    """socket() said EPROTONOSUPPORT: say what to do, and exit 1."""
-    die(me, "ETP (IP protocol %d) is not loaded here: insmod module/etp.ko, "
-        "or run this in the test VM (scripts/vm -- ...)" % proto)
-
-
 def run(me, main):
-    """sys.exit(main(argv)): an error the program did not expect is one line
-    (its strerror), not a traceback; Ctrl-C is status 130."""
+    """sys.exit(main(argv)): an error the program did not expect is one line,
+    not a traceback; socket() finding no ETP says what to do; Ctrl-C is
+    status 130."""
     try:
         sys.exit(main(sys.argv[1:]))
     except KeyboardInterrupt:
         sys.exit(130)
     except OSError as e:
+        if e.errno in (errno.EPROTONOSUPPORT, errno.ESOCKTNOSUPPORT):
+            die(me, "ETP (IP protocol %d) is not loaded here: insmod "
+                "module/etp.ko, or run this in the test VM (scripts/vm -- ...)"
+                % etp_proto())
         die(me, os.strerror(e.errno) if e.errno else str(e))
