@@ -113,20 +113,27 @@ const struct etp_cong_ops etp_newreno = {
  * etp_sndbuf_expand() - let the send buffer follow the congestion window
  * @sk: the socket, locked
  *
- * As TCP's tcp_sndbuf_expand(): twice the congestion window (and at least
- * four segments), with room for the skbs' overhead, up to wmem[2]; unless
- * the user set SO_SNDBUF, which then holds.
+ * As TCP's tcp_sndbuf_expand(): twice the congestion window, and at least
+ * twice TCP's initial window of ten segments (which RFC 6928's byte limit
+ * makes two on loopback's 64 KiB MSS), each counted as the power of two
+ * its skb could take, up to wmem[2]; unless the user set SO_SNDBUF, which
+ * then holds. So a program may write a megabyte before its peer reads, as
+ * over TCP.
  */
 void etp_sndbuf_expand(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	u32 per_mss = ep->mss + ETP_MAX_HEADER + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	u32 per_mss, segs;
 	u64 want;
 
 	sock_owned_by_me(sk);
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK || !ep->mss)
 		return;
-	want = 2ULL * max_t(u32, DIV_ROUND_UP(ep->cwnd, ep->mss), 4) * per_mss;
+	per_mss = roundup_pow_of_two(ep->mss + ETP_MAX_HEADER +
+				     SKB_DATA_ALIGN(sizeof(struct skb_shared_info))) +
+		  SKB_DATA_ALIGN(sizeof(struct sk_buff));
+	segs = max_t(u32, DIV_ROUND_UP(ep->cwnd, ep->mss), 10);
+	want = 2ULL * segs * per_mss;
 	want = min_t(u64, want, READ_ONCE(sk->sk_prot->sysctl_wmem[2]));
 	if (want > READ_ONCE(sk->sk_sndbuf))
 		WRITE_ONCE(sk->sk_sndbuf, want);

@@ -57,6 +57,7 @@ void etp_init_snd_seq(struct sock *sk, u32 iss, bool syn_acked)
 	ep->snd_nxt = ep->snd_una;
 	ep->snd_max = ep->snd_una;
 	ep->write_seq = ep->snd_una;
+	ep->pushed_seq = iss + 1;
 	ep->rcv_wnd = etp_syn_window(sk);
 }
 

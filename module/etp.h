@@ -27,6 +27,7 @@
  *   3 output.c      building and sending segments
  *   3 port.c        the bind table: local ports
  *   2 rcvbuf.c      receive memory, the receive window and its scale, autotuning
+ *   2 delack.c      when to acknowledge: delayed ACKs, quick-ACK and ping-pong modes
  *   1 rto.c         RTT and RTO (RFC 6298); arming and stopping the timers
  *   1 header.c      reading the header's options
  *   1 isn.c         initial sequence numbers (RFC 6528), table hashing, slots
@@ -99,7 +100,8 @@ extern struct proto etp_prot;
 	X(CurrSynSent) X(CurrSynRecv) X(CurrFinWait1) X(CurrFinWait2)	\
 	X(CurrCloseWait) X(CurrLastAck) X(CurrClosing) X(CurrTimeWait)	\
 	X(CurrListen) X(BacklogDrop) X(AckSkippedChallenge) X(AckSkippedSeq)	\
-	X(OutOfWindowIcmps) X(PmtuReduced) X(CurrOrphans) X(AbortOnMemory)
+	X(OutOfWindowIcmps) X(PmtuReduced) X(CurrOrphans) X(AbortOnMemory)	\
+	X(DelayedAcks)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -289,6 +291,7 @@ struct etp_sock {
 	u32 snd_nxt;
 	u32 snd_max;
 	u32 write_seq;		/* end of what the user has queued */
+	u32 pushed_seq;		/* write_seq when PSH was last marked */
 	u32 snd_wnd;		/* the peer's window, scaled */
 	u32 snd_wl1;		/* seq and ack of the last window update */
 	u32 snd_wl2;
@@ -311,6 +314,7 @@ struct etp_sock {
 	u32 rtx_start;		/* jiffies at the first timeout of this run */
 	u32 rtx_base;		/* the RTO that first timeout had */
 	u32 user_timeout;	/* TCP_USER_TIMEOUT in jiffies, 0 if unset */
+	u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0 if unset */
 
 	u16 mss;		/* payload per segment we send */
 	u16 peer_mss;		/* what the peer's SYN offered */
@@ -323,16 +327,23 @@ struct etp_sock {
 	u8 probes_out;		/* unanswered window or keepalive probes */
 	u8 probe_backoff;	/* window probes since the window last opened */
 	u8 segs_unacked;	/* full segments received, not yet ACKed */
+	u8 quick;		/* quick ACKs left (delack.c) */
+	u16 rcv_mss;		/* the peer's segment size, as seen */
 	u8 syn_retries;		/* TCP_SYNCNT, 0 for the sysctl */
 	u8 keepalive_probes;	/* TCP_KEEPCNT, 0 for the sysctl */
 	u8 wscale_ok:1,
 	   nodelay:1,
 	   cork:1,
+	   nagle_push:1,	/* TCP_NODELAY set: send what waits, corked too */
 	   ack_pending:1,
 	   fin_queued:1,	/* a FIN is on the write queue */
 	   persist:1,		/* rtx_timer probes a zero window */
 	   rcv_fin:1,		/* the peer's FIN was consumed by rcv_nxt */
-	   orphan:1;		/* counted in etp_net.orphans */
+	   orphan:1,		/* counted in etp_net.orphans */
+	   data_rcvd:1,		/* data came in: quick-ACK mode began */
+	   pingpong:1,		/* interactive: ACKs ride on answers */
+	   recvmsg_inq:1;	/* TCP_INQ: recvmsg() says what is left */
+	u32 lrcvtime;		/* jiffies of the last data in */
 	u32 keepalive_time;	/* TCP_KEEPIDLE in jiffies, 0 for the sysctl */
 	u32 keepalive_intvl;	/* TCP_KEEPINTVL in jiffies, 0 for the sysctl */
 	u32 rcv_tstamp;		/* jiffies of the last acceptable segment */
@@ -474,6 +485,15 @@ u16 etp_select_window(struct sock *sk);
 u16 etp_syn_window(const struct sock *sk);
 u8 etp_rcv_wscale(const struct sock *sk);
 
+/* delack.c */
+void etp_ack_data_rcvd(struct sock *sk, const struct sk_buff *skb, u32 len);
+bool etp_ack_quick(const struct sock *sk);
+void etp_ack_sent(struct sock *sk);
+void etp_ack_data_sent(struct sock *sk);
+void etp_ack_delayed(struct sock *sk);
+bool etp_ack_set_quickack(struct sock *sk, int on);
+int etp_ack_get_quickack(const struct sock *sk);
+
 /* cong.c */
 /**
  * struct etp_cong_ops - a congestion control algorithm
@@ -508,6 +528,7 @@ static inline const struct etp_cong_ops *etp_cong(const struct sock *sk)
 /* stream.c */
 void etp_write_space(struct sock *sk);
 u32 etp_unread(const struct sock *sk);
+bool etp_stream_memory_free(const struct sock *sk, int wake);
 int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int etp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		int *addr_len);
@@ -626,7 +647,7 @@ enum etp_rtx_cause {
 
 void etp_write_xmit(struct sock *sk);
 bool etp_write_wakeup(struct sock *sk);
-void etp_push(struct sock *sk);
+void etp_push(struct sock *sk, int flags);
 int etp_retransmit_head(struct sock *sk);
 int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
 unsigned int etp_skb_pcount(const struct sock *sk, const struct sk_buff *skb);
@@ -719,6 +740,7 @@ int etp_seq_selftest(void);
 int etp_header_selftest(void);
 int etp_rto_selftest(struct sock *sk);
 int etp_window_selftest(struct sock *sk);
+int etp_delack_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);

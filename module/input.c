@@ -249,6 +249,8 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 		}
 		etp_measure_scaling_ratio(sk, skb);
+		if (len)
+			etp_ack_data_rcvd(sk, skb, len);
 		end_seq = cb->end_seq;	/* cb goes with skb when it is coalesced */
 		if (etp_try_coalesce(sk, skb)) {
 			ep->rcv_nxt = end_seq;
@@ -271,7 +273,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 			etp_ooo_drain(sk);
 			/* A hole was filled: tell the sender at once. */
 			etp_send_ack(sk);
-		} else if (ep->segs_unacked >= 2 || fin) {
+		} else if (ep->segs_unacked >= 2 || fin || (len && etp_ack_quick(sk))) {
 			if (!fin)	/* the FIN's transition sent the ACK */
 				etp_send_ack(sk);
 		} else {

@@ -50,7 +50,7 @@ static int __init etp_selftests(void)
 		etp_statetable_selftest, etp_offload_selftest,
 	};
 	int (*const on_sock[])(struct sock *) = {
-		etp_rto_selftest, etp_window_selftest,
+		etp_rto_selftest, etp_window_selftest, etp_delack_selftest,
 	};
 	struct socket *sock;
 	int i, n, total = 0;

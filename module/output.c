@@ -100,8 +100,6 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 		h.wscale = ep->rcv_wscale;
 	} else {
 		h.window = etp_select_window(sk);
-		if (skb->len && skb_queue_is_last(&sk->sk_write_queue, oskb))
-			h.flags |= ETPHDR_PSH;
 	}
 	etp_push_header(skb, &h);
 	etp_csum_partial(skb, inet->inet_saddr, inet->inet_daddr);
@@ -109,11 +107,10 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 	/* The IP layer reads its own control block. */
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 
-	if (h.flags & ETPHDR_ACK) {
-		ep->ack_pending = 0;
-		ep->segs_unacked = 0;
-		sk_stop_timer(sk, &ep->dack_timer);
-	}
+	if (h.flags & ETPHDR_ACK)
+		etp_ack_sent(sk);
+	if (oskb->len)
+		etp_ack_data_sent(sk);
 	ETP_ADD_STATS(sock_net(sk), OutSegs, segs);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
@@ -165,8 +162,8 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
  * @len: the bytes it keeps
  *
  * So that its head fits a window, or is one segment to retransmit, or is
- * the part an ACK covered; the tail (and the FIN, if any) becomes a new skb
- * after it.
+ * the part an ACK covered; the tail (and the FIN and PSH, if any) becomes a
+ * new skb after it.
  *
  * Return: 0, or -ENOMEM.
  */
@@ -201,16 +198,20 @@ int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	ncb = ETP_SKB_CB(buff);
 	ncb->seq = cb->seq + len;
 	ncb->end_seq = cb->end_seq;
-	ncb->flags = cb->flags & ETPHDR_FIN;
+	ncb->flags = cb->flags & (ETPHDR_FIN | ETPHDR_PSH);
 	ncb->retrans = cb->retrans;
 	ncb->sent_us = cb->sent_us;
-	cb->flags &= ~ETPHDR_FIN;
+	cb->flags &= ~(ETPHDR_FIN | ETPHDR_PSH);
 	cb->end_seq = ncb->seq;
 	__skb_queue_after(&sk->sk_write_queue, skb, buff);
 	return 0;
 }
 
-/* Nothing fits the peer's window: with nothing in flight, probe it. */
+/*
+ * Nothing may go out now (the window is too small, or a small segment is
+ * held back): with nothing in flight, no ACK will come to send it, so the
+ * probe timer asks again (RFC 9293 3.8.6.1; TCP's tcp_check_probe_timer()).
+ */
 static void etp_wait_for_window(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
@@ -221,13 +222,21 @@ static void etp_wait_for_window(struct sock *sk)
 	}
 }
 
+/* How __etp_write_xmit() treats a small last segment besides Nagle. */
+enum {
+	ETP_XMIT_FORCE = 1,	/* the probe timer: send it, and use a small window */
+	ETP_XMIT_MORE = 2,	/* MSG_MORE: hold it, as TCP_CORK does */
+};
+
 /*
- * Send what the windows and Nagle allow; with @force (the probe timer's
- * override, RFC 9293 3.8.6.2.1) send what fits in a small window too.
+ * Send what the windows and Nagle allow; with ETP_XMIT_FORCE (the probe
+ * timer's override, RFC 9293 3.8.6.2.1) send what fits in a small window
+ * too, and what Nagle or the cork holds back.
  */
-static void __etp_write_xmit(struct sock *sk, bool force)
+static void __etp_write_xmit(struct sock *sk, unsigned int how)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	bool force = how & ETP_XMIT_FORCE;
 	bool failed = false;
 	struct sk_buff *skb;
 
@@ -277,11 +286,34 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 				last = false;
 			}
 		}
-		/* Nagle: a small last data segment waits while data is in flight. */
-		if (last && skb->len && skb->len < ep->mss &&
-		    !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)) &&
-		    (ep->cork || (!ep->nodelay && in_flight)))
-			break;
+		/*
+		 * A small last data segment waits while data is in flight
+		 * (Nagle, RFC 9293 3.7.4); while TCP_CORK or MSG_MORE say more
+		 * is coming, so does the part of a last skb that is less than
+		 * an MSS, the whole segments before it going now, as TCP's
+		 * tcp_mss_split_point(). Not once TCP_NODELAY was set since it
+		 * was queued. With nothing in flight the probe timer sends it
+		 * an RTO from now: TCP's 200 ms ceiling on the cork.
+		 */
+		if (last && skb->len && skb->len % ep->mss && !force &&
+		    !ep->nagle_push && !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN))) {
+			bool corked = ep->cork || (how & ETP_XMIT_MORE);
+
+			if (skb->len > ep->mss && corked) {
+				if (etp_fragment(sk, skb, rounddown(skb->len, ep->mss))) {
+					failed = !in_flight;
+					break;
+				}
+			} else if (skb->len < ep->mss &&
+				   (corked || (!ep->nodelay && in_flight))) {
+				if (!in_flight)
+					etp_wait_for_window(sk);
+				break;
+			}
+		}
+		/* What the probe timer sends is pushed, as tcp_write_wakeup(). */
+		if (force && skb->len)
+			cb->flags |= ETPHDR_PSH;
 		if (etp_transmit_skb(sk, skb)) {
 			failed = true;
 			break;
@@ -308,8 +340,7 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 	 * ACK or the timer sends more; if a segment could not be sent (no
 	 * memory for its clone, a local drop), the timer tries again, also
 	 * with nothing in flight (a SYN, the first data), as TCP's probe0
-	 * timer (tcp_check_probe_timer()). Nagle and TCP_CORK hold data back
-	 * without one.
+	 * timer (tcp_check_probe_timer()).
 	 */
 	if (ep->send_head && (failed || ep->snd_max != ep->snd_una) &&
 	    !timer_pending(&ep->rtx_timer))
@@ -322,7 +353,8 @@ static void __etp_write_xmit(struct sock *sk, bool force)
  *
  * Sends from send_head while the segment fits in the peer's window and the
  * congestion window, holding back a small last segment while data is in
- * flight (Nagle, RFC 9293 3.7.4) unless TCP_NODELAY is set. A segment
+ * flight (Nagle, RFC 9293 3.7.4) unless TCP_NODELAY is set, and while
+ * TCP_CORK is set, for an RTO at most. A segment
  * larger than the window is split when the window is worth using
  * (sender SWS avoidance); a window too small for that, with nothing in
  * flight, starts the window probe (persist) timer.
@@ -330,7 +362,7 @@ static void __etp_write_xmit(struct sock *sk, bool force)
 void etp_write_xmit(struct sock *sk)
 {
 	sock_owned_by_me(sk);
-	__etp_write_xmit(sk, false);
+	__etp_write_xmit(sk, 0);
 }
 
 /**
@@ -346,7 +378,7 @@ bool etp_write_wakeup(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	if (ep->snd_wnd)
-		__etp_write_xmit(sk, true);
+		__etp_write_xmit(sk, ETP_XMIT_FORCE);
 	if (ep->snd_nxt != snd_nxt)
 		return true;
 	etp_send_probe(sk);
@@ -354,13 +386,15 @@ bool etp_write_wakeup(struct sock *sk)
 }
 
 /**
- * etp_push() - send newly queued data
+ * etp_push() - send what a write queued
  * @sk: the socket, locked
+ * @flags: the write's flags: with MSG_MORE a small last segment waits, as
+ *	TCP_CORK makes it, for more of the same write or an RTO
  */
-void etp_push(struct sock *sk)
+void etp_push(struct sock *sk, int flags)
 {
 	sock_owned_by_me(sk);
-	etp_write_xmit(sk);
+	__etp_write_xmit(sk, flags & MSG_MORE ? ETP_XMIT_MORE : 0);
 }
 
 /**
@@ -421,11 +455,8 @@ static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
 	etp_csum_partial(skb, inet->inet_saddr, inet->inet_daddr);
 	skb_set_owner_w(skb, sk);
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
-	if (flags & ETPHDR_ACK) {
-		ep->ack_pending = 0;
-		ep->segs_unacked = 0;
-		sk_stop_timer(sk, &ep->dack_timer);
-	}
+	if (flags & ETPHDR_ACK)
+		etp_ack_sent(sk);
 	ETP_INC_STATS(sock_net(sk), OutSegs);
 	ip_queue_xmit(sk, skb, &inet->cork.fl);
 }

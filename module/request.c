@@ -291,6 +291,8 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	ep->keepalive_probes = lep->keepalive_probes;
 	ep->syn_retries = lep->syn_retries;
 	ep->user_timeout = lep->user_timeout;
+	ep->notsent_lowat = lep->notsent_lowat;
+	ep->recvmsg_inq = lep->recvmsg_inq;
 	skb_queue_head_init(&ep->ooo_queue);
 	spin_lock_init(&ep->accept_lock);
 	INIT_LIST_HEAD(&ep->accept_queue);

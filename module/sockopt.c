@@ -88,13 +88,16 @@ int etp_setsockopt(struct sock *sk, int level, int optname,
 	switch (optname) {
 	case TCP_NODELAY:
 		ep->nodelay = !!val;
-		if (val)
-			etp_push(sk);
+		/* As TCP's TCP_NAGLE_PUSH: what waits goes, corked or not. */
+		if (val) {
+			ep->nagle_push = 1;
+			etp_write_xmit(sk);
+		}
 		break;
 	case TCP_CORK:
 		ep->cork = !!val;
 		if (!val)
-			etp_push(sk);
+			etp_write_xmit(sk);
 		break;
 	case TCP_MAXSEG:
 		if (val && (val < ETP_MIN_MSS || val > 65535)) {
@@ -136,9 +139,19 @@ int etp_setsockopt(struct sock *sk, int level, int optname,
 		else
 			WRITE_ONCE(ep->user_timeout, msecs_to_jiffies(val));
 		break;
+	case TCP_INQ:
+		if (val < 0 || val > 1)
+			err = -EINVAL;
+		else
+			ep->recvmsg_inq = val;
+		break;
+	case TCP_NOTSENT_LOWAT:
+		/* As TCP's: a writer may be writable now. */
+		WRITE_ONCE(ep->notsent_lowat, val);
+		sk->sk_write_space(sk);
+		break;
 	case TCP_QUICKACK:
-		/* Accepted: ETP acknowledges every second segment anyway. */
-		if (val && ep->ack_pending)
+		if (etp_ack_set_quickack(sk, val))
 			etp_send_ack(sk);
 		break;
 	default:
@@ -245,7 +258,13 @@ int etp_getsockopt(struct sock *sk, int level, int optname,
 		val = jiffies_to_msecs(READ_ONCE(ep->user_timeout));
 		break;
 	case TCP_QUICKACK:
-		val = 0;
+		val = etp_ack_get_quickack(sk);
+		break;
+	case TCP_NOTSENT_LOWAT:
+		val = READ_ONCE(ep->notsent_lowat);
+		break;
+	case TCP_INQ:
+		val = ep->recvmsg_inq;
 		break;
 	case TCP_INFO:
 		etp_get_info(sk, &info);

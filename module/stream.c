@@ -81,7 +81,37 @@ static struct sk_buff *etp_new_data_skb(struct sock *sk)
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!ep->send_head)
 		ep->send_head = skb;
+	ep->nagle_push = 0;	/* TCP_NODELAY's push was for what waited */
 	return skb;
+}
+
+/*
+ * PSH (RFC 9293 3.9.1) as TCP sets it: on the last segment of each write
+ * that MSG_MORE does not continue, and at least once in every half of the
+ * largest window the peer offered, so that a receiver that delivers on PSH
+ * is not kept waiting through a long write (tcp_mark_push(), forced_push()).
+ */
+static void etp_mark_push(struct etp_sock *ep, struct sk_buff *skb)
+{
+	ETP_SKB_CB(skb)->flags |= ETPHDR_PSH;
+	ep->pushed_seq = ep->write_seq;
+}
+
+static bool etp_forced_push(const struct etp_sock *ep)
+{
+	return etp_after(ep->write_seq, ep->pushed_seq + (ep->max_window >> 1));
+}
+
+/* The end of a write, or a wait in it: mark the tail, and send. */
+static void etp_push_write(struct sock *sk, int flags)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (skb && skb->len && etp_never_sent(sk, skb) &&
+	    (!(flags & MSG_MORE) || etp_forced_push(ep)))
+		etp_mark_push(ep, skb);
+	etp_push(sk, flags);
 }
 
 /*
@@ -117,6 +147,27 @@ static struct sk_buff *etp_write_tail(struct sock *sk)
 	    (ETP_SKB_CB(skb)->flags & (ETPHDR_SYN | ETPHDR_FIN)))
 		return NULL;
 	return skb;
+}
+
+/**
+ * etp_stream_memory_free() - whether a writer may queue more
+ * @sk: the socket
+ * @wake: 1 when deciding whether to wake a writer: then below half the mark
+ *
+ * proto->stream_memory_free, beside the send buffer's own limit: as TCP's
+ * tcp_stream_memory_free(), the bytes queued and not yet sent stay under
+ * TCP_NOTSENT_LOWAT (no limit unless set), so that a program that sets it
+ * keeps its data in its own hands until the connection can take it.
+ *
+ * Return: true if there is room.
+ */
+bool etp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+	u32 lowat = READ_ONCE(ep->notsent_lowat) ? : UINT_MAX;
+	u32 notsent = READ_ONCE(ep->write_seq) - READ_ONCE(ep->snd_max);
+
+	return (notsent << wake) < lowat;
 }
 
 /**
@@ -172,11 +223,16 @@ int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto wait_for_space;
 		i = skb_shinfo(skb)->nr_frags;
 		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
-		if (!merge && i >= MAX_SKB_FRAGS)
+		if (!merge && i >= MAX_SKB_FRAGS) {
+			etp_mark_push(ep, skb);	/* as TCP's, at a full skb */
 			continue;	/* a new skb next time round */
+		}
 		copy = min_t(int, copy, pfrag->size - pfrag->offset);
 		if (!sk_wmem_schedule(sk, copy))
 			goto wait_for_space;
+		/* An earlier write's PSH moves to the end of this one. */
+		if (!copied)
+			ETP_SKB_CB(skb)->flags &= ~ETPHDR_PSH;
 		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb,
 					       pfrag->page, pfrag->offset, copy);
 		if (err)
@@ -191,13 +247,20 @@ int etp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		ETP_SKB_CB(skb)->end_seq += copy;
 		ep->write_seq += copy;
 		copied += copy;
-		if (skb->len >= etp_size_goal(sk))
+		if (skb->len >= etp_size_goal(sk)) {
+			if (etp_forced_push(ep))
+				etp_mark_push(ep, skb);
 			etp_write_xmit(sk);
+		}
 		continue;
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		etp_write_xmit(sk);
+		/* What this write queued goes before it sleeps, as TCP's. */
+		if (copied)
+			etp_push_write(sk, flags & ~MSG_MORE);
+		else
+			etp_write_xmit(sk);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
@@ -206,14 +269,14 @@ wait_for_space:
 			goto do_error;
 		}
 	}
-	if (!(flags & MSG_MORE))
-		etp_push(sk);
+	if (copied)
+		etp_push_write(sk, flags);
 	release_sock(sk);
 	return copied;
 
 do_error:
 	if (copied) {
-		etp_push(sk);
+		etp_push_write(sk, flags);
 		release_sock(sk);
 		return copied;
 	}
@@ -363,6 +426,18 @@ found_fin_ok:
 	if (copied > 0 && !(flags & MSG_PEEK))
 		etp_rcv_space_adjust(sk);
 	etp_cleanup_rbuf(sk, copied);
+	/*
+	 * TCP_INQ: what is left to read, as TCP's tcp_inq_hint(): the FIN
+	 * counts, and after it at least 1, so that the reader reads on to
+	 * the end of file.
+	 */
+	if (ep->recvmsg_inq && copied >= 0) {
+		int inq = ep->rcv_nxt - ep->copied_seq;
+
+		if (!inq && sock_flag(sk, SOCK_DONE))
+			inq = 1;
+		put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(inq), &inq);
+	}
 out:
 	release_sock(sk);
 	return copied;

@@ -191,8 +191,11 @@ static void etp_rtx_timeout(struct sock *sk)
 
 static void etp_dack_timeout(struct sock *sk)
 {
-	if (etp_sk(sk)->ack_pending)
+	if (etp_sk(sk)->ack_pending) {
+		etp_ack_delayed(sk);
+		ETP_INC_STATS(sock_net(sk), DelayedAcks);
 		etp_send_ack(sk);
+	}
 }
 
 static void etp_keepalive_timeout(struct sock *sk)

@@ -543,6 +543,118 @@ def zero_window_from_peer(t):
     t.abort(c.sock)
 
 
+def snd_wnd(s):
+    """A's view of the peer's window (TCP_INFO's tcpi_snd_wnd)."""
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+    return int.from_bytes(info[228:232], sys.byteorder)
+
+
+def psh_marks(length, goal, half):
+    """Where TCP's rule puts PSH in a write of LENGTH bytes queued in skbs
+    of GOAL bytes: at the end, and at the end of each skb that takes the
+    write more than HALF (half the peer's largest window) past the last
+    PSH (tcp_mark_push(), forced_push())."""
+    marks, pushed, off = [], 0, 0
+    while off < length:
+        off = min(off + goal, length)
+        if off == length or off - pushed > half:
+            marks.append(off)
+            pushed = off
+    return marks
+
+
+@case()
+def psh_on_each_write(t):
+    """PSH as TCP sets it: on the last segment of each write, and at least
+    once in every half of the peer's largest window through a long one; not
+    on a segment only because it was the last queued when it left. Each
+    write is queued whole behind a zero window, so that its skbs are laid
+    out as the write made them."""
+    mss, wnd = 536, 65535
+    c = t.passive(t.listen(), options=opts(mss=mss), window=wnd)
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    half = wnd // 2
+    for n in (100000, 40000, 3 * mss):
+        c.send("A", window=0)
+        t.check(t.wait(lambda: snd_wnd(c.sock) == 0, 3), "A did not see the zero window")
+        data = pattern(n, n)
+        c.sock.sendall(data)
+        c.send("A", window=wnd)
+        got, marks = b"", []
+        while len(got) < n:
+            seg = c.expect("data", flags="A", timeout=3, strict=False)
+            if sdiff(seg.seq, c.rcv + len(got)) == 0 and seg.len:
+                got += seg.payload
+                if "P" in seg.flags:
+                    marks.append(len(got))
+                c.send("A", ack=c.rcv + len(got), window=wnd)
+        c.rcv += n
+        t.check(got == data, "wrong bytes")
+        # GSO skbs of whole MSSs up to half the window; one MSS each without.
+        want = (psh_marks(n, half // mss * mss, half), psh_marks(n, mss, half))
+        log("a write of %d: PSH after %s (TCP's rule: %s, or %s without GSO)"
+            % ((n, marks) + want))
+        t.check(marks in want, "a write of %d bytes: PSH after %s, not %s (or %s)"
+                % ((n, marks) + want))
+    t.abort(c.sock)
+    t.counters(InErrs=0)
+
+
+@case(rto_min_ms=1000)
+def cork_holds_for_an_rto(t):
+    """TCP_CORK, and MSG_MORE on a TCP_NODELAY socket, send the whole
+    segments and hold the partial one back, for an RTO at most (TCP's
+    200 ms ceiling, its RTO floor: its probe timer sends it, with PSH);
+    TCP_NODELAY set while corked sends what waits at once. The RTO is kept
+    at 1 s or more here, so that a slow VM cannot take the timer's turn."""
+    mss = 536
+    c = t.passive(t.listen(), options=opts(mss=mss))
+    s = c.sock
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    # Corked: the whole segment goes, the rest waits after its ACK.
+    data = pattern(mss + 100, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    s.send(data)
+    whole = c.expect("the whole segment at once", flags="A", seq=c.rcv, length=mss)
+    t.check("P" not in whole.flags, "PSH on a segment more follows: %s" % whole)
+    start = time.monotonic()
+    c.send("A", ack=c.rcv + mss)
+    t.quiet("the partial segment waits", 0.3)
+    part = c.expect("the partial segment, an RTO later", flags="PA",
+                    seq=c.rcv + mss, length=100, timeout=5)
+    held = time.monotonic() - start
+    t.check(whole.payload + part.payload == data, "wrong bytes")
+    c.rcv += len(data)
+    c.send("A")
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+    # MSG_MORE, with nothing in flight (an ACK would send what waits, as
+    # TCP's: MSG_MORE holds for the write's own push only).
+    data = pattern(100, 2)
+    held = [held, time.monotonic()]
+    s.send(data, socket.MSG_MORE)
+    t.quiet("MSG_MORE: the segment waits", 0.3)
+    c.expect("MSG_MORE: the segment, an RTO later", flags="PA", seq=c.rcv,
+             length=100, timeout=5)
+    held[1] = time.monotonic() - held[1]
+    c.rcv += len(data)
+    c.send("A")
+    log("TCP_CORK held the partial segment %.2f s, MSG_MORE %.2f s" % tuple(held))
+    t.check(min(held) >= 0.9, "held for less than the RTO: %.2f s, %.2f s" % tuple(held))
+    # Corked, without TCP_NODELAY: setting it sends what waits, before
+    # setsockopt() returns (TCP's TCP_NAGLE_PUSH).
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    s.send(b"corked")
+    t.quiet("corked", 0.1)
+    out = t.stat("OutSegs")
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    t.check(t.stat("OutSegs") == out + 1,
+            "TCP_NODELAY set while corked sent %d segments at once"
+            % (t.stat("OutSegs") - out))
+    c.expect("the corked bytes", flags="PA", seq=c.rcv, length=6)
+    t.abort(s)
+
+
 @case()
 def fin_waits_for_window(t):
     """A FIN takes a sequence number: into a zero window it waits, as in
@@ -678,6 +790,50 @@ def mss_sized_segments(t):
     t.counters(InErrs=0)
 
 
+def acked_at_once(t, c, i):
+    """The peer sends 100 bytes; whether A's ACK came at once (not from the
+    delayed-ACK timer, which DelayedAcks counts)."""
+    before = t.stat("DelayedAcks")
+    c.send("PA", pattern(100, i))
+    c.snd += 100
+    c.expect_ack("ACK of segment %d" % i)
+    return t.stat("DelayedAcks") == before
+
+
+@case(rto_min_ms=5000)
+def quickack_at_start(t):
+    """The first data segments are acknowledged at once (quick-ACK mode:
+    half the receive window's worth of segments, 16 at most), then after
+    the delayed-ACK time; after a silence longer than the RTO, at once
+    again (tcp_incr_quickack()). TCP_QUICKACK 0 (ping-pong mode) delays
+    them, 1 ends that. The RTO is 5 s or more here, so that a slow VM's
+    pauses are no silence."""
+    l = t.listen()
+    c = t.passive(l)
+    got = [acked_at_once(t, c, i) for i in range(20)]
+    log("ACKed at once: %s" % got)
+    t.check(got == [True] * 16 + [False] * 4,
+            "ACKed at once: %s, not the first 16 only" % got)
+    info = c.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    rto = int.from_bytes(info[8:12], sys.byteorder) / 1e6
+    time.sleep(rto * 1.2 + 0.1)
+    t.check(acked_at_once(t, c, 20), "not ACKed at once after %.1f s of silence" % rto)
+
+    c2 = t.passive(l, bport=BPORT + 1)
+    s = c2.sock
+    t.check(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK) == 1,
+            "TCP_QUICKACK reads 0 on a new connection")
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
+    t.check(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK) == 0,
+            "TCP_QUICKACK 0 reads back 1")
+    t.check(not acked_at_once(t, c2, 30), "ping-pong mode: ACKed at once")
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+    t.check(acked_at_once(t, c2, 31), "TCP_QUICKACK 1: not ACKed at once")
+    t.abort(c.sock)
+    t.abort(s)
+    t.counters(InErrs=0)
+
+
 # ---------------------------------------------------------------------------
 # ICMP errors (RFC 1122 4.2.3.9, RFC 1191, RFC 5927)
 
@@ -763,6 +919,7 @@ def icmp_error_established_is_soft(t):
     t.expect_state("ESTABLISHED")
     c.send("PA", b"still here")
     c.snd += 10
+    c.expect_ack("the ACK of the data (at once: quick-ACK mode)")
     t.check(t.read(c.sock, 10) == b"still here", "data after the error")
     c2 = t.passive(l, bport=BPORT + 1)
     c2.sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)

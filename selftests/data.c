@@ -651,9 +651,10 @@ TEST_F(ns, tcp_maxseg_announced)
 }
 
 /*
- * TCP_CORK holds a partial segment back (TCP for at most 200 ms, ETP until
- * uncorked); uncorking sends it at once: before setsockopt() returns, the
- * segment has gone out (OutSegs), not later from a timer.
+ * TCP_CORK holds a partial segment back (for an RTO at most:
+ * conformance.sh's cork_holds_for_an_rto times it); uncorking sends it at
+ * once: before setsockopt() returns, the segment has gone out (OutSegs),
+ * not later from a timer.
  */
 TEST_F(ns, tcp_cork_holds_back)
 {
@@ -661,6 +662,8 @@ TEST_F(ns, tcp_cork_holds_back)
 	long out;
 	char buf[200];
 
+	/* An RTO of 1 s or more: a slow VM does not let the timer go first. */
+	ASSERT_LE(0, t_sysctl("rto_min_ms", 1000));
 	ASSERT_EQ(0, t_pair(&c, &s, NULL));
 	ASSERT_EQ(0, setsockopt(c, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
 	EXPECT_LT(0, get_int(c, IPPROTO_TCP, TCP_CORK));
@@ -830,6 +833,199 @@ TEST_F(ns, buffers_bound_queued_data)
 	EXPECT_EQ(sent, got);
 	close(c);
 	close(s);
+}
+
+/* A connected pair of PROTO on loopback: 0, or -1. */
+static int pair_of(int proto, int *c, int *s)
+{
+	struct sockaddr_in a = etp_addr("127.0.0.1", 0);
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, proto);
+
+	*c = socket(AF_INET, SOCK_STREAM, proto);
+	*s = -1;
+	if (l >= 0 && *c >= 0 && !bind(l, (struct sockaddr *)&a, sizeof(a)) &&
+	    !listen(l, 1) && !getsockname(l, (struct sockaddr *)&a, &len) &&
+	    !connect(*c, (struct sockaddr *)&a, sizeof(a)))
+		*s = accept(l, NULL, NULL);
+	if (l >= 0)
+		close(l);
+	if (*s < 0 && *c >= 0)
+		close(*c);
+	return *s < 0 ? -1 : 0;
+}
+
+/*
+ * One write of LEN bytes before the peer reads, given 10 s: what it sent
+ * (-errno if nothing). Then the peer reads it all; *GOT is what it read.
+ */
+static long write_then_read(int proto, long len, long *got)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	const unsigned char *pat = t_pattern(3);
+	unsigned char *buf = malloc(len);
+	int c, s;
+	long sent, n;
+
+	*got = 0;
+	if (!buf || pair_of(proto, &c, &s)) {
+		free(buf);
+		return -errno;
+	}
+	for (n = 0; n < len; n += T_PAT_LEN)
+		memcpy(buf + n, t_pat_at(pat, n), len - n < T_PAT_LEN ? len - n : T_PAT_LEN);
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	sent = send(c, buf, len, MSG_NOSIGNAL);
+	if (sent < 0)
+		sent = -errno;
+	shutdown(c, SHUT_WR);
+	while ((n = recv(s, buf, len, 0)) > 0)
+		*got += n;
+	free(buf);
+	close(c);
+	close(s);
+	return sent;
+}
+
+/*
+ * A program that writes 1 MiB before its peer starts reading (each end
+ * writing its request first, say) must not block for good: TCP's send
+ * buffer grows with the congestion window until the write fits beside
+ * what the peer's window took, and so must ETP's. TCP, in the same
+ * namespace, shows that the premise holds on this machine.
+ */
+TEST_F(ns, write_before_peer_reads)
+{
+	long len = 1L << 20, tcp_got, etp_got;
+	long tcp = write_then_read(IPPROTO_TCP, len, &tcp_got);
+	long etp = write_then_read(etp_proto(), len, &etp_got);
+
+	TH_LOG("1 MiB in one send() before the peer reads: TCP sent %ld, ETP %ld", tcp, etp);
+	ASSERT_EQ(len, tcp) TH_LOG("TCP's write did not complete here: nothing to compare");
+	EXPECT_EQ(len, tcp_got);
+	EXPECT_EQ(len, etp) TH_LOG("ETP's write blocked (%s)", etp < 0 ? strerror(-etp) : "short");
+	EXPECT_EQ(etp < 0 ? 0 : etp, etp_got) TH_LOG("the peer read other than what was sent");
+}
+
+/*
+ * Fill a PROTO connection whose peer does not read, in 4 KiB non-blocking
+ * sends, with TCP_NOTSENT_LOWAT at LOWAT (0: unset), until three sends
+ * 100 ms apart find no room. Returns the bytes queued and not sent
+ * (SIOCOUTQNSD), or -1; *WRITABLE says whether poll() then says POLLOUT.
+ */
+static long fill_unsent(int proto, int lowat, int *writable)
+{
+	static char chunk[4096];
+	int c, s, got = -1, unsent = -1, eagain = 0;
+	socklen_t len = sizeof(got);
+	long sent = 0, n;
+
+	if (pair_of(proto, &c, &s))
+		return -1;
+	if (lowat && (setsockopt(c, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat)) ||
+		      getsockopt(c, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &got, &len) || got != lowat))
+		goto out;
+	while (eagain < 3 && sent < (64L << 20)) {
+		n = send(c, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (n > 0) {
+			sent += n;
+			eagain = 0;
+			continue;
+		}
+		if (errno != EAGAIN)
+			goto out;
+		eagain++;
+		t_sleep_ms(100);
+	}
+	*writable = t_poll(c, POLLOUT, 0) & POLLOUT ? 1 : 0;
+	if (ioctl(c, SIOCOUTQNSD, &unsent))
+		unsent = -1;
+out:
+	close(c);
+	close(s);
+	return unsent;
+}
+
+/*
+ * TCP_NOTSENT_LOWAT: with the peer not reading, a writer may queue (and
+ * poll() says POLLOUT) only while the bytes not yet sent are below the
+ * mark, give or take the segment a send() fills past it; without it, the
+ * send buffer bounds them. TCP, in the same namespace, does the same.
+ */
+TEST_F(ns, notsent_lowat)
+{
+	int lowat = 16384, etp_w = -1, tcp_w = -1, free_w = -1;
+	long etp = fill_unsent(etp_proto(), lowat, &etp_w);
+	long tcp = fill_unsent(IPPROTO_TCP, lowat, &tcp_w);
+	long unbounded = fill_unsent(etp_proto(), 0, &free_w);
+
+	TH_LOG("unsent with TCP_NOTSENT_LOWAT %d: ETP %ld, TCP %ld; ETP without it %ld",
+	       lowat, etp, tcp, unbounded);
+	ASSERT_LE(0, tcp);
+	ASSERT_GE(lowat + 65536, tcp) TH_LOG("TCP queued past the mark: nothing to compare");
+	ASSERT_LE(0, etp) TH_LOG("TCP_NOTSENT_LOWAT on ETP failed: %s", strerror(errno));
+	EXPECT_LE(lowat, etp) TH_LOG("ETP stopped short of the mark");
+	EXPECT_GE(lowat + 65536, etp) TH_LOG("ETP queued past the mark");
+	EXPECT_EQ(0, etp_w) TH_LOG("POLLOUT past the mark");
+	EXPECT_EQ(tcp_w, etp_w);
+	EXPECT_LT(lowat + 65536, unbounded) TH_LOG("without the mark, as little queued");
+}
+
+/*
+ * recv() of N bytes on a PROTO pair whose peer sent 1000 and shut down,
+ * with TCP_INQ set: the TCP_CM_INQ values of three reads (-1: none) and
+ * what getsockopt() read back.
+ */
+static int inq_reads(int proto, int inq[3])
+{
+	int c, s, one = 1, got = -1, i;
+	socklen_t len = sizeof(got);
+	char buf[1000], cbuf[CMSG_SPACE(sizeof(int))];
+
+	if (pair_of(proto, &c, &s))
+		return -1;
+	if (setsockopt(s, IPPROTO_TCP, TCP_INQ, &one, sizeof(one)) ||
+	    getsockopt(s, IPPROTO_TCP, TCP_INQ, &got, &len))
+		got = -1;
+	memset(buf, 'q', sizeof(buf));
+	if (send(c, buf, sizeof(buf), 0) != sizeof(buf) || shutdown(c, SHUT_WR))
+		got = -1;
+	/* Wait for all of it and the FIN: a fourth read would return 0. */
+	t_poll(s, POLLRDHUP, 5000);
+	for (i = 0; i < 3; i++) {
+		struct iovec iov = { buf, i == 0 ? 300 : 700 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm;
+
+		inq[i] = -1;
+		if (recvmsg(s, &m, 0) < 0)
+			break;
+		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+			if (cm->cmsg_level == SOL_TCP && cm->cmsg_type == TCP_CM_INQ)
+				memcpy(&inq[i], CMSG_DATA(cm), sizeof(int));
+	}
+	close(c);
+	close(s);
+	return got;
+}
+
+/*
+ * TCP_INQ: each recvmsg() says in a TCP_CM_INQ message what is left to
+ * read; after the data, the FIN keeps it at 1 so that the reader reads on
+ * to the end of file. As TCP's, in the same namespace.
+ */
+TEST_F(ns, tcp_inq)
+{
+	int etp[3], tcp[3], i;
+
+	ASSERT_EQ(1, inq_reads(IPPROTO_TCP, tcp));
+	TH_LOG("TCP_CM_INQ after reads of 300, 700, 700 bytes: TCP %d %d %d", tcp[0], tcp[1], tcp[2]);
+	EXPECT_EQ(1, inq_reads(etp_proto(), etp)) TH_LOG("TCP_INQ set and read back on ETP");
+	TH_LOG("ETP %d %d %d", etp[0], etp[1], etp[2]);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(tcp[i], etp[i]) TH_LOG("read %d", i);
+	EXPECT_EQ(701, etp[0]) TH_LOG("700 bytes and the FIN left after 300");
 }
 
 /*

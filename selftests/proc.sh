@@ -11,7 +11,7 @@ TimeWaitExpired TimeWaitFinReAcked TimeWaitRecycled TimeWaitOverflow TimeWaitRst
 SynCookiesSent SynCookiesRecv SynCookiesFailed ChallengeAcks KeepaliveProbes
 KeepaliveTimeouts CurrSynSent CurrSynRecv CurrFinWait1 CurrFinWait2 CurrCloseWait
 CurrLastAck CurrClosing CurrTimeWait CurrListen BacklogDrop AckSkippedChallenge
-AckSkippedSeq OutOfWindowIcmps PmtuReduced CurrOrphans AbortOnMemory'
+AckSkippedSeq OutOfWindowIcmps PmtuReduced CurrOrphans AbortOnMemory DelayedAcks'
 
 # check_stat_format FILE: two lines, both "Etp:", the same number of fields,
 # every required name, integer values.
