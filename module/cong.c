@@ -134,7 +134,7 @@ void etp_sndbuf_expand(struct sock *sk)
 		  SKB_DATA_ALIGN(sizeof(struct sk_buff));
 	segs = max_t(u32, DIV_ROUND_UP(ep->cwnd, ep->mss), 10);
 	want = 2ULL * segs * per_mss;
-	want = min_t(u64, want, READ_ONCE(sk->sk_prot->sysctl_wmem[2]));
+	want = min_t(u64, want, READ_ONCE(etp_sk_pernet(sk)->sysctl.wmem[2]));
 	if (want > READ_ONCE(sk->sk_sndbuf))
 		WRITE_ONCE(sk->sk_sndbuf, want);
 }

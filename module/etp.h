@@ -101,7 +101,7 @@ extern struct proto etp_prot;
 	X(CurrCloseWait) X(CurrLastAck) X(CurrClosing) X(CurrTimeWait)	\
 	X(CurrListen) X(BacklogDrop) X(AckSkippedChallenge) X(AckSkippedSeq)	\
 	X(OutOfWindowIcmps) X(PmtuReduced) X(CurrOrphans) X(AbortOnMemory)	\
-	X(DelayedAcks)
+	X(DelayedAcks) X(DeferAcceptDrop)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -127,6 +127,8 @@ struct etp_sysctl {
 	int invalid_ratelimit_ms;
 	int challenge_ack_limit;
 	int max_orphans;
+	int rmem[3];		/* as tcp_rmem: least, initial, most (bytes) */
+	int wmem[3];		/* as tcp_wmem */
 };
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
@@ -315,6 +317,8 @@ struct etp_sock {
 	u32 rtx_base;		/* the RTO that first timeout had */
 	u32 user_timeout;	/* TCP_USER_TIMEOUT in jiffies, 0 if unset */
 	u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0 if unset */
+	u32 window_clamp;	/* TCP_WINDOW_CLAMP: most window offered, 0 if unset */
+	int linger2;		/* TCP_LINGER2 in jiffies, 0: sysctl, -1: RST */
 
 	u16 mss;		/* payload per segment we send */
 	u16 peer_mss;		/* what the peer's SYN offered */
@@ -331,6 +335,7 @@ struct etp_sock {
 	u16 rcv_mss;		/* the peer's segment size, as seen */
 	u8 syn_retries;		/* TCP_SYNCNT, 0 for the sysctl */
 	u8 keepalive_probes;	/* TCP_KEEPCNT, 0 for the sysctl */
+	u8 defer_accept;	/* TCP_DEFER_ACCEPT, in SYN-ACK timeouts */
 	u8 wscale_ok:1,
 	   nodelay:1,
 	   cork:1,
@@ -439,6 +444,7 @@ struct etp_req {
 	u8 rcv_wscale;			/* the shift the SYN-ACK offers */
 	u8 retrans:7,
 	   wscale_ok:1;
+	u8 acked:1;			/* a bare ACK came, TCP_DEFER_ACCEPT held it */
 };
 
 /*
@@ -484,6 +490,7 @@ u32 etp_win_from_space(const struct sock *sk, int space);
 u16 etp_select_window(struct sock *sk);
 u16 etp_syn_window(const struct sock *sk);
 u8 etp_rcv_wscale(const struct sock *sk);
+u32 etp_window_clamp(const struct sock *sk);
 
 /* delack.c */
 void etp_ack_data_rcvd(struct sock *sk, const struct sk_buff *skb, u32 len);
@@ -687,6 +694,7 @@ void etp_reset_rtx_timer(struct sock *sk);
 void etp_stop_rtx_timer(struct sock *sk);
 void etp_schedule_ack(struct sock *sk);
 u32 etp_keepalive_time(const struct sock *sk);
+int etp_fin_time(const struct sock *sk);
 void etp_reset_keepalive(struct sock *sk);
 void etp_clear_timers(struct sock *sk);
 

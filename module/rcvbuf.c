@@ -20,18 +20,22 @@
  * @sk: the socket
  *
  * Enough to advertise all of the receive buffer (RFC 7323 2.2), as far as
- * autotuning may grow it.
+ * autotuning may grow it, and no more than TCP_WINDOW_CLAMP allows (as
+ * tcp_select_initial_window()).
  *
  * Return: the shift count, 0 to 14.
  */
 u8 etp_rcv_wscale(const struct sock *sk)
 {
 	u32 space = READ_ONCE(sk->sk_rcvbuf);
+	u32 clamp = READ_ONCE(etp_sk(sk)->window_clamp);
 	u8 wscale = 0;
 
 	/* Unless SO_RCVBUF fixed it, the buffer may grow to rmem[2]. */
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
-		space = max_t(u32, space, READ_ONCE(sk->sk_prot->sysctl_rmem[2]));
+		space = max_t(u32, space, READ_ONCE(etp_sk_pernet(sk)->sysctl.rmem[2]));
+	if (clamp)
+		space = min(space, clamp);
 	space = max_t(u32, space, 65535);
 
 	while (space > 65535 && wscale < ETP_MAX_WSCALE) {
@@ -39,6 +43,24 @@ u8 etp_rcv_wscale(const struct sock *sk)
 		wscale++;
 	}
 	return wscale;
+}
+
+/**
+ * etp_window_clamp() - TCP_WINDOW_CLAMP's value, as getsockopt() reads it
+ * @sk: the socket
+ *
+ * What was set; on a connection, no more than its window scale allows
+ * (TCP's also follows its receive buffer).
+ *
+ * Return: bytes, 0 if none was set before a connection.
+ */
+u32 etp_window_clamp(const struct sock *sk)
+{
+	u32 clamp = READ_ONCE(etp_sk(sk)->window_clamp);
+
+	if (!etp_state_is(sk, ETP_S_CONN))
+		return clamp;
+	return min(clamp ? : U32_MAX, 65535U << etp_sk(sk)->rcv_wscale);
 }
 
 /**
@@ -66,7 +88,8 @@ u32 etp_win_from_space(const struct sock *sk, int space)
  * The payload the free receive buffer holds (etp_win_from_space()), never
  * less than what was already offered (RFC 9293 3.8.6.2.2: the right edge
  * does not move left), and grown only by at least an MSS or half the
- * buffer, to avoid the silly window syndrome (RFC 9293 3.8.6.2.2).
+ * buffer, to avoid the silly window syndrome (RFC 9293 3.8.6.2.2); never
+ * more than TCP_WINDOW_CLAMP.
  *
  * Return: the header's window field, scaled down.
  */
@@ -78,12 +101,16 @@ u16 etp_select_window(struct sock *sk)
 	s32 cur = (s32)(ep->rcv_wup + ep->rcv_wnd - ep->rcv_nxt);
 	u32 wnd = etp_win_from_space(sk, free);
 	u32 max = 65535U << ep->rcv_wscale;
+	u32 clamp = READ_ONCE(ep->window_clamp);
+	u32 lim = clamp ? min(max, clamp) : max;
 
 	sock_owned_by_me(sk);
 	if (cur < 0)
 		cur = 0;
-	wnd = min(wnd, max);
-	if (wnd < cur + min_t(u32, ep->mss, rcvbuf / 4) && wnd < rcvbuf / 2)
+	wnd = min(wnd, lim);
+	/* A clamp below an MSS still opens: all of it is worth offering. */
+	if (wnd < cur + min3((u32)ep->mss, (u32)rcvbuf / 4, lim) &&
+	    wnd < min((u32)rcvbuf / 2, lim))
 		wnd = cur;
 	wnd = max_t(u32, wnd, cur);
 	/* Round up, so that scaling never cuts what was offered. */
@@ -97,14 +124,16 @@ u16 etp_select_window(struct sock *sk)
  * etp_syn_window() - the window a SYN or SYN-ACK offers
  * @sk: the socket (a listener for a SYN-ACK of its half-open entry)
  *
- * Half the receive buffer, never scaled (RFC 7323 2.2); a new connection's
- * rcv_wnd starts there.
+ * Half the receive buffer, never scaled (RFC 7323 2.2), within
+ * TCP_WINDOW_CLAMP; a new connection's rcv_wnd starts there.
  *
  * Return: the window.
  */
 u16 etp_syn_window(const struct sock *sk)
 {
-	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, 65535);
+	u32 clamp = READ_ONCE(etp_sk(sk)->window_clamp) ? : 65535;
+
+	return min3((u32)READ_ONCE(sk->sk_rcvbuf) / 2, clamp, 65535U);
 }
 
 /* Room for @skb in @limit bytes of buffer? Charge it to the socket if so. */
@@ -249,7 +278,7 @@ void etp_rcv_space_adjust(struct sock *sk)
 			       max_t(u32, ep->rcvq_space, 1));
 		rcvwin += grow << 1;
 		rcvwin = div_u64(rcvwin << ETP_RMEM_TO_WIN_SCALE, ep->scaling_ratio);
-		rcvbuf = min_t(u64, rcvwin, READ_ONCE(sk->sk_prot->sysctl_rmem[2]));
+		rcvbuf = min_t(u64, rcvwin, READ_ONCE(etp_sk_pernet(sk)->sysctl.rmem[2]));
 		if (rcvbuf > READ_ONCE(sk->sk_rcvbuf))
 			WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
 	}

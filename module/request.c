@@ -120,17 +120,29 @@ static unsigned long etp_req_timeout(const struct etp_req *req)
 		     etp_rto_max(req->listener));
 }
 
-/* The SYN-ACK was not answered: send it again, or give up. */
+/*
+ * The SYN-ACK was not answered: send it again, or give up. With
+ * TCP_DEFER_ACCEPT, as TCP's syn_ack_recalc(): an entry whose bare ACK came
+ * waits for data, silent, for defer_accept timeouts, sends its SYN-ACK once
+ * more at the last (the peer's ACK to it then makes the connection), and
+ * lives for synack_retries timeouts at least.
+ */
 static void etp_req_timer_fn(struct timer_list *t)
 {
 	struct etp_req *req = from_timer(req, t, timer);
 	struct etp_net *en = etp_sk_pernet(req->listener);
+	u8 defer = READ_ONCE(etp_sk(req->listener)->defer_accept);
+	u8 max = max_t(u8, READ_ONCE(en->sysctl.synack_retries), defer);
 
 	if (hlist_unhashed_lockless(&req->node))
 		goto out;
-	if (req->retrans >= READ_ONCE(en->sysctl.synack_retries)) {
+	if (req->retrans >= max && (!req->acked || req->retrans >= defer)) {
 		etp_req_drop(req, ETP_EV_TIMEOUT);
 		goto out;
+	}
+	if (req->acked && req->retrans + 1 < defer) {
+		req->retrans++;
+		goto again;
 	}
 	req->retrans++;
 	ETP_INC_STATS(en->net, RetransSegs);
@@ -139,6 +151,7 @@ static void etp_req_timer_fn(struct timer_list *t)
 			     ETPHDR_SYN | ETPHDR_ACK, req->retrans,
 			     ETP_RTX_SYNACK_TIMER);
 	etp_send_req_synack(req);
+again:
 	/* The timer keeps its reference while it is pending again. */
 	if (!mod_timer(&req->timer, jiffies + etp_req_timeout(req)))
 		return;
@@ -188,6 +201,7 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 	req->snd_wnd = cb->window;
 	req->iif = inet_iif(skb);
 	req->retrans = 0;
+	req->acked = 0;
 	etp_parse_syn_options(skb, &req->mss, &req->snd_wscale, &wscale_ok);
 	req->wscale_ok = wscale_ok;
 	/*
@@ -293,6 +307,8 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	ep->user_timeout = lep->user_timeout;
 	ep->notsent_lowat = lep->notsent_lowat;
 	ep->recvmsg_inq = lep->recvmsg_inq;
+	ep->window_clamp = lep->window_clamp;
+	ep->linger2 = lep->linger2;
 	skb_queue_head_init(&ep->ooo_queue);
 	spin_lock_init(&ep->accept_lock);
 	INIT_LIST_HEAD(&ep->accept_queue);
@@ -416,6 +432,17 @@ static void etp_req_rcv(struct sock *lsk, struct etp_req *req,
 	}
 	if (cb->seq != req->irs + 1)
 		goto drop;
+	/*
+	 * TCP_DEFER_ACCEPT: a bare ACK (no data, no FIN) leaves the entry
+	 * waiting for data, until the listener's count of SYN-ACK timeouts
+	 * has passed (as TCP's tcp_check_req()).
+	 */
+	if (cb->end_seq == req->irs + 1 &&
+	    req->retrans < READ_ONCE(etp_sk(lsk)->defer_accept)) {
+		req->acked = 1;
+		ETP_INC_STATS(net, DeferAcceptDrop);
+		goto drop;
+	}
 	if (sk_acceptq_is_full(lsk)) {
 		/* Keep the entry: the peer will send its ACK again. */
 		ETP_INC_STATS(net, ListenOverflows);

@@ -185,21 +185,37 @@ u32 etp_keepalive_time(const struct sock *sk)
 }
 
 /**
+ * etp_fin_time() - how long an orphan may wait in FIN_WAIT2
+ * @sk: the socket
+ *
+ * TCP_LINGER2's time if set, else fin_timeout_ms, as tcp_fin_time()
+ * without its floor of 3.5 RTOs (fin_timeout_ms never had one).
+ *
+ * Return: jiffies, 0 if TCP_LINGER2 was set below 0 (no wait at all).
+ */
+int etp_fin_time(const struct sock *sk)
+{
+	int linger2 = READ_ONCE(etp_sk(sk)->linger2);
+
+	if (linger2 < 0)
+		return 0;
+	return linger2 ? : msecs_to_jiffies(READ_ONCE(etp_sk_pernet(sk)->sysctl.fin_timeout_ms));
+}
+
+/**
  * etp_reset_keepalive() - arm sk_timer for what the socket's state needs
  * @sk: the socket, locked
  *
- * An orphan in FIN_WAIT2 waits fin_timeout_ms at most; a socket with
+ * An orphan in FIN_WAIT2 waits etp_fin_time() at most (with TCP_LINGER2 < 0
+ * the timer fires at once, and the orphan ends with RST as TCP's); a socket with
  * SO_KEEPALIVE in a synchronized state probes after keepalive_time_ms of
  * silence; otherwise the timer is stopped.
  */
 void etp_reset_keepalive(struct sock *sk)
 {
-	struct etp_net *en = etp_sk_pernet(sk);
-
 	sock_owned_by_me(sk);
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
-		sk_reset_timer(sk, &sk->sk_timer, jiffies +
-			       msecs_to_jiffies(READ_ONCE(en->sysctl.fin_timeout_ms)));
+		sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_fin_time(sk));
 	else if (sock_flag(sk, SOCK_KEEPOPEN) && etp_state_is(sk, ETP_S_KEEPALIVE))
 		sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_keepalive_time(sk));
 	else

@@ -31,6 +31,12 @@ static atomic_long_t etp_memory_allocated;
 static DEFINE_PER_CPU(int, etp_memory_per_cpu_fw_alloc);
 static struct percpu_counter etp_sockets_allocated;
 static long sysctl_etp_mem[3];
+/*
+ * The socket core reads only [0] of these (what a socket may keep under
+ * memory pressure), for every namespace: it can find TCP's per-namespace
+ * tcp_rmem in struct net, but ETP's rmem and wmem sysctls live in
+ * struct etp_net, and everything else of ETP reads those.
+ */
 static int sysctl_etp_wmem[3] = { 4096, 16384, 4 << 20 };
 static int sysctl_etp_rmem[3] = { 4096, 131072, 6 << 20 };
 
@@ -50,8 +56,8 @@ static int etp_init_sock(struct sock *sk)
 	etp_init_xmit_vars(sk);
 	sk->sk_gso_type = ETP_GSO_TYPE;
 	sk->sk_write_space = etp_write_space;
-	sk->sk_sndbuf = READ_ONCE(sysctl_etp_wmem[1]);
-	sk->sk_rcvbuf = READ_ONCE(sysctl_etp_rmem[1]);
+	sk->sk_sndbuf = READ_ONCE(etp_sk_pernet(sk)->sysctl.wmem[1]);
+	sk->sk_rcvbuf = READ_ONCE(etp_sk_pernet(sk)->sysctl.rmem[1]);
 	sk_sockets_allocated_inc(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	return 0;

@@ -3,8 +3,9 @@
  * Socket options at level IPPROTO_TCP (and at ETP's own protocol number):
  * the TCP options programs commonly set (TCP_NODELAY, TCP_CORK, TCP_MAXSEG,
  * the keepalive trio, TCP_SYNCNT, TCP_USER_TIMEOUT, TCP_CONGESTION,
- * TCP_INFO...), and SO_KEEPALIVE's hook. Each call owns the socket while it
- * reads or changes it.
+ * TCP_WINDOW_CLAMP, TCP_LINGER2, TCP_DEFER_ACCEPT, TCP_INFO...), and
+ * SO_KEEPALIVE's hook. Each call owns the socket while it reads or changes
+ * it.
  */
 #include <linux/tcp.h>
 #include <net/ip.h>
@@ -53,6 +54,61 @@ static int etp_set_congestion(struct sock *sk, sockptr_t optval,
 		return -EFAULT;
 	name[len] = '\0';
 	return strcmp(name, etp_cong(sk)->name) && strcmp(name, "reno") ? -ENOENT : 0;
+}
+
+/* As TCP's: TCP_FIN_TIMEOUT_MAX, the most TCP_LINGER2 takes. */
+#define ETP_LINGER2_MAX	(120 * HZ)
+
+/*
+ * TCP_WINDOW_CLAMP, as tcp_set_window_clamp(): no window offered is larger
+ * than the clamp (from now: what was offered stays, RFC 9293 3.8.6.2.2),
+ * and one set before the handshake also bounds the window scale. 0 clears
+ * it, before a connection only.
+ */
+static int etp_set_window_clamp(struct sock *sk, int val)
+{
+	if (!val) {
+		if (sk->sk_state != TCP_CLOSE)
+			return -EINVAL;
+		WRITE_ONCE(etp_sk(sk)->window_clamp, 0);
+		return 0;
+	}
+	WRITE_ONCE(etp_sk(sk)->window_clamp, max_t(int, val, SOCK_MIN_RCVBUF / 2));
+	return 0;
+}
+
+/*
+ * TCP_DEFER_ACCEPT counts SYN-ACK timeouts, given and read in seconds as
+ * TCP's (secs_to_retrans(), retrans_to_secs()), with TCP's constants: the
+ * first after 1 s, doubling up to 120 s. ETP's entry counts up to 127.
+ */
+#define ETP_DEFER_MAX	127
+
+static u8 etp_secs_to_retrans(int secs)
+{
+	int timeout = 1, period = 1;
+	u8 n = 1;
+
+	if (secs <= 0)
+		return 0;
+	while (secs > period && n < ETP_DEFER_MAX) {
+		n++;
+		timeout = min(timeout << 1, 120);
+		period += timeout;
+	}
+	return n;
+}
+
+static int etp_retrans_to_secs(u8 n)
+{
+	int timeout = 1, period = n ? 1 : 0;
+
+	while (n > 1) {
+		n--;
+		timeout = min(timeout << 1, 120);
+		period += timeout;
+	}
+	return period;
 }
 
 /**
@@ -153,6 +209,18 @@ int etp_setsockopt(struct sock *sk, int level, int optname,
 	case TCP_QUICKACK:
 		if (etp_ack_set_quickack(sk, val))
 			etp_send_ack(sk);
+		break;
+	case TCP_WINDOW_CLAMP:
+		err = etp_set_window_clamp(sk, val);
+		break;
+	case TCP_DEFER_ACCEPT:
+		/* Read by the listener's half-open entries in softirq. */
+		WRITE_ONCE(ep->defer_accept, etp_secs_to_retrans(val));
+		break;
+	case TCP_LINGER2:
+		/* As TCP's: < 0 aborts an orphan in FIN_WAIT2, 0 is the sysctl. */
+		WRITE_ONCE(ep->linger2, val < 0 ? -1 :
+			   val > ETP_LINGER2_MAX / HZ ? ETP_LINGER2_MAX : val * HZ);
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -265,6 +333,17 @@ int etp_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TCP_INQ:
 		val = ep->recvmsg_inq;
+		break;
+	case TCP_WINDOW_CLAMP:
+		val = etp_window_clamp(sk);
+		break;
+	case TCP_DEFER_ACCEPT:
+		val = etp_retrans_to_secs(READ_ONCE(ep->defer_accept));
+		break;
+	case TCP_LINGER2:
+		val = READ_ONCE(ep->linger2);
+		if (val >= 0)
+			val = etp_fin_time(sk) / HZ;
 		break;
 	case TCP_INFO:
 		etp_get_info(sk, &info);

@@ -67,7 +67,7 @@
 	X(RCV_FIN)		/* the peer's FIN, in order */		\
 	X(RCV_RST)		/* an acceptable RST */			\
 	X(TIMEOUT)		/* retransmissions or probes exhausted */ \
-	X(FIN_WAIT2_TIMEOUT)	/* an orphan waited fin_timeout_ms */	\
+	X(FIN_WAIT2_TIMEOUT)	/* an orphan waited fin_timeout_ms or TCP_LINGER2 */ \
 	X(ICMP_ERROR)		/* an ICMP error about our segments */	\
 	X(DROP)			/* an entry's connection cannot go on */
 

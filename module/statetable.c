@@ -30,7 +30,7 @@
 #define A_FIN		BIT(5)	/* queue a FIN after the data */
 #define A_ACK		BIT(6)	/* acknowledge now */
 #define A_SHUT_RCV	BIT(7)	/* the peer sends no more: EOF for readers */
-#define A_FW2_TIMER	BIT(8)	/* an orphan waits fin_timeout_ms at most */
+#define A_FW2_TIMER	BIT(8)	/* an orphan waits etp_fin_time() at most */
 #define A_TIME_WAIT	BIT(9)	/* hand the connection to the TIME_WAIT table */
 
 struct etp_transition {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/sys/net/etp/: per-namespace settings. Every entry has a range and
- * proc_dointvec_minmax() refuses a value outside it with EINVAL.
+ * proc_dointvec_minmax() refuses a value outside it with EINVAL; a write
+ * to rmem or wmem changes all three values or none.
  */
 #include <linux/slab.h>
 #include <linux/sysctl.h>
@@ -43,6 +44,13 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->invalid_ratelimit_ms = 500;	/* Linux TCP's tcp_invalid_ratelimit */
 	s->challenge_ack_limit = INT_MAX;	/* none, as TCP's since 6.0 */
 	s->max_orphans = 65536;
+	/* TCP's defaults (tcp_rmem, tcp_wmem), on a machine with 4 GiB or more. */
+	s->rmem[0] = 4096;
+	s->rmem[1] = 131072;
+	s->rmem[2] = 6 << 20;
+	s->wmem[0] = 4096;
+	s->wmem[1] = 16384;
+	s->wmem[2] = 4 << 20;
 }
 
 #define ETP_SYSCTL(_name, _min, _max) {					\
@@ -57,6 +65,40 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 
 /* A template; .data points into a static copy and is rebased per namespace. */
 static struct etp_sysctl init_sysctl;
+
+/*
+ * Three values, each at least 1, as tcp_rmem and tcp_wmem; but all or
+ * nothing: proc_dointvec_minmax() on the array itself would keep the values
+ * before a bad one (as TCP's do), so it parses into a copy.
+ */
+static int etp_proc_triple(ETP_CTL_CONST struct ctl_table *table, int write,
+			   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	int *cur = table->data, val[3], i, err;
+	struct ctl_table tmp = *table;
+
+	BUILD_BUG_ON(sizeof(init_sysctl.rmem) != sizeof(val) ||
+		     sizeof(init_sysctl.wmem) != sizeof(val));
+	for (i = 0; i < 3; i++)
+		val[i] = READ_ONCE(cur[i]);
+	tmp.data = val;
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (!err && write)
+		for (i = 0; i < 3; i++)
+			WRITE_ONCE(cur[i], val[i]);
+	return err;
+}
+
+#define ETP_SYSCTL_TRIPLE(_name) {					\
+	.procname	= #_name,					\
+	.data		= &init_sysctl._name,				\
+	.maxlen		= sizeof(init_sysctl._name),			\
+	.mode		= 0644,						\
+	.proc_handler	= etp_proc_triple,				\
+	.extra1		= SYSCTL_ONE,					\
+	.extra2		= SYSCTL_INT_MAX,				\
+}
+
 
 static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(msl_ms, &one, &hour_ms),
@@ -74,6 +116,8 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(invalid_ratelimit_ms, &zero, &hour_ms),
 	ETP_SYSCTL(challenge_ack_limit, &zero, &int_max),
 	ETP_SYSCTL(max_orphans, &zero, &int_max),
+	ETP_SYSCTL_TRIPLE(rmem),
+	ETP_SYSCTL_TRIPLE(wmem),
 	{ }
 };
 

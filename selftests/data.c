@@ -7,6 +7,7 @@
  * {1, 0}) and what follows them (ECONNRESET, EPIPE, SIGPIPE), TCP_NODELAY and
  * many small writes. Every case runs in a network namespace of its own.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -835,8 +836,11 @@ TEST_F(ns, buffers_bound_queued_data)
 	close(s);
 }
 
-/* A connected pair of PROTO on loopback: 0, or -1. */
-static int pair_of(int proto, int *c, int *s)
+/*
+ * A connected pair of PROTO on loopback, the listener given the option
+ * OPT = VAL at level IPPROTO_TCP first unless OPT is 0: 0, or -1.
+ */
+static int pair_opt(int proto, int opt, int val, int *c, int *s)
 {
 	struct sockaddr_in a = etp_addr("127.0.0.1", 0);
 	socklen_t len = sizeof(a);
@@ -844,7 +848,9 @@ static int pair_of(int proto, int *c, int *s)
 
 	*c = socket(AF_INET, SOCK_STREAM, proto);
 	*s = -1;
-	if (l >= 0 && *c >= 0 && !bind(l, (struct sockaddr *)&a, sizeof(a)) &&
+	if (l >= 0 && *c >= 0 &&
+	    (!opt || !setsockopt(l, IPPROTO_TCP, opt, &val, sizeof(val))) &&
+	    !bind(l, (struct sockaddr *)&a, sizeof(a)) &&
 	    !listen(l, 1) && !getsockname(l, (struct sockaddr *)&a, &len) &&
 	    !connect(*c, (struct sockaddr *)&a, sizeof(a)))
 		*s = accept(l, NULL, NULL);
@@ -853,6 +859,12 @@ static int pair_of(int proto, int *c, int *s)
 	if (*s < 0 && *c >= 0)
 		close(*c);
 	return *s < 0 ? -1 : 0;
+}
+
+/* A connected pair of PROTO on loopback: 0, or -1. */
+static int pair_of(int proto, int *c, int *s)
+{
+	return pair_opt(proto, 0, 0, c, s);
 }
 
 /*
@@ -1026,6 +1038,317 @@ TEST_F(ns, tcp_inq)
 	for (i = 0; i < 3; i++)
 		EXPECT_EQ(tcp[i], etp[i]) TH_LOG("read %d", i);
 	EXPECT_EQ(701, etp[0]) TH_LOG("700 bytes and the FIN left after 300");
+}
+
+/* getsockopt(FD, IPPROTO_TCP, OPT) after setting VAL unless SET is 0. */
+static int opt_after(int fd, int opt, int set, int val)
+{
+	socklen_t len = sizeof(int);
+	int got = INT_MIN;
+
+	if (set && setsockopt(fd, IPPROTO_TCP, opt, &val, sizeof(val)))
+		return INT_MIN + 1;
+	if (getsockopt(fd, IPPROTO_TCP, opt, &got, &len))
+		return INT_MIN + 2;
+	return got;
+}
+
+#ifndef MAX
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
+
+/* struct tcp_info as far as tcpi_snd_wnd (glibc's ends at tcpi_total_retrans). */
+struct tcp_info_wnd {
+	struct tcp_info ti;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
+	uint32_t delivered, delivered_ce;
+	uint64_t bytes_sent, bytes_retrans;
+	uint32_t dsack_dups, reord_seen, rcv_ooopack, snd_wnd;
+};
+
+/* The window FD's peer offers, as FD sees it (tcpi_snd_wnd); -1. */
+static long snd_wnd(int fd)
+{
+	struct tcp_info_wnd ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) || len < sizeof(ti))
+		return -1;
+	return ti.snd_wnd;
+}
+
+/*
+ * 1 MiB from client to server on a PROTO pair whose listener had
+ * TCP_WINDOW_CLAMP set to CLAMP (0: none), the server reading as it comes:
+ * the largest window the client saw offered (sampled after every step),
+ * or -1. *FIRST: the window of the handshake; *KEPT: the server's
+ * TCP_WINDOW_CLAMP.
+ */
+static long clamped_window(int proto, int clamp, long *first, int *kept)
+{
+	static char buf[16384];
+	long sent = 0, got = 0, most = 0, total = 1 << 20, end = t_now_ms() + 30000;
+	int c, s, n;
+
+	if (pair_opt(proto, clamp ? TCP_WINDOW_CLAMP : 0, clamp, &c, &s))
+		return -1;
+	*kept = opt_after(s, TCP_WINDOW_CLAMP, 0, 0);
+	*first = snd_wnd(c);
+	while (got < total && t_now_ms() < end) {
+		bool moved = false;
+
+		if (sent < total) {
+			n = send(c, buf, total - sent < (long)sizeof(buf) ? total - sent :
+				 (long)sizeof(buf), MSG_DONTWAIT);
+			if (n > 0)
+				sent += n, moved = true;
+		}
+		most = MAX(most, snd_wnd(c));
+		n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0)
+			got += n, moved = true;
+		if (!moved)
+			t_poll(s, POLLIN, 10);
+	}
+	close(c);
+	close(s);
+	return got == total ? most : -1;
+}
+
+/*
+ * TCP_WINDOW_CLAMP: set on a listener, the accepted connection keeps it and
+ * never offers more window, from its SYN-ACK on; values below the floor
+ * are raised to it, and 0 clears it only before a connection. As TCP's,
+ * in the same namespace, but for one thing: 6.12's TCP sets the clamp
+ * anew from its buffer when data arrives (tcp_measure_rcv_mss(),
+ * tcp_rcv_space_adjust()), so only its handshake is compared. Without the
+ * clamp ETP's window is larger, so the measure can fail.
+ */
+TEST_F(ns, window_clamp)
+{
+	int clamp = 8192, etp_kept = 0, tcp_kept = 0, free_kept = 0, p, i;
+	int protos[2] = { IPPROTO_TCP, etp_proto() }, set[2], zero[2], c, s;
+	long tcp_first = -1, etp_first = -1, free_first = -1;
+	long tcp = clamped_window(IPPROTO_TCP, clamp, &tcp_first, &tcp_kept);
+	long etp = clamped_window(etp_proto(), clamp, &etp_first, &etp_kept);
+	long unclamped = clamped_window(etp_proto(), 0, &free_first, &free_kept);
+
+	TH_LOG("window of the handshake with TCP_WINDOW_CLAMP %d: TCP %ld, ETP %ld; ETP without it %ld",
+	       clamp, tcp_first, etp_first, free_first);
+	TH_LOG("largest window offered: TCP %ld (its clamp follows its buffer), ETP %ld; ETP without it %ld",
+	       tcp, etp, unclamped);
+	ASSERT_LT(0, tcp);
+	ASSERT_GE(clamp, tcp_first) TH_LOG("TCP's handshake offered more than its clamp");
+	ASSERT_LT(0, etp) TH_LOG("1 MiB did not cross on ETP with the clamp");
+	EXPECT_EQ(tcp_first, etp_first) TH_LOG("the handshake's window");
+	EXPECT_GE(clamp, etp) TH_LOG("ETP offered more than TCP_WINDOW_CLAMP");
+	EXPECT_LT(clamp, unclamped) TH_LOG("without the clamp, no larger window");
+	EXPECT_EQ(tcp_kept, etp_kept) TH_LOG("the accepted socket's TCP_WINDOW_CLAMP");
+	EXPECT_EQ(clamp, etp_kept);
+	EXPECT_EQ(0, free_kept == clamp);
+
+	for (i = 0; i < 2; i++) {
+		p = socket(AF_INET, SOCK_STREAM, protos[i]);
+		ASSERT_LE(0, p);
+		set[i] = opt_after(p, TCP_WINDOW_CLAMP, 1, 100);
+		close(p);
+		ASSERT_EQ(0, pair_of(protos[i], &c, &s));
+		zero[i] = setsockopt(c, IPPROTO_TCP, TCP_WINDOW_CLAMP, &(int){ 0 },
+				     sizeof(int)) ? errno : 0;
+		close(c);
+		close(s);
+	}
+	TH_LOG("TCP_WINDOW_CLAMP 100 reads back as: TCP %d, ETP %d", set[0], set[1]);
+	EXPECT_EQ(set[0], set[1]) TH_LOG("the floor");
+	EXPECT_LT(100, set[1]);
+	EXPECT_EQ(EINVAL, zero[0]) TH_LOG("TCP: 0 on a connection");
+	EXPECT_EQ(zero[0], zero[1]) TH_LOG("ETP: 0 on a connection");
+}
+
+/*
+ * A PROTO pair whose client sets TCP_LINGER2 to LINGER2 and closes: 1 if
+ * the server, having read the end of file, is reset within WAIT_MS (its
+ * poll() says POLLHUP), 0 if not, -1 on a failure.
+ */
+static int linger2_reset(int proto, int linger2, int wait_ms)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	long end;
+	int c, s, rc = -1;
+	char b;
+
+	if (pair_of(proto, &c, &s))
+		return -1;
+	if (setsockopt(c, IPPROTO_TCP, TCP_LINGER2, &linger2, sizeof(linger2)) ||
+	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		goto out;
+	close(c);
+	c = -1;
+	if (recv(s, &b, 1, 0) != 0)
+		goto out;
+	rc = 0;
+	for (end = t_now_ms() + wait_ms; t_now_ms() < end; t_sleep_ms(10))
+		if (t_poll(s, POLLIN, 0) & POLLHUP) {
+			rc = 1;
+			break;
+		}
+out:
+	if (c >= 0)
+		close(c);
+	close(s);
+	return rc;
+}
+
+/*
+ * TCP_LINGER2: an orphan's time in FIN_WAIT2. Below 0, the orphan does not
+ * wait at all: once its FIN is acknowledged it resets the connection;
+ * unset, it waits (fin_timeout). What getsockopt() reads: the sysctl's
+ * seconds when unset, -1, and at most 120 s. As TCP's, in the same
+ * namespace.
+ */
+TEST_F(ns, tcp_linger2)
+{
+	int protos[2] = { IPPROTO_TCP, etp_proto() }, i, p;
+	int got[2][4], reset[2], kept[2];
+
+	for (i = 0; i < 2; i++) {
+		p = socket(AF_INET, SOCK_STREAM, protos[i]);
+		ASSERT_LE(0, p);
+		got[i][0] = opt_after(p, TCP_LINGER2, 0, 0);
+		got[i][1] = opt_after(p, TCP_LINGER2, 1, 7);
+		got[i][2] = opt_after(p, TCP_LINGER2, 1, 1000);
+		got[i][3] = opt_after(p, TCP_LINGER2, 1, -5);
+		close(p);
+		reset[i] = linger2_reset(protos[i], -1, 5000);
+		kept[i] = linger2_reset(protos[i], 0, 500);
+	}
+	TH_LOG("TCP_LINGER2 unset, 7, 1000, -5: TCP %d %d %d %d, ETP %d %d %d %d",
+	       got[0][0], got[0][1], got[0][2], got[0][3],
+	       got[1][0], got[1][1], got[1][2], got[1][3]);
+	TH_LOG("the peer reset in 5 s with TCP_LINGER2 -1: TCP %d, ETP %d; in 0.5 s unset: TCP %d, ETP %d",
+	       reset[0], reset[1], kept[0], kept[1]);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(got[0][i], got[1][i]) TH_LOG("value %d", i);
+	ASSERT_EQ(1, reset[0]) TH_LOG("TCP did not reset: nothing to compare");
+	EXPECT_EQ(1, reset[1]) TH_LOG("ETP's orphan waited in FIN_WAIT2 with TCP_LINGER2 -1");
+	ASSERT_EQ(0, kept[0]);
+	EXPECT_EQ(0, kept[1]) TH_LOG("ETP's orphan reset at once without TCP_LINGER2");
+}
+
+/* A PROTO listener on loopback with OPT = VAL (level IPPROTO_TCP); -1. */
+static int listener_opt(int proto, int opt, int val, struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int l = socket(AF_INET, SOCK_STREAM, proto);
+
+	*a = etp_addr("127.0.0.1", 0);
+	if (l < 0)
+		return -1;
+	if (setsockopt(l, IPPROTO_TCP, opt, &val, sizeof(val)) ||
+	    bind(l, (struct sockaddr *)a, sizeof(*a)) || listen(l, 4) ||
+	    getsockname(l, (struct sockaddr *)a, &len)) {
+		close(l);
+		return -1;
+	}
+	return l;
+}
+
+/* ms until listener L has a connection to accept, up to WAIT_MS; -1. */
+static long accept_within(int l, long wait_ms)
+{
+	long t0 = t_now_ms();
+
+	return t_poll(l, POLLIN, wait_ms) & POLLIN ? t_now_ms() - t0 : -1;
+}
+
+struct deferred {
+	int readback;	/* TCP_DEFER_ACCEPT after setting 5 */
+	long early_ms;	/* accept() possible after a bare handshake: -1 */
+	long data_ms;	/* ...then after the client's first byte */
+	int data_ready;	/* the accepted socket had the byte at once */
+	long quiet_ms;	/* a client that sends nothing: accepted after */
+};
+
+/*
+ * TCP_DEFER_ACCEPT 1 (one SYN-ACK timeout, 1 s) on a PROTO listener, as
+ * struct deferred says; -1 if a call failed.
+ */
+static int defer_accept(int proto, struct deferred *d)
+{
+	struct sockaddr_in a;
+	int l, c = -1, q = -1, s = -1, rc = -1;
+	socklen_t len = sizeof(int);
+	long t0;
+	char b;
+
+	l = socket(AF_INET, SOCK_STREAM, proto);
+	if (l < 0 || setsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, &(int){ 5 }, sizeof(int)) ||
+	    getsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, &d->readback, &len))
+		goto out;
+	close(l);
+	l = listener_opt(proto, TCP_DEFER_ACCEPT, 1, &a);
+	c = socket(AF_INET, SOCK_STREAM, proto);
+	if (l < 0 || c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+		goto out;
+	/* Less than the SYN-ACK timeout (1 s), so the entry still waits. */
+	d->early_ms = accept_within(l, 300);
+	if (d->early_ms >= 0 || send(c, "d", 1, 0) != 1)
+		goto out;
+	d->data_ms = accept_within(l, 5000);
+	s = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+	if (s < 0)
+		goto out;
+	d->data_ready = recv(s, &b, 1, 0) == 1 && b == 'd';
+	q = socket(AF_INET, SOCK_STREAM, proto);
+	t0 = t_now_ms();
+	if (q < 0 || connect(q, (struct sockaddr *)&a, sizeof(a)))
+		goto out;
+	if (accept_within(l, 20000) >= 0)
+		d->quiet_ms = t_now_ms() - t0;
+	rc = 0;
+out:
+	for (int *fd = (int[]){ l, c, q, s, -2 }; *fd != -2; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	return rc;
+}
+
+/*
+ * TCP_DEFER_ACCEPT: a listener does not offer a connection whose client
+ * has only completed the handshake; the client's first data makes it,
+ * ready to read, and without data it is made anyway once the time is over
+ * (the SYN-ACK sent again, the client's ACK to it). Seconds read back
+ * rounded up to whole SYN-ACK timeouts. As TCP's, in the same namespace.
+ */
+TEST_F(ns, defer_accept)
+{
+	struct deferred tcp = { .early_ms = -2, .data_ms = -1, .quiet_ms = -1 };
+	struct deferred etp = tcp;
+	long held = t_stat("DeferAcceptDrop");
+
+	ASSERT_EQ(0, defer_accept(IPPROTO_TCP, &tcp));
+	TH_LOG("TCP: 5 s reads %d; accepted after a bare handshake: %ld, after data %ld ms "
+	       "(data ready %d), with no data %ld ms", tcp.readback, tcp.early_ms,
+	       tcp.data_ms, tcp.data_ready, tcp.quiet_ms);
+	ASSERT_EQ(-1, tcp.early_ms);
+	ASSERT_LE(0, tcp.data_ms);
+	ASSERT_LE(0, tcp.quiet_ms);
+	ASSERT_EQ(0, defer_accept(etp_proto(), &etp))
+		TH_LOG("ETP: a call failed (accepted early: %ld ms): %s", etp.early_ms, strerror(errno));
+	TH_LOG("ETP: 5 s reads %d; accepted after a bare handshake: %ld, after data %ld ms "
+	       "(data ready %d), with no data %ld ms", etp.readback, etp.early_ms,
+	       etp.data_ms, etp.data_ready, etp.quiet_ms);
+	EXPECT_EQ(tcp.readback, etp.readback);
+	EXPECT_EQ(7, etp.readback);
+	EXPECT_LE(0, etp.data_ms) TH_LOG("the client's data made no connection");
+	EXPECT_EQ(tcp.data_ready, etp.data_ready);
+	EXPECT_LE(0, etp.quiet_ms) TH_LOG("a client that sends nothing was never accepted");
+	/* The SYN-ACK goes again after 1 s: not before that. */
+	EXPECT_LE(900, etp.quiet_ms);
+	if (t_stat_known("DeferAcceptDrop"))
+		EXPECT_LE(held + 2, t_stat("DeferAcceptDrop")) TH_LOG("bare ACKs held");
 }
 
 /*

@@ -55,15 +55,17 @@ test_man_page_names_every_sysctl() {
 			name=${f##*/}
 			entry=$(grep "^\.IR $name \" (default " "$1") ||
 				{ missing="$missing $name"; continue; }
-			read -r def lo hi < <(echo "$entry" |
-				sed -n "s/.*(default \([0-9]*\); \([0-9]*\) to \([0-9]*\))\"\$/\1 \2 \3/p")
+			# One value, or three (rmem, wmem): each in the range.
+			IFS=";" read -r def lo hi < <(echo "$entry" |
+				sed -n "s/.*(default \([0-9 ]*[0-9]\); \([0-9]*\) to \([0-9]*\))\"\$/\1;\2;\3/p")
 			[ -n "$hi" ] || fail "etp.7: malformed entry: $entry"
-			expect_eq "$def" "$(cat "$f")" "default of $name"
-			{ echo $lo >"$f" && echo $hi >"$f"; } ||
+			expect_eq "$def" "$(tr -s "\t" " " <"$f")" "default of $name"
+			n=$(wc -w <<<"$def")
+			{ echo $(yes $lo | head -n $n) >"$f" && echo $(yes $hi | head -n $n) >"$f"; } ||
 				fail "$name refused a value in the range $lo to $hi of etp.7"
-			! { echo $((lo - 1)) >"$f"; } 2>/dev/null ||
+			! { echo $(yes $((lo - 1)) | head -n $n) >"$f"; } 2>/dev/null ||
 				fail "$name took $((lo - 1)), below the range of etp.7"
-			! { echo $((hi + 1)) >"$f"; } 2>/dev/null ||
+			! { echo $(yes $((hi + 1)) | head -n $n) >"$f"; } 2>/dev/null ||
 				fail "$name took $((hi + 1)), above the range of etp.7"
 		done
 		[ -z "$missing" ] || fail "no entry in etp.7 for:$missing"' sh "$TOP/Documentation/etp.7"

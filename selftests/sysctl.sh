@@ -3,7 +3,8 @@
 # /proc/sys/net/etp/: every setting, its default, its range, per namespace.
 . "$(dirname "$0")/lib.sh"
 
-# name default lowest-good highest-good too-low too-high
+# name default lowest-good highest-good too-low too-high; a setting of three
+# values (rmem, wmem, as tcp_rmem) has them joined by commas.
 SETTINGS='
 msl_ms 30000 1 3600000 0 3600001
 max_tw_entries 262144 0 16777216 -1 16777217
@@ -20,16 +21,29 @@ rto_max_ms 120000 10 120000 9 120001
 invalid_ratelimit_ms 500 0 3600000 -1 3600001
 challenge_ack_limit 2147483647 0 2147483647 -1 2147483648
 max_orphans 65536 0 2147483647 -1 2147483648
+rmem 4096,131072,6291456 1,1,1 2147483647,2147483647,2147483647 1,0,1 1,1,2147483648
+wmem 4096,16384,4194304 1,1,1 2147483647,2147483647,2147483647 0,1,1 1,2147483648,1
 '
 
 # in_ns NETNS: run the bash program on standard input in NETNS, with fail(),
-# expect_eq() and SETTINGS: one process per case (each exec costs the TCG
-# guest a tenth of a second, and the cases take every setting in turn).
+# expect_eq(), get(), put() and SETTINGS: one process per case (each exec
+# costs the TCG guest a tenth of a second, and the cases take every setting
+# in turn).
 in_ns() {
 	ip netns exec "$1" bash -c "set -e
-		$(declare -f fail expect_eq)
+		$(declare -f fail expect_eq get put)
 		SETTINGS='$SETTINGS'
 		$(cat)"
+}
+
+# get FILE: a setting's values as SETTINGS writes them (joined by commas).
+get() {
+	tr -s '\t ' ',' <"$1"
+}
+
+# put FILE VALUES: write VALUES (joined by commas) as the kernel reads them.
+put() {
+	echo "${2//,/ }" >"$1"
 }
 
 test_defaults() {
@@ -38,7 +52,7 @@ test_defaults() {
 	in_ns "$ns" <<'EOF'
 while read -r name def rest; do
 	[ -n "$name" ] || continue
-	expect_eq "$def" "$(cat /proc/sys/net/etp/$name)" "default of $name"
+	expect_eq "$def" "$(get /proc/sys/net/etp/$name)" "default of $name"
 done <<<"$SETTINGS"
 expect_eq "$(grep -c . <<<"$SETTINGS")" "$(ls /proc/sys/net/etp | wc -l)" \
 	"number of settings (those this test knows)"
@@ -52,7 +66,7 @@ test_bad_values_refused() {
 # write_expect_einval FILE VALUE
 write_expect_einval() {
 	local err
-	err=$( { echo "$2" >"$1"; } 2>&1) && fail "$1 took '$2'"
+	err=$( { put "$1" "$2"; } 2>&1) && fail "$1 took '$2'"
 	echo "$err" | grep -q 'Invalid argument' || fail "$1 refused '$2' with: $err"
 }
 while read -r name def lo hi bad_lo bad_hi; do
@@ -61,7 +75,7 @@ while read -r name def lo hi bad_lo bad_hi; do
 	write_expect_einval $f $bad_lo
 	write_expect_einval $f $bad_hi
 	write_expect_einval $f abc
-	expect_eq "$def" "$(cat "$f")" "$name after refused writes"
+	expect_eq "$def" "$(get "$f")" "$name after refused writes"
 done <<<"$SETTINGS"
 EOF
 }
@@ -73,10 +87,10 @@ test_good_values_taken() {
 while read -r name def lo hi rest; do
 	[ -n "$name" ] || continue
 	f=/proc/sys/net/etp/$name
-	echo "$lo" >"$f"
-	expect_eq "$lo" "$(cat "$f")" "$name low"
-	echo "$hi" >"$f"
-	expect_eq "$hi" "$(cat "$f")" "$name high"
+	put "$f" "$lo"
+	expect_eq "$lo" "$(get "$f")" "$name low"
+	put "$f" "$hi"
+	expect_eq "$hi" "$(get "$f")" "$name high"
 done <<<"$SETTINGS"
 EOF
 }
@@ -89,6 +103,56 @@ test_per_namespace() {
 	expect_eq 1234 "$(ip netns exec "$a" cat /proc/sys/net/etp/msl_ms)" "msl_ms in a"
 	expect_eq 30000 "$(ip netns exec "$b" cat /proc/sys/net/etp/msl_ms)" "msl_ms in b"
 	expect_eq 30000 "$(cat /proc/sys/net/etp/msl_ms)" "msl_ms in the initial namespace"
+}
+
+# rmem and wmem do what tcp_rmem and tcp_wmem do, set alike in one
+# namespace: a new socket's SO_RCVBUF and SO_SNDBUF come from their middle
+# values, and the window scale a connection offers follows rmem's largest.
+# TCP, in the same namespace, is the control; the defaults are compared
+# too, and each setting must change what is seen, so that a setting ETP
+# ignored would show.
+test_rmem_wmem_as_tcp() {
+	local ns
+	ns=$(new_netns)
+	py "$ns" <<'EOF'
+import socket
+from etp_util import *
+
+def buffers_and_wscale(proto):
+    """SO_RCVBUF, SO_SNDBUF of a new socket; the scale a connection offers."""
+    n = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    got = [n.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+           n.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)]
+    n.close()
+    l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    l.bind(("127.0.0.1", 0))
+    l.listen(1)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    c.connect(l.getsockname())
+    s, _ = l.accept()
+    # struct tcp_info's byte 6: snd_wscale in the low 4 bits, rcv_wscale.
+    got.append(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[6] >> 4)
+    for x in (s, c, l):
+        x.close()
+    return tuple(got)
+
+def both(what):
+    tcp = buffers_and_wscale(socket.IPPROTO_TCP)
+    etp = buffers_and_wscale(PROTO)
+    log("%s: SO_RCVBUF, SO_SNDBUF, window scale offered: TCP %s, ETP %s" % (what, tcp, etp))
+    expect(tcp == etp, "%s: ETP %s, TCP %s" % (what, etp, tcp))
+    return etp
+
+default = both("defaults")
+for rmem, wmem in (("4096 65536 1048576", "4096 32768 1048576"),
+                   ("4096 262144 33554432", "4096 65536 8388608")):
+    for name, value in (("rmem", rmem), ("wmem", wmem)):
+        open("/proc/sys/net/ipv4/tcp_" + name, "w").write(value)
+        open("/proc/sys/net/etp/" + name, "w").write(value)
+    got = both("rmem %s, wmem %s" % (rmem, wmem))
+    expect(got[0] != default[0] and got[1] != default[1] and got[2] != default[2],
+           "rmem %s, wmem %s: not every value changed: %s" % (rmem, wmem, got))
+EOF
 }
 
 run_tests
