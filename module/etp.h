@@ -28,6 +28,7 @@
  *   3 port.c        the bind table: local ports
  *   2 rcvbuf.c      receive memory, the receive window and its scale, autotuning
  *   2 delack.c      when to acknowledge: delayed ACKs, quick-ACK and ping-pong modes
+ *   2 reuseport.c   SO_REUSEPORT: shared ports, listener groups, who takes a SYN
  *   1 rto.c         RTT and RTO (RFC 6298); arming and stopping the timers
  *   1 header.c      reading the header's options
  *   1 isn.c         initial sequence numbers (RFC 6528), table hashing, slots
@@ -581,6 +582,14 @@ void etp_inherit_port(struct sock *listener, struct sock *child);
 void etp_port_tw_hold(struct net *net, u16 port);
 void etp_port_tw_put(struct net *net, u16 port);
 
+/* reuseport.c */
+bool etp_reuseport_shares(const struct sock *sk, const struct sock *sk2);
+int etp_reuseport_join(struct sock *sk, struct hlist_head *chain);
+void etp_reuseport_leave(struct sock *sk);
+struct sock *etp_reuseport_select(struct sock *sk, struct sk_buff *skb,
+				  int doff, __be32 laddr, __be16 lport,
+				  __be32 raddr, __be16 rport);
+
 /* lookup.c */
 int etp_lookup_init(struct etp_net *en);
 void etp_lookup_exit(struct etp_net *en);
@@ -592,10 +601,11 @@ bool etp_ehash_insert(struct sock *sk);
 void etp_ehash_remove(struct sock *sk);
 struct sock *etp_lookup_established(struct net *net, __be32 laddr,
 				    __be16 lport, __be32 raddr, __be16 rport);
-void etp_lhash_insert(struct sock *sk);
+int etp_lhash_insert(struct sock *sk);
 void etp_lhash_remove(struct sock *sk);
-struct sock *etp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
-				 int dif, int sdif);
+struct sock *etp_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
+				 __be32 laddr, __be16 lport, __be32 raddr,
+				 __be16 rport, int dif, int sdif);
 int etp_connect_port(struct sock *sk);
 
 /* statetable.c, trace.c: states, events, their rules and bookkeeping */

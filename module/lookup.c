@@ -145,15 +145,23 @@ static struct etp_hslot *etp_lhash_slot(struct etp_net *en, u16 port)
 /**
  * etp_lhash_insert() - make a socket findable as a listener
  * @sk: the socket, bound, in LISTEN
+ *
+ * With SO_REUSEPORT it joins its port's group (reuseport.c).
+ *
+ * Return: 0, or -ENOMEM if it could not join.
  */
-void etp_lhash_insert(struct sock *sk)
+int etp_lhash_insert(struct sock *sk)
 {
 	struct etp_hslot *slot = etp_lhash_slot(etp_sk_pernet(sk),
 						inet_sk(sk)->inet_num);
+	int err;
 
 	spin_lock_bh(&slot->lock);
-	sk_add_node_rcu(sk, &slot->chain);
+	err = etp_reuseport_join(sk, &slot->chain);
+	if (!err)
+		sk_add_node_rcu(sk, &slot->chain);
 	spin_unlock_bh(&slot->lock);
+	return err;
 }
 
 /**
@@ -168,6 +176,7 @@ void etp_lhash_remove(struct sock *sk)
 		return;
 	slot = etp_lhash_slot(etp_sk_pernet(sk), inet_sk(sk)->inet_num);
 	spin_lock_bh(&slot->lock);
+	etp_reuseport_leave(sk);
 	sk_del_node_init_rcu(sk);
 	spin_unlock_bh(&slot->lock);
 }
@@ -175,18 +184,24 @@ void etp_lhash_remove(struct sock *sk)
 /**
  * etp_lookup_listener() - find the listener for a SYN (under RCU)
  * @net: the namespace
+ * @skb: the segment, its header at skb->data
+ * @doff: its header's length
  * @laddr: the segment's destination address
  * @lport: the segment's destination port
+ * @raddr: its source address
+ * @rport: its source port
  * @dif: the interface it arrived on
  * @sdif: the L3 master device's interface, if any
  *
  * As TCP: a listener bound to the address beats a wildcard one, and one
- * bound to the device beats one that is not.
+ * bound to the device beats one that is not; of a SO_REUSEPORT group, the
+ * member that reuseport.c chooses.
  *
  * Return: the listener with a reference held, or NULL.
  */
-struct sock *etp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
-				 int dif, int sdif)
+struct sock *etp_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
+				 __be32 laddr, __be16 lport, __be32 raddr,
+				 __be16 rport, int dif, int sdif)
 {
 	u16 hnum = ntohs(lport);
 	struct etp_hslot *slot = etp_lhash_slot(etp_pernet(net), hnum);
@@ -213,6 +228,8 @@ struct sock *etp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
 			best_score = score;
 		}
 	}
+	if (best)
+		best = etp_reuseport_select(best, skb, doff, laddr, lport, raddr, rport);
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
 	return best;

@@ -7,10 +7,11 @@
  * tw_count. A socket is on at most one owners list, through sk_bind_node,
  * and inet_num is non-zero exactly while it is there.
  *
- * Conflicts follow TCP's rules without SO_REUSEPORT: two sockets may not hold
- * the same port on overlapping addresses (equal, or either one the wildcard)
- * on the same device, unless both set SO_REUSEADDR and the one already there
- * is not listening. A port that TIME_WAIT entries hold can be bound only with
+ * Conflicts follow TCP's rules: two sockets may not hold the same port on
+ * overlapping addresses (equal, or either one the wildcard) on the same
+ * device, unless both set SO_REUSEADDR and the one already there is not
+ * listening, or both set SO_REUSEPORT and belong to one user
+ * (reuseport.c). A port that TIME_WAIT entries hold can be bound only with
  * SO_REUSEADDR. Ports that connect() picks may be shared by several
  * connections as long as each 4-tuple is unique (lookup.c picks them).
  */
@@ -53,6 +54,8 @@ static bool etp_bind_conflict(const struct sock *sk,
 			continue;
 		if (sk->sk_reuse && sk2->sk_reuse &&
 		    READ_ONCE(sk2->sk_state) != TCP_LISTEN)
+			continue;
+		if (etp_reuseport_shares(sk, sk2))
 			continue;
 		if (!addr || !sk2->sk_rcv_saddr || addr == sk2->sk_rcv_saddr)
 			return true;

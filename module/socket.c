@@ -331,7 +331,12 @@ static int etp_listen(struct socket *sock, int backlog)
 			goto out;
 		}
 		WRITE_ONCE(sk->sk_ack_backlog, 0);
-		etp_lhash_insert(sk);
+		err = etp_lhash_insert(sk);
+		if (err) {
+			etp_sm_event(sk, ETP_EV_CLOSE);
+			WRITE_ONCE(sk->sk_shutdown, 0);
+			goto out;
+		}
 	}
 	err = 0;
 out:

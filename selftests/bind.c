@@ -255,6 +255,115 @@ TEST(listen_race_one_wins)
 	EXPECT_LT(etp_rounds / 2, etp_one);
 }
 
+/*
+ * SO_REUSEPORT: PROTO listeners of one user that all set it share a port on
+ * 127.0.0.1; a socket without it may not bind there; each listener accepts
+ * a share of RP_CONNS connections (spread by a hash of their 4-tuples);
+ * once one closes, the others take every new connection. SHARE: what each
+ * accepted; *REFUSED: errno of the bind without it; *LATER: connections
+ * the others accepted of RP_LATER made after the close. 0, or -1.
+ */
+#define RP_LISTENERS	4
+#define RP_CONNS	64
+#define RP_LATER	16
+
+/*
+ * Accept (and close) from listeners L[FROM..RP_LISTENERS-1] until WANT
+ * connections came, or 10 s passed: a handshake's last ACK may still be on
+ * its way when connect() returns. GOT[i] adds listener i's.
+ */
+static void collect(int *l, int from, int *got, int want)
+{
+	time_t end = time(NULL) + 10;
+	int n = 0, i, s;
+
+	for (i = from; i < RP_LISTENERS; i++)
+		got[i] = 0;
+	while (n < want && time(NULL) < end) {
+		for (i = from; i < RP_LISTENERS; i++)
+			while ((s = accept4(l[i], NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+				close(s);
+				got[i]++;
+				n++;
+			}
+		if (n < want)
+			usleep(10000);
+	}
+}
+
+static int reuseport_spread(int proto, unsigned short port,
+			    int share[RP_LISTENERS], int *refused, int *later)
+{
+	struct sockaddr_in a = etp_addr("127.0.0.1", port);
+	int l[RP_LISTENERS], c[RP_CONNS + RP_LATER], got[RP_LISTENERS];
+	int lone, on = 1, i, rc = -1;
+
+	for (i = 0; i < RP_LISTENERS; i++) {
+		l[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, proto);
+		if (l[i] < 0 ||
+		    setsockopt(l[i], SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) ||
+		    etp_bind(l[i], "127.0.0.1", port) || listen(l[i], RP_CONNS))
+			return -1;
+	}
+	lone = socket(AF_INET, SOCK_STREAM, proto);
+	*refused = etp_bind(lone, "127.0.0.1", port) ? errno : 0;
+	close(lone);
+	for (i = 0; i < RP_CONNS + RP_LATER; i++)
+		c[i] = -1;
+	for (i = 0; i < RP_CONNS; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM, proto);
+		if (c[i] < 0 || connect(c[i], (struct sockaddr *)&a, sizeof(a)))
+			goto out;
+	}
+	collect(l, 0, share, RP_CONNS);
+	close(l[0]);
+	l[0] = -1;
+	for (i = RP_CONNS; i < RP_CONNS + RP_LATER; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM, proto);
+		if (c[i] < 0 || connect(c[i], (struct sockaddr *)&a, sizeof(a)))
+			goto out;
+	}
+	collect(l, 1, got, RP_LATER);
+	*later = 0;
+	for (i = 1; i < RP_LISTENERS; i++)
+		*later += got[i];
+	rc = 0;
+out:
+	for (i = 0; i < RP_CONNS + RP_LATER; i++)
+		if (c[i] >= 0)
+			close(c[i]);
+	for (i = 0; i < RP_LISTENERS; i++)
+		if (l[i] >= 0)
+			close(l[i]);
+	return rc;
+}
+
+/* SO_REUSEPORT spreads connections over its listeners, as TCP's does. */
+TEST(reuseport_spreads_connections)
+{
+	int tcp[RP_LISTENERS], etp[RP_LISTENERS], tcp_refused, etp_refused;
+	int tcp_later = -1, etp_later = -1, sum = 0, i;
+
+	ASSERT_EQ(0, reuseport_spread(IPPROTO_TCP, 40023, tcp, &tcp_refused, &tcp_later));
+	ASSERT_EQ(0, reuseport_spread(etp_proto(), 40023, etp, &etp_refused, &etp_later))
+		TH_LOG("ETP: %s", strerror(errno));
+	TH_LOG("%d connections to %d listeners: TCP %d %d %d %d, ETP %d %d %d %d",
+	       RP_CONNS, RP_LISTENERS, tcp[0], tcp[1], tcp[2], tcp[3],
+	       etp[0], etp[1], etp[2], etp[3]);
+	TH_LOG("after one closed, of %d: TCP's others took %d, ETP's %d",
+	       RP_LATER, tcp_later, etp_later);
+	EXPECT_EQ(EADDRINUSE, tcp_refused);
+	EXPECT_EQ(tcp_refused, etp_refused) TH_LOG("a bind without SO_REUSEPORT");
+	for (i = 0; i < RP_LISTENERS; i++) {
+		sum += etp[i];
+		/* All in one queue by chance: 4 * (3/4)^64, about 1e-7. */
+		EXPECT_LT(0, etp[i]) TH_LOG("listener %d took no connection", i);
+	}
+	EXPECT_EQ(RP_CONNS, sum);
+	EXPECT_EQ(RP_LATER, tcp_later);
+	EXPECT_EQ(RP_LATER, etp_later);
+}
+
 TEST(close_releases_port)
 {
 	int a = etp_socket(), b;
