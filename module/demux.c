@@ -111,8 +111,12 @@ lookup:
 				   th->source);
 		if (tw && etp_tw_rcv(net, tw, skb) == ETP_TW_DONE)
 			goto consumed;
-		sk = etp_lookup_listener(net, skb, th->doff * 4, iph->daddr,
-					 th->dest, iph->saddr, th->source, dif, sdif);
+		sk = etp_req_listener(net, iph->daddr, th->dest, iph->saddr,
+				      th->source);
+		if (!sk)
+			sk = etp_lookup_listener(net, skb, th->doff * 4, iph->daddr,
+						 th->dest, iph->saddr, th->source,
+						 dif, sdif);
 		if (!sk) {
 			/* No one takes the SYN: TIME_WAIT stays and answers. */
 			if (tw && etp_tw_ack(net, tw, skb))

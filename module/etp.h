@@ -710,6 +710,8 @@ void etp_clear_timers(struct sock *sk);
 
 /* request.c */
 int etp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+struct sock *etp_req_listener(struct net *net, __be32 laddr, __be16 lport,
+			      __be32 raddr, __be16 rport);
 bool etp_req_icmp(struct net *net, __be32 laddr, __be16 lport, __be32 raddr,
 		  __be16 rport, u32 seq, int type, int code);
 void etp_listen_stop(struct sock *sk);

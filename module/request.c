@@ -124,19 +124,19 @@ static unsigned long etp_req_timeout(const struct etp_req *req)
  * The SYN-ACK was not answered: send it again, or give up. With
  * TCP_DEFER_ACCEPT, as TCP's syn_ack_recalc(): an entry whose bare ACK came
  * waits for data, silent, for defer_accept timeouts, sends its SYN-ACK once
- * more at the last (the peer's ACK to it then makes the connection), and
- * lives for synack_retries timeouts at least.
+ * more at the last (the peer's ACK to it then makes the connection); one
+ * never answered goes after synack_retries, as any other.
  */
 static void etp_req_timer_fn(struct timer_list *t)
 {
 	struct etp_req *req = from_timer(req, t, timer);
 	struct etp_net *en = etp_sk_pernet(req->listener);
 	u8 defer = READ_ONCE(etp_sk(req->listener)->defer_accept);
-	u8 max = max_t(u8, READ_ONCE(en->sysctl.synack_retries), defer);
 
 	if (hlist_unhashed_lockless(&req->node))
 		goto out;
-	if (req->retrans >= max && (!req->acked || req->retrans >= defer)) {
+	if (req->retrans >= READ_ONCE(en->sysctl.synack_retries) &&
+	    (!req->acked || req->retrans >= defer)) {
 		etp_req_drop(req, ETP_EV_TIMEOUT);
 		goto out;
 	}
@@ -589,6 +589,36 @@ int etp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 drop:
 	kfree_skb(skb);
 	return 0;
+}
+
+/**
+ * etp_req_listener() - the listener whose half-open entry a segment is for
+ * @net: the namespace
+ * @laddr: the segment's destination address
+ * @lport: its destination port
+ * @raddr: its source address
+ * @rport: its source port
+ *
+ * A handshake's segments go to the listener that made its entry, not to
+ * the one a lookup would pick now: a SO_REUSEPORT group may have grown or
+ * shrunk since the SYN (TCP finds its request sockets in ehash, before
+ * any listener). Called under RCU.
+ *
+ * Return: that listener with a reference held, or NULL if no entry.
+ */
+struct sock *etp_req_listener(struct net *net, __be32 laddr, __be16 lport,
+			      __be32 raddr, __be16 rport)
+{
+	struct etp_req *req = etp_req_lookup(net, laddr, lport, raddr, rport);
+	struct sock *lsk;
+
+	if (!req)
+		return NULL;
+	/* The entry holds its listener: a reference of our own is safe. */
+	lsk = req->listener;
+	sock_hold(lsk);
+	etp_req_put(req);
+	return lsk;
 }
 
 /**

@@ -31,14 +31,17 @@ bool etp_reuseport_shares(const struct sock *sk, const struct sock *sk2)
 	       uid_eq(sk->sk_uid, sk2->sk_uid);
 }
 
-/* Would @sk2, a listener, be in @sk's group: same port, address, device, user? */
+/*
+ * Would @sk2, a listener, be in @sk's group: same port, address, device,
+ * user? One that set SO_REUSEPORT only after listen() has no group yet:
+ * reuseport_add_sock() makes it one.
+ */
 static bool etp_reuseport_peer(const struct sock *sk, const struct sock *sk2)
 {
 	return sk2 != sk && etp_reuseport_shares(sk, sk2) &&
 	       inet_sk(sk2)->inet_num == inet_sk(sk)->inet_num &&
 	       sk2->sk_rcv_saddr == sk->sk_rcv_saddr &&
-	       sk2->sk_bound_dev_if == sk->sk_bound_dev_if &&
-	       rcu_access_pointer(sk2->sk_reuseport_cb);
+	       sk2->sk_bound_dev_if == sk->sk_bound_dev_if;
 }
 
 /**

@@ -71,6 +71,8 @@ static struct etp_sysctl init_sysctl;
  * nothing: proc_dointvec_minmax() on the array itself would keep the values
  * before a bad one (as TCP's do), so it parses into a copy.
  */
+static DEFINE_MUTEX(etp_triple_mutex);	/* one write at a time: no stale copy */
+
 static int etp_proc_triple(ETP_CTL_CONST struct ctl_table *table, int write,
 			   void *buffer, size_t *lenp, loff_t *ppos)
 {
@@ -79,6 +81,7 @@ static int etp_proc_triple(ETP_CTL_CONST struct ctl_table *table, int write,
 
 	BUILD_BUG_ON(sizeof(init_sysctl.rmem) != sizeof(val) ||
 		     sizeof(init_sysctl.wmem) != sizeof(val));
+	mutex_lock(&etp_triple_mutex);
 	for (i = 0; i < 3; i++)
 		val[i] = READ_ONCE(cur[i]);
 	tmp.data = val;
@@ -86,6 +89,7 @@ static int etp_proc_triple(ETP_CTL_CONST struct ctl_table *table, int write,
 	if (!err && write)
 		for (i = 0; i < 3; i++)
 			WRITE_ONCE(cur[i], val[i]);
+	mutex_unlock(&etp_triple_mutex);
 	return err;
 }
 

@@ -5,6 +5,7 @@
  * close. (Named for bind, not socket, so as not to be module/socket.c.)
  */
 #include <fcntl.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
@@ -291,6 +292,14 @@ static void collect(int *l, int from, int *got, int want)
 	}
 }
 
+/* Close those of the N descriptors FD that are open (not -1). */
+static void close_all(const int *fd, int n)
+{
+	while (n--)
+		if (fd[n] >= 0)
+			close(fd[n]);
+}
+
 static int reuseport_spread(int proto, unsigned short port,
 			    int share[RP_LISTENERS], int *refused, int *later)
 {
@@ -329,12 +338,8 @@ static int reuseport_spread(int proto, unsigned short port,
 		*later += got[i];
 	rc = 0;
 out:
-	for (i = 0; i < RP_CONNS + RP_LATER; i++)
-		if (c[i] >= 0)
-			close(c[i]);
-	for (i = 0; i < RP_LISTENERS; i++)
-		if (l[i] >= 0)
-			close(l[i]);
+	close_all(c, RP_CONNS + RP_LATER);
+	close_all(l, RP_LISTENERS);
 	return rc;
 }
 
@@ -362,6 +367,71 @@ TEST(reuseport_spreads_connections)
 	EXPECT_EQ(RP_CONNS, sum);
 	EXPECT_EQ(RP_LATER, tcp_later);
 	EXPECT_EQ(RP_LATER, etp_later);
+}
+
+/*
+ * A handshake stays with the listener its SYN reached while the group
+ * changes. With TCP_DEFER_ACCEPT, RP_HELD clients complete their
+ * handshakes and their entries wait for data; a third listener joins the
+ * group of two (so that many 4-tuples now hash to another member); then
+ * each client sends a byte. Returns the connections accepted, or -1 (a
+ * segment sent to another member than the entry's is answered with RST,
+ * and its connection is never accepted).
+ */
+#define RP_HELD	16
+
+static int reuseport_regroup(int proto, unsigned short port)
+{
+	struct sockaddr_in a = etp_addr("127.0.0.1", port);
+	int l[RP_LISTENERS], c[RP_HELD], got[RP_LISTENERS];
+	int on = 1, defer = 5, i, n = 0, rc = -1;
+
+	for (i = 0; i < RP_LISTENERS; i++)
+		l[i] = -1;
+	for (i = 0; i < RP_HELD; i++)
+		c[i] = -1;
+	for (i = 0; i < 3; i++) {
+		l[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, proto);
+		if (l[i] < 0 ||
+		    setsockopt(l[i], SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) ||
+		    setsockopt(l[i], IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer)) ||
+		    etp_bind(l[i], "127.0.0.1", port))
+			goto out;
+		/* The third listens once the handshakes are done. */
+		if (i == 2)
+			break;
+		if (listen(l[i], RP_HELD))
+			goto out;
+	}
+	for (i = 0; i < RP_HELD; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM, proto);
+		if (c[i] < 0 || connect(c[i], (struct sockaddr *)&a, sizeof(a)))
+			goto out;
+	}
+	if (listen(l[2], RP_HELD))
+		goto out;
+	for (i = 0; i < RP_HELD; i++)
+		if (send(c[i], "x", 1, 0) != 1)
+			goto out;
+	collect(l, 0, got, RP_HELD);
+	for (i = 0; i < RP_LISTENERS; i++)
+		n += got[i];
+	rc = n;
+out:
+	close_all(c, RP_HELD);
+	close_all(l, RP_LISTENERS);
+	return rc;
+}
+
+TEST(reuseport_handshake_survives_regroup)
+{
+	int tcp = reuseport_regroup(IPPROTO_TCP, 40024);
+	int etp = reuseport_regroup(etp_proto(), 40024);
+
+	TH_LOG("of %d handshakes held while the group grew from 2 to 3: TCP accepted %d, ETP %d",
+	       RP_HELD, tcp, etp);
+	ASSERT_EQ(RP_HELD, tcp);
+	EXPECT_EQ(RP_HELD, etp);
 }
 
 TEST(close_releases_port)
