@@ -139,6 +139,18 @@ struct etp_hslot {
 };
 
 /*
+ * A slot whose sockets can move to another slot while a reader walks its
+ * chain (ehash, lhash: a socket disconnected and connected or listening
+ * again). The chain ends in a nulls marker holding the slot's index; a
+ * reader that ends on another slot's marker was carried off by a moving
+ * socket and walks its own chain again, as TCP's ehash lookups do.
+ */
+struct etp_nslot {
+	spinlock_t lock;		/* bh */
+	struct hlist_nulls_head chain;
+};
+
+/*
  * The bind table: one bucket per local port in use, found by hashing the
  * port into a slot. A bucket lists the sockets bound to its port and counts
  * the TIME_WAIT entries that still hold it.
@@ -177,8 +189,8 @@ struct etp_net {
 	struct ctl_table_header *sysctl_hdr;
 	struct sock *ctl_sk;		/* sends replies no socket owns */
 	struct etp_hslot *bind;		/* ETP_BIND_SLOTS: local ports */
-	struct etp_hslot *lhash;	/* ETP_LHASH_SLOTS: listeners by port */
-	struct etp_hslot *ehash;	/* ETP_EHASH_SLOTS: sockets by 4-tuple */
+	struct etp_nslot *lhash;	/* ETP_LHASH_SLOTS: listeners by port */
+	struct etp_nslot *ehash;	/* ETP_EHASH_SLOTS: sockets by 4-tuple */
 	struct etp_hslot *reqhash;	/* ETP_REQHASH_SLOTS: half-open entries */
 	struct etp_tw_table tw;
 	unsigned long challenge_ack_stamp;	/* the budget's second: jiffies / HZ */
@@ -288,7 +300,7 @@ enum etp_ca_state {
 struct etp_sock {
 	struct inet_sock inet;
 
-	struct hlist_node ehash_node;	/* in the namespace's ehash */
+	struct hlist_nulls_node ehash_node;	/* in the namespace's ehash */
 
 	u32 snd_una;
 	u32 snd_nxt;
@@ -337,6 +349,7 @@ struct etp_sock {
 	u8 syn_retries;		/* TCP_SYNCNT, 0 for the sysctl */
 	u8 keepalive_probes;	/* TCP_KEEPCNT, 0 for the sysctl */
 	u8 defer_accept;	/* TCP_DEFER_ACCEPT, in SYN-ACK timeouts */
+	u8 port_listener;	/* its last listen() check passed (port.c) */
 	u8 wscale_ok:1,
 	   nodelay:1,
 	   cork:1,
@@ -584,7 +597,7 @@ void etp_port_tw_put(struct net *net, u16 port);
 
 /* reuseport.c */
 bool etp_reuseport_shares(const struct sock *sk, const struct sock *sk2);
-int etp_reuseport_join(struct sock *sk, struct hlist_head *chain);
+int etp_reuseport_join(struct sock *sk, struct hlist_nulls_head *chain);
 void etp_reuseport_leave(struct sock *sk);
 struct sock *etp_reuseport_select(struct sock *sk, struct sk_buff *skb,
 				  int doff, __be32 laddr, __be16 lport,
@@ -593,8 +606,6 @@ struct sock *etp_reuseport_select(struct sock *sk, struct sk_buff *skb,
 /* lookup.c */
 int etp_lookup_init(struct etp_net *en);
 void etp_lookup_exit(struct etp_net *en);
-struct etp_hslot *etp_ehash_slot(struct etp_net *en, __be32 laddr,
-				 __be16 lport, __be32 raddr, __be16 rport);
 struct etp_hslot *etp_reqhash_slot(struct etp_net *en, __be32 laddr,
 				   __be16 lport, __be32 raddr, __be16 rport);
 bool etp_ehash_insert(struct sock *sk);
@@ -745,6 +756,8 @@ u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 u32 etp_hash_tuple(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport);
 struct etp_hslot *etp_slots_alloc(unsigned int n);
 void etp_slots_free(struct etp_hslot *s, unsigned int n);
+struct etp_nslot *etp_nslots_alloc(unsigned int n);
+void etp_nslots_free(struct etp_nslot *s, unsigned int n);
 
 /* syncookies.c */
 bool etp_cookie_want(struct sock *lsk);
@@ -764,6 +777,7 @@ int etp_delack_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);
+int etp_lookup_selftest(void);
 
 /* sysctl.c */
 void etp_sysctl_defaults(struct etp_sysctl *s);

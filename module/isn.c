@@ -90,3 +90,40 @@ void etp_slots_free(struct etp_hslot *s, unsigned int n)
 		WARN_ON_ONCE(!hlist_empty(&s[i].chain));
 	kvfree(s);
 }
+
+/**
+ * etp_nslots_alloc() - allocate and initialize a table of nulls slots
+ * @n: the number of slots
+ *
+ * Each chain's nulls marker is its slot's index (struct etp_nslot).
+ *
+ * Return: the slots, or NULL.
+ */
+struct etp_nslot *etp_nslots_alloc(unsigned int n)
+{
+	struct etp_nslot *s = kvmalloc_array(n, sizeof(*s), GFP_KERNEL);
+	unsigned int i;
+
+	if (s)
+		for (i = 0; i < n; i++) {
+			spin_lock_init(&s[i].lock);
+			INIT_HLIST_NULLS_HEAD(&s[i].chain, i);
+		}
+	return s;
+}
+
+/**
+ * etp_nslots_free() - free a table of nulls slots, which must be empty
+ * @s: the slots, or NULL
+ * @n: the number of slots
+ */
+void etp_nslots_free(struct etp_nslot *s, unsigned int n)
+{
+	unsigned int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++)
+		WARN_ON_ONCE(!hlist_nulls_empty(&s[i].chain));
+	kvfree(s);
+}

@@ -11,9 +11,15 @@
  * chains under RCU (the receive path runs under rcu_read_lock()) and take a
  * reference with refcount_inc_not_zero() before they leave the RCU section.
  * Sockets are freed after a grace period (SOCK_RCU_FREE), so a reader never
- * touches freed memory; a socket that was unhashed and hashed again under
- * another 4-tuple is caught by checking the 4-tuple again after the
- * reference is taken. A table holds a reference on each socket in it.
+ * touches freed memory. A socket can still move while a reader is at it:
+ * disconnected, then connected or listening again, it is unhashed and
+ * hashed into another slot, and a reader that follows it ends in that
+ * slot's chain and would miss what was behind it in its own (an RST for a
+ * live connection). The ehash and lhash chains are hlist_nulls whose end
+ * marker is the slot's index (struct etp_nslot): a walk that ends on
+ * another slot's marker starts again, as TCP's __inet_lookup_established()
+ * does; so does one whose socket changed its 4-tuple after it matched. A
+ * table holds a reference on each socket in it.
  *
  * connect() gets its 4-tuple here (etp_connect_port(), as TCP's
  * inet_hash_connect()): a port from port.c whose 4-tuple is in neither
@@ -24,11 +30,10 @@
 
 #include "etp.h"
 
-struct etp_hslot *etp_ehash_slot(struct etp_net *en, __be32 laddr,
-				 __be16 lport, __be32 raddr, __be16 rport)
+static unsigned int etp_ehash_index(__be32 laddr, __be16 lport, __be32 raddr,
+				    __be16 rport)
 {
-	return &en->ehash[etp_hash_tuple(laddr, lport, raddr, rport) &
-			  (ETP_EHASH_SLOTS - 1)];
+	return etp_hash_tuple(laddr, lport, raddr, rport) & (ETP_EHASH_SLOTS - 1);
 }
 
 struct etp_hslot *etp_reqhash_slot(struct etp_net *en, __be32 laddr,
@@ -61,12 +66,13 @@ bool etp_ehash_insert(struct sock *sk)
 	struct etp_net *en = etp_sk_pernet(sk);
 	__be32 laddr = inet->inet_rcv_saddr, raddr = inet->inet_daddr;
 	__be16 lport = inet->inet_sport, rport = inet->inet_dport;
-	struct etp_hslot *slot = etp_ehash_slot(en, laddr, lport, raddr, rport);
+	struct etp_nslot *slot = &en->ehash[etp_ehash_index(laddr, lport, raddr, rport)];
+	struct hlist_nulls_node *node;
 	struct etp_sock *e;
 	bool ok = true;
 
 	spin_lock_bh(&slot->lock);
-	hlist_for_each_entry(e, &slot->chain, ehash_node)
+	hlist_nulls_for_each_entry(e, node, &slot->chain, ehash_node)
 		if (etp_sk_match((struct sock *)e, laddr, lport, raddr, rport))
 			ok = false;
 	if (ok) {
@@ -76,7 +82,7 @@ bool etp_ehash_insert(struct sock *sk)
 	}
 	if (ok) {
 		sock_hold(sk);
-		hlist_add_head_rcu(&etp_sk(sk)->ehash_node, &slot->chain);
+		hlist_nulls_add_head_rcu(&etp_sk(sk)->ehash_node, &slot->chain);
 	}
 	spin_unlock_bh(&slot->lock);
 	return ok;
@@ -90,19 +96,50 @@ void etp_ehash_remove(struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	struct etp_sock *ep = etp_sk(sk);
-	struct etp_hslot *slot;
+	struct etp_nslot *slot;
 
-	if (hlist_unhashed_lockless(&ep->ehash_node))
+	if (hlist_nulls_unhashed_lockless(&ep->ehash_node))
 		return;
-	slot = etp_ehash_slot(etp_sk_pernet(sk), inet->inet_rcv_saddr,
-			      inet->inet_sport, inet->inet_daddr,
-			      inet->inet_dport);
+	slot = &etp_sk_pernet(sk)->ehash[etp_ehash_index(inet->inet_rcv_saddr,
+							 inet->inet_sport,
+							 inet->inet_daddr,
+							 inet->inet_dport)];
 	spin_lock_bh(&slot->lock);
-	if (!hlist_unhashed(&ep->ehash_node)) {
-		hlist_del_init_rcu(&ep->ehash_node);
+	if (!hlist_nulls_unhashed(&ep->ehash_node)) {
+		hlist_nulls_del_init_rcu(&ep->ehash_node);
 		__sock_put(sk);
 	}
 	spin_unlock_bh(&slot->lock);
+}
+
+/* What a walk returns when it must start again from its slot's head. */
+#define ETP_WALK_AGAIN	ERR_PTR(-EAGAIN)
+
+/*
+ * One walk of an ehash chain from @node, under RCU: the socket of the
+ * 4-tuple with a reference held, NULL, or ETP_WALK_AGAIN when the walk
+ * ended in another slot's chain than @index or its socket moved.
+ */
+static struct sock *etp_ehash_walk(struct hlist_nulls_node *node,
+				   unsigned int index, __be32 laddr,
+				   __be16 lport, __be32 raddr, __be16 rport)
+{
+	for (; !is_a_nulls(node);
+	     node = rcu_dereference_raw(hlist_nulls_next_rcu(node))) {
+		struct sock *sk = (struct sock *)hlist_nulls_entry(node,
+						struct etp_sock, ehash_node);
+
+		if (!etp_sk_match(sk, laddr, lport, raddr, rport))
+			continue;
+		/* A socket on its way to be freed is leaving: no match. */
+		if (!refcount_inc_not_zero(&sk->sk_refcnt))
+			return NULL;
+		if (etp_sk_match(sk, laddr, lport, raddr, rport))
+			return sk;
+		sock_put(sk);
+		return ETP_WALK_AGAIN;
+	}
+	return get_nulls_value(node) == index ? NULL : ETP_WALK_AGAIN;
 }
 
 /**
@@ -118,28 +155,20 @@ void etp_ehash_remove(struct sock *sk)
 struct sock *etp_lookup_established(struct net *net, __be32 laddr,
 				    __be16 lport, __be32 raddr, __be16 rport)
 {
-	struct etp_hslot *slot = etp_ehash_slot(etp_pernet(net), laddr, lport,
-						raddr, rport);
-	struct etp_sock *e;
+	unsigned int index = etp_ehash_index(laddr, lport, raddr, rport);
+	struct etp_nslot *slot = &etp_pernet(net)->ehash[index];
+	struct sock *sk;
 
-	hlist_for_each_entry_rcu(e, &slot->chain, ehash_node) {
-		struct sock *sk = (struct sock *)e;
-
-		if (!etp_sk_match(sk, laddr, lport, raddr, rport))
-			continue;
-		if (!refcount_inc_not_zero(&sk->sk_refcnt))
-			return NULL;
-		if (etp_sk_match(sk, laddr, lport, raddr, rport))
-			return sk;
-		sock_put(sk);
-		return NULL;
-	}
-	return NULL;
+	do
+		sk = etp_ehash_walk(rcu_dereference_raw(hlist_nulls_first_rcu(&slot->chain)),
+				    index, laddr, lport, raddr, rport);
+	while (sk == ETP_WALK_AGAIN);
+	return sk;
 }
 
-static struct etp_hslot *etp_lhash_slot(struct etp_net *en, u16 port)
+static unsigned int etp_lhash_index(u16 port)
 {
-	return &en->lhash[port & (ETP_LHASH_SLOTS - 1)];
+	return port & (ETP_LHASH_SLOTS - 1);
 }
 
 /**
@@ -152,14 +181,13 @@ static struct etp_hslot *etp_lhash_slot(struct etp_net *en, u16 port)
  */
 int etp_lhash_insert(struct sock *sk)
 {
-	struct etp_hslot *slot = etp_lhash_slot(etp_sk_pernet(sk),
-						inet_sk(sk)->inet_num);
+	struct etp_nslot *slot = &etp_sk_pernet(sk)->lhash[etp_lhash_index(inet_sk(sk)->inet_num)];
 	int err;
 
 	spin_lock_bh(&slot->lock);
 	err = etp_reuseport_join(sk, &slot->chain);
 	if (!err)
-		sk_add_node_rcu(sk, &slot->chain);
+		sk_nulls_add_node_rcu(sk, &slot->chain);
 	spin_unlock_bh(&slot->lock);
 	return err;
 }
@@ -170,45 +198,34 @@ int etp_lhash_insert(struct sock *sk)
  */
 void etp_lhash_remove(struct sock *sk)
 {
-	struct etp_hslot *slot;
+	struct etp_nslot *slot;
 
 	if (sk_unhashed(sk))
 		return;
-	slot = etp_lhash_slot(etp_sk_pernet(sk), inet_sk(sk)->inet_num);
+	slot = &etp_sk_pernet(sk)->lhash[etp_lhash_index(inet_sk(sk)->inet_num)];
 	spin_lock_bh(&slot->lock);
 	etp_reuseport_leave(sk);
-	sk_del_node_init_rcu(sk);
+	sk_nulls_del_node_init_rcu(sk);
 	spin_unlock_bh(&slot->lock);
 }
 
-/**
- * etp_lookup_listener() - find the listener for a SYN (under RCU)
- * @net: the namespace
- * @skb: the segment, its header at skb->data
- * @doff: its header's length
- * @laddr: the segment's destination address
- * @lport: the segment's destination port
- * @raddr: its source address
- * @rport: its source port
- * @dif: the interface it arrived on
- * @sdif: the L3 master device's interface, if any
- *
- * As TCP: a listener bound to the address beats a wildcard one, and one
- * bound to the device beats one that is not; of a SO_REUSEPORT group, the
- * member that reuseport.c chooses.
- *
- * Return: the listener with a reference held, or NULL.
+/*
+ * One walk of a listener chain from @node, under RCU: the best listener for
+ * port @hnum (no reference taken), NULL, or ETP_WALK_AGAIN when the walk
+ * ended in another slot's chain than @index. As TCP: a listener bound to
+ * the address beats a wildcard one, and one bound to the device beats one
+ * that is not.
  */
-struct sock *etp_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
-				 __be32 laddr, __be16 lport, __be32 raddr,
-				 __be16 rport, int dif, int sdif)
+static struct sock *etp_listener_walk(struct hlist_nulls_node *node,
+				      unsigned int index, u16 hnum,
+				      __be32 laddr, int dif, int sdif)
 {
-	u16 hnum = ntohs(lport);
-	struct etp_hslot *slot = etp_lhash_slot(etp_pernet(net), hnum);
 	struct sock *sk, *best = NULL;
 	int score, best_score = 0;
 
-	sk_for_each_rcu(sk, &slot->chain) {
+	for (; !is_a_nulls(node);
+	     node = rcu_dereference_raw(hlist_nulls_next_rcu(node))) {
+		sk = hlist_nulls_entry(node, struct sock, sk_nulls_node);
 		if (inet_sk(sk)->inet_num != hnum)
 			continue;
 		score = 1;
@@ -228,6 +245,39 @@ struct sock *etp_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
 			best_score = score;
 		}
 	}
+	return get_nulls_value(node) == index ? best : ETP_WALK_AGAIN;
+}
+
+/**
+ * etp_lookup_listener() - find the listener for a SYN (under RCU)
+ * @net: the namespace
+ * @skb: the segment, its header at skb->data
+ * @doff: its header's length
+ * @laddr: the segment's destination address
+ * @lport: the segment's destination port
+ * @raddr: its source address
+ * @rport: its source port
+ * @dif: the interface it arrived on
+ * @sdif: the L3 master device's interface, if any
+ *
+ * The best listener as etp_listener_walk() ranks them; of a SO_REUSEPORT
+ * group, the member that reuseport.c chooses.
+ *
+ * Return: the listener with a reference held, or NULL.
+ */
+struct sock *etp_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
+				 __be32 laddr, __be16 lport, __be32 raddr,
+				 __be16 rport, int dif, int sdif)
+{
+	u16 hnum = ntohs(lport);
+	unsigned int index = etp_lhash_index(hnum);
+	struct etp_nslot *slot = &etp_pernet(net)->lhash[index];
+	struct sock *best;
+
+	do
+		best = etp_listener_walk(rcu_dereference_raw(hlist_nulls_first_rcu(&slot->chain)),
+					 index, hnum, laddr, dif, sdif);
+	while (best == ETP_WALK_AGAIN);
 	if (best)
 		best = etp_reuseport_select(best, skb, doff, laddr, lport, raddr, rport);
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
@@ -244,8 +294,8 @@ struct sock *etp_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
  */
 int etp_lookup_init(struct etp_net *en)
 {
-	en->lhash = etp_slots_alloc(ETP_LHASH_SLOTS);
-	en->ehash = etp_slots_alloc(ETP_EHASH_SLOTS);
+	en->lhash = etp_nslots_alloc(ETP_LHASH_SLOTS);
+	en->ehash = etp_nslots_alloc(ETP_EHASH_SLOTS);
 	en->reqhash = etp_slots_alloc(ETP_REQHASH_SLOTS);
 	if (en->lhash && en->ehash && en->reqhash)
 		return 0;
@@ -259,10 +309,12 @@ int etp_lookup_init(struct etp_net *en)
  */
 void etp_lookup_exit(struct etp_net *en)
 {
-	etp_slots_free(en->lhash, ETP_LHASH_SLOTS);
-	etp_slots_free(en->ehash, ETP_EHASH_SLOTS);
+	etp_nslots_free(en->lhash, ETP_LHASH_SLOTS);
+	etp_nslots_free(en->ehash, ETP_EHASH_SLOTS);
 	etp_slots_free(en->reqhash, ETP_REQHASH_SLOTS);
-	en->lhash = en->ehash = en->reqhash = NULL;
+	en->lhash = NULL;
+	en->ehash = NULL;
+	en->reqhash = NULL;
 }
 
 struct etp_connect_try {
@@ -315,3 +367,5 @@ int etp_connect_port(struct sock *sk)
 		err = -EADDRNOTAVAIL;
 	return err;
 }
+
+#include "tests/lookup_test.c"

@@ -38,6 +38,19 @@ static struct etp_bind_bucket *etp_bucket_find(struct etp_hslot *slot, u16 port)
 	return NULL;
 }
 
+/*
+ * Whether @sk listens on its port, for the conflict rule: in LISTEN, and
+ * its own check passed. Of two SO_REUSEADDR sockets whose listen() runs at
+ * once, both are in LISTEN when they check; the checks take the bind
+ * slot's lock in turn, and the second sees whether the first passed, so one
+ * of them listens: neither both nor none.
+ */
+static bool etp_port_listener(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_state) == TCP_LISTEN &&
+	       READ_ONCE(etp_sk(sk)->port_listener);
+}
+
 static bool etp_bind_conflict(const struct sock *sk,
 			      const struct etp_bind_bucket *b)
 {
@@ -52,8 +65,7 @@ static bool etp_bind_conflict(const struct sock *sk,
 		if (sk->sk_bound_dev_if && sk2->sk_bound_dev_if &&
 		    sk->sk_bound_dev_if != sk2->sk_bound_dev_if)
 			continue;
-		if (sk->sk_reuse && sk2->sk_reuse &&
-		    READ_ONCE(sk2->sk_state) != TCP_LISTEN)
+		if (sk->sk_reuse && sk2->sk_reuse && !etp_port_listener(sk2))
 			continue;
 		if (etp_reuseport_shares(sk, sk2))
 			continue;
@@ -223,7 +235,8 @@ int etp_get_port(struct sock *sk, unsigned short snum)
  * etp_listen_port_check() - may a socket now in LISTEN keep its port?
  * @sk: the socket, locked, bound, its state already LISTEN
  *
- * Two sockets may share a port with SO_REUSEADDR, but only one may listen.
+ * Two sockets may share a port with SO_REUSEADDR, but only one may listen
+ * (etp_port_listener()).
  *
  * Return: 0 or -EADDRINUSE.
  */
@@ -242,6 +255,7 @@ int etp_listen_port_check(struct sock *sk)
 		err = -EADDRINUSE;
 	else
 		b->autobind_only = false;
+	WRITE_ONCE(etp_sk(sk)->port_listener, !err);
 	spin_unlock_bh(&slot->lock);
 	return err;
 }

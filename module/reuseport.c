@@ -53,13 +53,14 @@ static bool etp_reuseport_peer(const struct sock *sk, const struct sock *sk2)
  *
  * Return: 0, or an error (-ENOMEM) for listen() to return.
  */
-int etp_reuseport_join(struct sock *sk, struct hlist_head *chain)
+int etp_reuseport_join(struct sock *sk, struct hlist_nulls_head *chain)
 {
+	struct hlist_nulls_node *node;
 	struct sock *sk2;
 
 	if (!sk->sk_reuseport)
 		return 0;
-	sk_for_each(sk2, chain)
+	sk_nulls_for_each(sk2, node, chain)
 		if (etp_reuseport_peer(sk, sk2))
 			return reuseport_add_sock(sk, sk2, !sk->sk_rcv_saddr);
 	return reuseport_alloc(sk, !sk->sk_rcv_saddr);

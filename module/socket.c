@@ -46,7 +46,7 @@ static int etp_init_sock(struct sock *sk)
 
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
-	INIT_HLIST_NODE(&ep->ehash_node);
+	ep->ehash_node.pprev = NULL;
 	skb_queue_head_init(&ep->ooo_queue);
 	spin_lock_init(&ep->accept_lock);
 	INIT_LIST_HEAD(&ep->accept_queue);

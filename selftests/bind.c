@@ -155,8 +155,9 @@ TEST(bind_reuseaddr_both)
 /*
  * Two SO_REUSEADDR sockets on one port may both be bound, but only one may
  * listen, even when both call listen() at the same instant: the second
- * listener's check must see the first one's LISTEN state. TCP, in the same
- * run, is the control.
+ * listener's check must see the first one's LISTEN state, and whether the
+ * first one's check passed (else both fail: seen on the debug kernel in
+ * half the rounds). TCP, in the same run, is the control.
  */
 struct listen_racer {
 	int fd;
@@ -251,9 +252,13 @@ TEST(listen_race_one_wins)
 	EXPECT_EQ(0, listen_race(etp_proto(), 40018, 5, &etp_rounds, &etp_one));
 	TH_LOG("one listener won in %d of %d rounds (TCP), %d of %d (ETP)",
 	       tcp_one, tcp_rounds, etp_one, etp_rounds);
-	/* Most rounds have a winner: the test did what it says. */
+	/*
+	 * Most of TCP's rounds have a winner (both can fail, rarely: each
+	 * sees the other in LISTEN); ETP's checks decide in turn, so every
+	 * round has one.
+	 */
 	EXPECT_LT(tcp_rounds / 2, tcp_one);
-	EXPECT_LT(etp_rounds / 2, etp_one);
+	EXPECT_EQ(etp_rounds, etp_one);
 }
 
 /*
