@@ -483,6 +483,7 @@ struct etp_tw {
 	u32 expires;			/* jiffies, low 32 bits */
 	u16 window;			/* to advertise, unscaled */
 	bool dead;			/* out of the table: the lock's owner frees it */
+	struct etp_tw *free_next;	/* once unhashed: freed with this one */
 };
 
 /* netns.c */
@@ -778,6 +779,7 @@ int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);
 int etp_lookup_selftest(void);
+int etp_timewait_selftest(void);
 
 /* sysctl.c */
 void etp_sysctl_defaults(struct etp_sysctl *s);

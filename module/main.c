@@ -38,7 +38,8 @@ static struct inet_protosw etp_protosw = {
 /*
  * The self-tests of module/tests/: the pure functions (sequence numbers,
  * options, RTT and RTO, windows, cookies, the state table's invariants,
- * GSO's size estimate, the lookups' walks of a chain that changes),
+ * GSO's size estimate, the lookups' walks of a chain that changes, the
+ * TIME_WAIT death row's order),
  * checked at every load, as WireGuard's debug builds do, on a socket of the
  * initial namespace where they need one. They take well under a
  * millisecond, and their code is freed after the load.
@@ -48,6 +49,7 @@ static int __init etp_selftests(void)
 	int (*const plain[])(void) = {
 		etp_seq_selftest, etp_header_selftest, etp_cookie_selftest,
 		etp_statetable_selftest, etp_offload_selftest, etp_lookup_selftest,
+		etp_timewait_selftest,
 	};
 	int (*const on_sock[])(struct sock *) = {
 		etp_rto_selftest, etp_window_selftest, etp_delack_selftest,

@@ -563,24 +563,19 @@ void etp_send_fin(struct sock *sk)
 	etp_write_xmit(sk);
 }
 
-/* Build and send a segment that no socket's write queue holds. */
-static void etp_xmit_reply(struct net *net, __be32 saddr, __be32 daddr,
-			   const struct etp_hdr_args *h, int oif,
-			   const struct sock *sk)
+/*
+ * Build and send a segment that no socket's write queue holds, on the
+ * route @rt (its reference is the skb's, or dropped).
+ */
+static void etp_xmit_routed(struct net *net, struct rtable *rt, __be32 saddr,
+			    __be32 daddr, const struct etp_hdr_args *h,
+			    const struct sock *sk)
 {
 	struct etp_net *en = etp_pernet(net);
-	struct sk_buff *skb;
-	struct flowi4 fl4;
-	struct rtable *rt;
 	u8 tos = sk ? READ_ONCE(inet_sk(sk)->tos) : 0;
+	struct sk_buff *skb;
 
-	if (!en->ctl_sk)
-		return;
-	rt = ip_route_output_ports(net, &fl4, NULL, daddr, saddr, h->dport,
-				   h->sport, etp_proto, tos, oif);
-	if (IS_ERR(rt))
-		return;
-	skb = etp_alloc_ctl_skb(GFP_ATOMIC);
+	skb = en->ctl_sk ? etp_alloc_ctl_skb(GFP_ATOMIC) : NULL;
 	if (!skb) {
 		ip_rt_put(rt);
 		return;
@@ -592,6 +587,18 @@ static void etp_xmit_reply(struct net *net, __be32 saddr, __be32 daddr,
 	if (h->flags & ETPHDR_RST)
 		ETP_INC_STATS(net, OutRsts);
 	ip_build_and_send_pkt(skb, sk ? sk : en->ctl_sk, saddr, daddr, NULL, tos);
+}
+
+/* The route of a reply from @saddr to @daddr, or an ERR_PTR. */
+static struct rtable *etp_reply_route(struct net *net, struct flowi4 *fl4,
+				      __be32 saddr, __be32 daddr,
+				      const struct etp_hdr_args *h, int oif,
+				      const struct sock *sk)
+{
+	u8 tos = sk ? READ_ONCE(inet_sk(sk)->tos) : 0;
+
+	return ip_route_output_ports(net, fl4, NULL, daddr, saddr, h->dport,
+				     h->sport, etp_proto, tos, oif);
 }
 
 /**
@@ -620,8 +627,12 @@ void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 		.flags = flags,
 		.window = window,
 	};
+	struct flowi4 fl4;
+	struct rtable *rt;
 
-	etp_xmit_reply(net, saddr, daddr, &h, oif, sk);
+	rt = etp_reply_route(net, &fl4, saddr, daddr, &h, oif, sk);
+	if (!IS_ERR(rt))
+		etp_xmit_routed(net, rt, saddr, daddr, &h, sk);
 }
 
 /**
@@ -696,16 +707,13 @@ int etp_send_req_synack(struct etp_req *req)
 	struct flowi4 fl4;
 	struct rtable *rt;
 
-	rt = ip_route_output_ports(sock_net(lsk), &fl4, NULL, req->raddr,
-				   req->laddr, req->rport, req->lport,
-				   etp_proto, READ_ONCE(inet_sk(lsk)->tos),
-				   lsk->sk_bound_dev_if);
+	/* One route for the MSS and the segment. */
+	rt = etp_reply_route(sock_net(lsk), &fl4, req->laddr, req->raddr, &h,
+			     lsk->sk_bound_dev_if, lsk);
 	if (IS_ERR(rt))
 		return 0;
 	h.mss = etp_syn_mss(lsk, &rt->dst);
-	ip_rt_put(rt);
-	etp_xmit_reply(sock_net(lsk), req->laddr, req->raddr, &h,
-		       lsk->sk_bound_dev_if, lsk);
+	etp_xmit_routed(sock_net(lsk), rt, req->laddr, req->raddr, &h, lsk);
 	return 0;
 }
 

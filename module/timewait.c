@@ -21,7 +21,8 @@
  * death row, the count and each entry's fields and dead flag, and is taken
  * around the hash's inserts and removals too, so that an entry is in the
  * hash exactly while it is on the death row. Entries are freed after an RCU
- * grace period; module unload waits with rcu_barrier().
+ * grace period, those that left together (up to ETP_TW_BATCH) by one RCU
+ * callback; module unload waits with rcu_barrier().
  */
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -30,7 +31,10 @@
 #include "etp.h"
 #include "trace.h"
 
-/* Entries expired in one run of the timer, to bound its time in softirq. */
+/*
+ * Entries expired in one run of the timer, and freed by one RCU callback,
+ * to bound their time in softirq.
+ */
 #define ETP_TW_BATCH	1024
 
 static struct kmem_cache *etp_tw_cachep;
@@ -45,9 +49,19 @@ static const struct rhashtable_params etp_tw_params = {
 	.automatic_shrinking	= true,
 };
 
+/*
+ * Free entries a grace period after they left the table, with one RCU
+ * callback for all that left together (up to ETP_TW_BATCH): the first
+ * carries the callback, free_next links the others.
+ */
 static void etp_tw_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(etp_tw_cachep, container_of(head, struct etp_tw, rcu));
+	struct etp_tw *tw = container_of(head, struct etp_tw, rcu), *next;
+
+	for (; tw; tw = next) {
+		next = tw->free_next;
+		kmem_cache_free(etp_tw_cachep, tw);
+	}
 }
 
 static struct etp_tw_table *etp_tw_table(struct net *net)
@@ -60,17 +74,34 @@ static u32 etp_tw_lifetime(struct net *net)
 	return 2 * msecs_to_jiffies(READ_ONCE(etp_pernet(net)->sysctl.msl_ms));
 }
 
-/* Put @tw on the death row in expiry order; the table's lock is held. */
+/*
+ * Put @tw on the death row in expiry order; the table's lock is held. With
+ * one lifetime every new entry goes last, found at once from the end. Once
+ * msl_ms is lowered, new entries expire before the old ones: they are placed
+ * from the front, past only the entries that expire before them (about one
+ * new lifetime's worth), not past every old one.
+ */
 static void etp_tw_schedule(struct etp_tw_table *t, struct etp_tw *tw)
 {
-	struct etp_tw *pos;
+	struct etp_tw *pos, *first, *last;
 
 	lockdep_assert_held(&t->lock);
-	/* Usually the latest: search from the end. */
-	list_for_each_entry_reverse(pos, &t->death_row, death)
-		if (!time_after32(pos->expires, tw->expires))
-			break;
-	list_add(&tw->death, &pos->death);
+	first = list_first_entry_or_null(&t->death_row, struct etp_tw, death);
+	last = list_last_entry(&t->death_row, struct etp_tw, death);
+	if (!first || !time_after32(last->expires, tw->expires)) {
+		list_add_tail(&tw->death, &t->death_row);
+	} else if ((s32)(tw->expires - first->expires) <
+		   (s32)(last->expires - tw->expires)) {
+		list_for_each_entry(pos, &t->death_row, death)
+			if (time_after32(pos->expires, tw->expires))
+				break;
+		list_add_tail(&tw->death, &pos->death);
+	} else {
+		list_for_each_entry_reverse(pos, &t->death_row, death)
+			if (!time_after32(pos->expires, tw->expires))
+				break;
+		list_add(&tw->death, &pos->death);
+	}
 	if (list_first_entry(&t->death_row, struct etp_tw, death) == tw &&
 	    !t->dying)
 		mod_timer(&t->timer, jiffies + (s32)(tw->expires - (u32)jiffies));
@@ -86,12 +117,29 @@ static void etp_tw_unlink(struct etp_tw_table *t, struct etp_tw *tw)
 	t->count--;
 }
 
-/* Finish an entry taken out of the table: port, gauge, memory. */
-static void etp_tw_release(struct net *net, struct etp_tw *tw)
+/*
+ * Finish the entries on @list, taken out of the table: ports, gauge, and
+ * their memory after a grace period, ETP_TW_BATCH to an RCU callback (an
+ * entry's rcu overlays its death node). @list ends empty.
+ */
+static void etp_tw_release(struct net *net, struct list_head *list)
 {
-	etp_port_tw_put(net, ntohs(tw->lport));
-	ETP_DEC_STATS(net, CurrTimeWait);
-	call_rcu(&tw->rcu, etp_tw_free_rcu);
+	struct etp_tw *tw, *next, *batch = NULL;
+	int n = 0;
+
+	list_for_each_entry_safe(tw, next, list, death) {
+		etp_port_tw_put(net, ntohs(tw->lport));
+		tw->free_next = batch;
+		batch = tw;
+		if (!(++n % ETP_TW_BATCH)) {
+			call_rcu(&batch->rcu, etp_tw_free_rcu);
+			batch = NULL;
+		}
+	}
+	if (batch)
+		call_rcu(&batch->rcu, etp_tw_free_rcu);
+	INIT_LIST_HEAD(list);
+	ETP_ADD_STATS(net, CurrTimeWait, -n);
 }
 
 /**
@@ -290,9 +338,12 @@ void etp_tw_recycle(struct net *net, struct etp_tw *tw)
 	}
 	spin_unlock(&t->lock);
 	if (unlinked) {
+		LIST_HEAD(one);
+
 		trace_etp_tw_recycle(net, tw);
 		ETP_INC_STATS(net, TimeWaitRecycled);
-		etp_tw_release(net, tw);
+		list_add(&tw->death, &one);
+		etp_tw_release(net, &one);
 	}
 }
 
@@ -377,11 +428,11 @@ static void etp_tw_timer_fn(struct timer_list *timer)
 		mod_timer(&t->timer, jiffies + (s32)(tw->expires - (u32)jiffies));
 	spin_unlock(&t->lock);
 
-	list_for_each_entry_safe(tw, next, &expired, death) {
-		trace_etp_tw_expire(en->net, tw);
-		ETP_INC_STATS(en->net, TimeWaitExpired);
-		etp_tw_release(en->net, tw);
-	}
+	if (trace_etp_tw_expire_enabled())
+		list_for_each_entry(tw, &expired, death)
+			trace_etp_tw_expire(en->net, tw);
+	ETP_ADD_STATS(en->net, TimeWaitExpired, min(n, ETP_TW_BATCH));
+	etp_tw_release(en->net, &expired);
 }
 
 /**
@@ -430,8 +481,7 @@ void etp_tw_exit_net(struct etp_net *en)
 		t->count--;
 	}
 	spin_unlock_bh(&t->lock);
-	list_for_each_entry_safe(tw, next, &all, death)
-		etp_tw_release(en->net, tw);
+	etp_tw_release(en->net, &all);
 	/*
 	 * No reader is left: the namespace's exit runs after an RCU grace
 	 * period, with no device. This also stops the resize worker.
@@ -462,3 +512,5 @@ void etp_tw_cache_exit(void)
 {
 	kmem_cache_destroy(etp_tw_cachep);
 }
+
+#include "tests/timewait_test.c"
