@@ -469,8 +469,10 @@ struct etp_req {
 struct etp_tw {
 	struct rhash_head node;		/* in the tw hash, RCU */
 	union {
-		struct list_head death;	/* on the death row, while hashed */
-		struct rcu_head rcu;	/* once unhashed, for call_rcu */
+		/* on the death row while hashed, then on a list to release */
+		struct list_head death;
+		/* a released batch's first: its call_rcu (death is gone) */
+		struct rcu_head rcu;
 	};
 	struct_group_tagged(etp_tw_key, key,	/* the hash key */
 		__be32 laddr;
@@ -591,6 +593,7 @@ int etp_try_port(struct etp_net *en, struct sock *sk, u16 port, bool shared,
 		 struct etp_bind_bucket **spare);
 int etp_ephemeral(struct sock *sk,
 		  int (*try)(struct sock *sk, u16 port, void *arg), void *arg);
+void etp_listen_port_begin(struct sock *sk);
 int etp_listen_port_check(struct sock *sk);
 void etp_inherit_port(struct sock *listener, struct sock *child);
 void etp_port_tw_hold(struct net *net, u16 port);

@@ -232,6 +232,26 @@ int etp_get_port(struct sock *sk, unsigned short snum)
 }
 
 /**
+ * etp_listen_port_begin() - forget what an earlier listen()'s check found
+ * @sk: the socket, locked, bound, about to enter LISTEN
+ *
+ * A socket that listened, was disconnected and listens again must not look
+ * checked (etp_port_listener()) while it is in LISTEN before its new check.
+ * Cleared under the bind slot's lock, which every check holds: a check that
+ * sees this socket's LISTEN sees the flag cleared.
+ */
+void etp_listen_port_begin(struct sock *sk)
+{
+	struct etp_hslot *slot = etp_bind_slot(etp_sk_pernet(sk),
+					       inet_sk(sk)->inet_num);
+
+	sock_owned_by_me(sk);
+	spin_lock_bh(&slot->lock);
+	WRITE_ONCE(etp_sk(sk)->port_listener, 0);
+	spin_unlock_bh(&slot->lock);
+}
+
+/**
  * etp_listen_port_check() - may a socket now in LISTEN keep its port?
  * @sk: the socket, locked, bound, its state already LISTEN
  *

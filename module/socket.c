@@ -322,6 +322,7 @@ static int etp_listen(struct socket *sock, int backlog)
 		 * SO_REUSEADDR sockets listening at once, the later check
 		 * (under the bind slot's lock) sees the other one listening.
 		 */
+		etp_listen_port_begin(sk);
 		etp_sm_event(sk, ETP_EV_LISTEN);
 		err = etp_listen_port_check(sk);
 		if (err) {

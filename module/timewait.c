@@ -21,7 +21,7 @@
  * death row, the count and each entry's fields and dead flag, and is taken
  * around the hash's inserts and removals too, so that an entry is in the
  * hash exactly while it is on the death row. Entries are freed after an RCU
- * grace period, those that left together (up to ETP_TW_BATCH) by one RCU
+ * grace period, those that left together ETP_TW_FREE_BATCH to an RCU
  * callback; module unload waits with rcu_barrier().
  */
 #include <linux/rhashtable.h>
@@ -31,11 +31,13 @@
 #include "etp.h"
 #include "trace.h"
 
-/*
- * Entries expired in one run of the timer, and freed by one RCU callback,
- * to bound their time in softirq.
- */
+/* Entries expired in one run of the timer, to bound its time in softirq. */
 #define ETP_TW_BATCH	1024
+/*
+ * Entries freed by one RCU callback: a call_rcu() per 64 instead of one
+ * each, and a callback short enough for PREEMPT_RT's callback threads.
+ */
+#define ETP_TW_FREE_BATCH	64
 
 static struct kmem_cache *etp_tw_cachep;
 
@@ -51,7 +53,7 @@ static const struct rhashtable_params etp_tw_params = {
 
 /*
  * Free entries a grace period after they left the table, with one RCU
- * callback for all that left together (up to ETP_TW_BATCH): the first
+ * callback for up to ETP_TW_FREE_BATCH that left together: the first
  * carries the callback, free_next links the others.
  */
 static void etp_tw_free_rcu(struct rcu_head *head)
@@ -119,8 +121,9 @@ static void etp_tw_unlink(struct etp_tw_table *t, struct etp_tw *tw)
 
 /*
  * Finish the entries on @list, taken out of the table: ports, gauge, and
- * their memory after a grace period, ETP_TW_BATCH to an RCU callback (an
- * entry's rcu overlays its death node). @list ends empty.
+ * their memory after a grace period, ETP_TW_FREE_BATCH to an RCU callback.
+ * An entry's rcu overlays its death node: once call_rcu() has it, nothing
+ * may follow @list (hence _safe, and @list reset at the end).
  */
 static void etp_tw_release(struct net *net, struct list_head *list)
 {
@@ -131,7 +134,7 @@ static void etp_tw_release(struct net *net, struct list_head *list)
 		etp_port_tw_put(net, ntohs(tw->lport));
 		tw->free_next = batch;
 		batch = tw;
-		if (!(++n % ETP_TW_BATCH)) {
+		if (!(++n % ETP_TW_FREE_BATCH)) {
 			call_rcu(&batch->rcu, etp_tw_free_rcu);
 			batch = NULL;
 		}

@@ -176,10 +176,16 @@ static void *listen_racer_run(void *arg)
 	return NULL;
 }
 
-/* Rounds for up to @secs seconds; returns how many had two listeners. */
+/*
+ * Rounds for up to @secs seconds; returns how many had two listeners. With
+ * @relisten each socket first listens once on its own and is disconnected
+ * (connect(AF_UNSPEC)), keeping its port, so that both race as sockets
+ * that listened before.
+ */
 static int listen_race(int proto, unsigned short port, int secs, int *rounds,
-		       int *one)
+		       int *one, int relisten)
 {
+	struct sockaddr_in none = { .sin_family = AF_UNSPEC };
 	time_t end = time(NULL) + secs;
 	int both = 0, i;
 
@@ -198,6 +204,10 @@ static int listen_race(int proto, unsigned short port, int secs, int *rounds,
 			    etp_bind(r[j].fd, "127.0.0.1", port))
 				return -1;
 		}
+		for (j = 0; relisten && j < 2; j++)
+			if (listen(r[j].fd, 8) ||
+			    connect(r[j].fd, (struct sockaddr *)&none, sizeof(none)))
+				return -1;
 		if (pthread_create(&t, NULL, listen_racer_run, &r[0]))
 			return -1;
 		listen_racer_run(&r[1]);
@@ -248,8 +258,8 @@ TEST(listen_race_one_wins)
 {
 	int tcp_rounds, etp_rounds, tcp_one, etp_one;
 
-	EXPECT_EQ(0, listen_race(IPPROTO_TCP, 40018, 5, &tcp_rounds, &tcp_one));
-	EXPECT_EQ(0, listen_race(etp_proto(), 40018, 5, &etp_rounds, &etp_one));
+	EXPECT_EQ(0, listen_race(IPPROTO_TCP, 40018, 5, &tcp_rounds, &tcp_one, 0));
+	EXPECT_EQ(0, listen_race(etp_proto(), 40018, 5, &etp_rounds, &etp_one, 0));
 	TH_LOG("one listener won in %d of %d rounds (TCP), %d of %d (ETP)",
 	       tcp_one, tcp_rounds, etp_one, etp_rounds);
 	/*
@@ -257,6 +267,19 @@ TEST(listen_race_one_wins)
 	 * sees the other in LISTEN); ETP's checks decide in turn, so every
 	 * round has one.
 	 */
+	EXPECT_LT(tcp_rounds / 2, tcp_one);
+	EXPECT_EQ(etp_rounds, etp_one);
+}
+
+/* The same with sockets that listened before and were disconnected. */
+TEST(listen_race_after_disconnect)
+{
+	int tcp_rounds, etp_rounds, tcp_one, etp_one;
+
+	EXPECT_EQ(0, listen_race(IPPROTO_TCP, 40025, 5, &tcp_rounds, &tcp_one, 1));
+	EXPECT_EQ(0, listen_race(etp_proto(), 40025, 5, &etp_rounds, &etp_one, 1));
+	TH_LOG("one listener won in %d of %d rounds (TCP), %d of %d (ETP)",
+	       tcp_one, tcp_rounds, etp_one, etp_rounds);
 	EXPECT_LT(tcp_rounds / 2, tcp_one);
 	EXPECT_EQ(etp_rounds, etp_one);
 }

@@ -392,9 +392,9 @@ EOF
 	[ -n "${ETP_TEST_TCP:-}" ] && [ "${ETP_TEST_TCP}" != 0 ] && proto=6
 	fields=$(tshark -r "$cap" -d "ip.proto==$proto,tcp" -T fields -E separator=, \
 		-e ip.src -e tcp.flags -e tcp.len -e tcp.options.mss_val -e tcp.options.wscale.shift \
-		-Y "ip.proto==$proto" 2>/dev/null)
+		-e tcp.seq -e tcp.ack -Y "ip.proto==$proto" 2>/dev/null)
 	rm -f "$cap" "$err" "$rdy"
-	echo "captured (src,flags,len,mss,wscale):"
+	echo "captured (src,flags,len,mss,wscale,seq,ack):"
 	echo "$fields"
 	python3 - "$fields" <<'EOF'
 import sys
@@ -405,6 +405,9 @@ def fail(m):
 if len(rows) < 7:
     fail("only %d segments captured" % len(rows))
 seg = [(r[0], int(r[1], 16) & 0x3f, int(r[2] or 0), r[3], r[4]) for r in rows]
+# Relative sequence and acknowledgment numbers, as tshark shows them.
+seq = [int(r[5] or 0) for r in rows]
+ack = [int(r[6] or 0) for r in rows]
 FIN, SYN, RST, PSH, ACK = 1, 2, 4, 8, 16
 name = lambda f: "|".join(n for b, n in ((SYN, "SYN"), (ACK, "ACK"), (PSH, "PSH"),
                                           (FIN, "FIN"), (RST, "RST")) if f & b) or "none"
@@ -426,15 +429,27 @@ if sent != 5:
     fail("the client's segments carry %d bytes of data, it sent 5" % sent)
 if any(f & SYN for _, f, _, _, _ in seg[3:]):
     fail("a SYN after the handshake")
-tail = seg[-4:]
-want = [(A, FIN), (B, 0), (B, FIN), (A, 0)]
-for i, ((src, fl), t) in enumerate(zip(want, tail)):
-    if t[0] != src or not t[1] & ACK or (t[1] & FIN) != fl:
-        fail("closing segment %d: expected %s from %s, got %s from %s"
-             % (i + 1, name(fl | ACK), src, name(t[1]), t[0]))
-fins = [s for s in seg if s[1] & FIN]
+# The close: the client's FIN, the server's ACK of it on its own (the
+# server closes 0.5 s later), the server's FIN, the client's last ACK. The
+# ACK of the data may come before the client's FIN or cross it.
+fins = [i for i, s in enumerate(seg) if s[1] & FIN]
 if len(fins) != 2:
     fail("%d FIN segments, expected one each way" % len(fins))
+fa, fb = fins
+if seg[fa][0] != A or seg[fb][0] != B:
+    fail("the FINs came from %s, then %s: expected the client's, then the server's"
+         % (seg[fa][0], seg[fb][0]))
+a_end = seq[fa] + seg[fa][2] + 1
+if not any(seg[i][0] == B and seg[i][1] == ACK and ack[i] == a_end
+           for i in range(fa + 1, fb)):
+    fail("no ACK of the client's FIN (ack %d) from the server before its FIN" % a_end)
+if not seg[fb][1] & ACK or ack[fb] != a_end:
+    fail("the server's FIN does not acknowledge the client's (ack %d, expected %d)"
+         % (ack[fb], a_end))
+b_end = seq[fb] + seg[fb][2] + 1
+if fb != len(seg) - 2 or seg[-1][0] != A or seg[-1][1] != ACK or ack[-1] != b_end:
+    fail("the last segment is not the client's ACK of the server's FIN: %s from %s, ack %d"
+         % (name(seg[-1][1]), seg[-1][0], ack[-1]))
 EOF
 }
 

@@ -37,7 +37,7 @@ static void __init etp_test_unlink(struct hlist_nulls_node *n)
 		hlist_nulls_del_init_rcu(n);
 }
 
-/* @m moves from slot 0 to slot 1, where @t stays; caller holds RCU. */
+/* @m moves from slot 0 to slot 1, @t stays in slot 0; caller holds RCU. */
 static int __init etp_lookup_checks(struct etp_nslot *s, struct sock *m,
 				    struct sock *t, __be32 lo)
 {
