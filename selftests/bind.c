@@ -254,34 +254,32 @@ TEST(listen_reuseaddr_second_refused)
 	listen_second_refused(_metadata, etp_proto(), 40019);
 }
 
-TEST(listen_race_one_wins)
+/*
+ * Most of TCP's rounds have a winner (both can fail, rarely: each sees the
+ * other in LISTEN); ETP's checks decide in turn, so every round has one.
+ */
+static void listen_race_check(struct __test_metadata *_metadata,
+			      unsigned short port, int relisten)
 {
 	int tcp_rounds, etp_rounds, tcp_one, etp_one;
 
-	EXPECT_EQ(0, listen_race(IPPROTO_TCP, 40018, 5, &tcp_rounds, &tcp_one, 0));
-	EXPECT_EQ(0, listen_race(etp_proto(), 40018, 5, &etp_rounds, &etp_one, 0));
+	EXPECT_EQ(0, listen_race(IPPROTO_TCP, port, 5, &tcp_rounds, &tcp_one, relisten));
+	EXPECT_EQ(0, listen_race(etp_proto(), port, 5, &etp_rounds, &etp_one, relisten));
 	TH_LOG("one listener won in %d of %d rounds (TCP), %d of %d (ETP)",
 	       tcp_one, tcp_rounds, etp_one, etp_rounds);
-	/*
-	 * Most of TCP's rounds have a winner (both can fail, rarely: each
-	 * sees the other in LISTEN); ETP's checks decide in turn, so every
-	 * round has one.
-	 */
 	EXPECT_LT(tcp_rounds / 2, tcp_one);
 	EXPECT_EQ(etp_rounds, etp_one);
+}
+
+TEST(listen_race_one_wins)
+{
+	listen_race_check(_metadata, 40018, 0);
 }
 
 /* The same with sockets that listened before and were disconnected. */
 TEST(listen_race_after_disconnect)
 {
-	int tcp_rounds, etp_rounds, tcp_one, etp_one;
-
-	EXPECT_EQ(0, listen_race(IPPROTO_TCP, 40025, 5, &tcp_rounds, &tcp_one, 1));
-	EXPECT_EQ(0, listen_race(etp_proto(), 40025, 5, &etp_rounds, &etp_one, 1));
-	TH_LOG("one listener won in %d of %d rounds (TCP), %d of %d (ETP)",
-	       tcp_one, tcp_rounds, etp_one, etp_rounds);
-	EXPECT_LT(tcp_rounds / 2, tcp_one);
-	EXPECT_EQ(etp_rounds, etp_one);
+	listen_race_check(_metadata, 40025, 1);
 }
 
 /*
