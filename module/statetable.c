@@ -102,8 +102,9 @@ static const struct etp_transition etp_table[ETP_EV_MAX][TCP_MAX_STATES] = {
 		[TCP_FIN_WAIT1]		= T(CLOSE,	A_ERR_RESET),
 		[TCP_FIN_WAIT2]		= T(CLOSE,	A_ERR_RESET),
 		[TCP_CLOSE_WAIT]	= T(CLOSE,	A_ERR_RESET),
-		[TCP_CLOSING]		= T(CLOSE,	0),
-		[TCP_LAST_ACK]		= T(CLOSE,	0),
+		/* RFC 9293 only closes; the error is TCP's (tcp_reset()). */
+		[TCP_CLOSING]		= T(CLOSE,	A_ERR_RESET),
+		[TCP_LAST_ACK]		= T(CLOSE,	A_ERR_RESET),
 	},
 	[ETP_EV_TIMEOUT] = {
 		[TCP_SYN_SENT]		= T(CLOSE,	A_ERR_TIMEDOUT),

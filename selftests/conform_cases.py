@@ -1078,6 +1078,39 @@ def fin_closing(t):
     t.counters(TimeWaitFinReAcked=0, TimeWaitEntered=1)
 
 
+@case()
+def rst_last_ack_closing_reset(t):
+    """A RST in LAST_ACK or CLOSING ends the connection with ECONNRESET
+    in SO_ERROR, as TCP's tcp_reset() (RFC 9293 3.10.7.4 says only
+    "enter CLOSED" for these states)."""
+    l = t.listen()
+    c = t.passive(l)
+    c.send("FA")
+    c.snd += 1
+    c.expect_ack("ACK of the FIN")
+    c.sock.shutdown(socket.SHUT_WR)
+    c.expect("A's FIN", flags="FA", seq=c.rcv, ack=c.snd)
+    t.expect_state("LAST_ACK")
+    c.send("R")
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 2), "left: %s" % t.states())
+    err = c.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    t.check(err == errno.ECONNRESET, "LAST_ACK: SO_ERROR %s, expected ECONNRESET"
+            % errno.errorcode.get(err, err))
+    c = t.passive(l, bport=BPORT + 1)
+    c.sock.shutdown(socket.SHUT_WR)
+    c.expect("A's FIN", flags="FA", seq=c.rcv, ack=c.snd)
+    c.send("FA")                        # not acknowledging A's FIN
+    c.snd += 1
+    c.expect("ACK of the FIN", flags="A", ack=c.snd, strict=False)
+    t.expect_state("CLOSING", rport=BPORT + 1)
+    c.send("R")
+    t.check(t.wait(lambda: not t.find(APORT, BPORT + 1), 2),
+            "left: %s" % t.states())
+    err = c.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    t.check(err == errno.ECONNRESET, "CLOSING: SO_ERROR %s, expected ECONNRESET"
+            % errno.errorcode.get(err, err))
+
+
 # ---------------------------------------------------------------------------
 # TIME_WAIT (RFC 9293 3.6.1, RFC 1337, RFC 6191)
 
