@@ -34,9 +34,11 @@
  *   1 isn.c         initial sequence numbers (RFC 6528), table hashing, slots
  *   1 offload.c     GSO of ETP's large skbs
  *   1 trace.c       the tracepoints of trace.h (system "etp")
+ *   1 variant.c     the lab's variants: their names, sysctls and text
  *
  * Headers: etp.h (this), states.h (states, events, each state's rules),
- * trace.h (tracepoints), compat.h (what differs between 6.1 and 6.12).
+ * trace.h (tracepoints), variant.h (the lab's variants), compat.h (what
+ * differs between 6.1 and 6.12).
  *
  * Locking. Each rule is checked where it is relied on: sock_owned_by_me() in
  * every function that wants its socket locked, lockdep_assert_held() where a
@@ -73,6 +75,7 @@
 #include <net/tcp_states.h>
 
 #include "compat.h"
+#include "variant.h"
 
 /* Room for an ETP header (up to 60 bytes), the IP header and the link layer. */
 #define ETP_MAX_HEADER L1_CACHE_ALIGN(128 + MAX_HEADER)
@@ -102,7 +105,7 @@ extern struct proto etp_prot;
 	X(CurrCloseWait) X(CurrLastAck) X(CurrClosing) X(CurrTimeWait)	\
 	X(CurrListen) X(BacklogDrop) X(AckSkippedChallenge) X(AckSkippedSeq)	\
 	X(OutOfWindowIcmps) X(PmtuReduced) X(CurrOrphans) X(AbortOnMemory)	\
-	X(DelayedAcks) X(DeferAcceptDrop)
+	X(DelayedAcks) X(DeferAcceptDrop) X(TimeWaitKilled)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -130,6 +133,13 @@ struct etp_sysctl {
 	int max_orphans;
 	int rmem[3];		/* as tcp_rmem: least, initial, most (bytes) */
 	int wmem[3];		/* as tcp_wmem */
+	/* The lab's variants (variant.h) that new sockets take. */
+	int handshake;		/* ETP_V_2WAY or 0 */
+	int close;		/* ETP_V_CLOSE3 or 0 */
+	int time_wait;		/* 0: 2 * msl_ms, -1: off, or ms */
+	int isn;		/* ETP_V_ISN_* or 0 */
+	int rfc5961;		/* 1: on (the standard design) */
+	int rfc1337;		/* 1: on */
 };
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
@@ -383,8 +393,10 @@ struct etp_sock {
 	u8 scaling_ratio;	/* payload / truesize of received skbs, << 8 */
 	u8 rcv_rtt_on:1,	/* rcv_rtt_seq and rcv_rtt_time are set */
 	   rcvq_on:1;		/* rcvq_* are set */
+	u8 variant;		/* ETP_V_*: the lab's variants, 0: standard */
 	unsigned long deferred;	/* ETP_DEFER_* work that found the socket owned */
 	u32 mtu_info;		/* the MTU an ICMP error reported (icmp.c) */
+	u32 tw_ms;		/* time_wait=N: TIME_WAIT's length (ETP_V_TW_LEN) */
 
 	struct sk_buff *send_head;	/* first unsent on sk_write_queue */
 	struct sk_buff_head ooo_queue;	/* out of order, by seq */
@@ -413,6 +425,12 @@ enum {
 static inline struct etp_sock *etp_sk(const struct sock *sk)
 {
 	return (struct etp_sock *)sk;
+}
+
+/* Whether @sk runs the lab's variant @bit (ETP_V_*): rare, so unlikely. */
+static inline bool etp_v(const struct sock *sk, u8 bit)
+{
+	return unlikely(READ_ONCE(etp_sk(sk)->variant) & bit);
 }
 
 /*
@@ -485,6 +503,8 @@ struct etp_tw {
 	u32 expires;			/* jiffies, low 32 bits */
 	u16 window;			/* to advertise, unscaled */
 	bool dead;			/* out of the table: the lock's owner frees it */
+	u8 variant;			/* the socket's ETP_V_* */
+	u32 lifetime_ms;		/* time_wait=N; 0: 2 * msl_ms, read afresh */
 	struct etp_tw *free_next;	/* once unhashed: freed with this one */
 };
 
@@ -689,6 +709,8 @@ void etp_send_probe(struct sock *sk);
 int etp_send_syn(struct sock *sk);
 void etp_send_synack(struct sock *sk);
 void etp_send_fin(struct sock *sk);
+struct sk_buff *etp_fin_alloc(struct sock *sk, gfp_t gfp);
+void etp_fin_queue(struct sock *sk, struct sk_buff *fin);
 void etp_send_active_reset(struct sock *sk, enum etp_rst_reason reason);
 void etp_send_reset(struct net *net, struct sk_buff *skb,
 		    const struct sock *sk, enum etp_rst_reason reason);
@@ -756,7 +778,8 @@ bool etp_tw_show(struct etp_net *en, unsigned int slot, unsigned int offset,
 		 void (*show)(void *arg, const struct etp_tw *tw), void *arg);
 
 /* isn.c */
-u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport,
+	    u8 variant);
 u32 etp_hash_tuple(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport);
 struct etp_hslot *etp_slots_alloc(unsigned int n);
 void etp_slots_free(struct etp_hslot *s, unsigned int n);
@@ -784,8 +807,9 @@ int etp_statetable_selftest(void);
 int etp_lookup_selftest(void);
 int etp_timewait_selftest(void);
 
-/* sysctl.c */
+/* sysctl.c (variant.c's functions are in variant.h) */
 void etp_sysctl_defaults(struct etp_sysctl *s);
+void etp_sysctl_variant(const struct etp_sysctl *s, struct etp_variant *v);
 int etp_sysctl_init_net(struct etp_net *en);
 void etp_sysctl_exit_net(struct etp_net *en);
 

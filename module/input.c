@@ -381,12 +381,17 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		etp_sm_event(sk, ETP_EV_SYN_ACKED);
 	}
 
-	/* RFC 5961 5.2: ACKs of what was never sent, or far too old. */
+	/*
+	 * RFC 5961 5.2: ACKs of what was never sent, or far too old (under
+	 * the lab's rfc5961=off an old ACK is ignored and the text taken, as
+	 * RFC 793 did: a blind injector need not guess the ACK).
+	 */
 	if (etp_after(ack, ep->snd_max)) {
 		etp_challenge_ack(sk);
 		return false;
 	}
-	if (etp_before(ack, ep->snd_una - ep->max_window)) {
+	if (etp_before(ack, ep->snd_una - ep->max_window) &&
+	    !etp_v(sk, ETP_V_NO5961)) {
 		etp_challenge_ack(sk);
 		return false;
 	}
@@ -464,8 +469,13 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 	if (ack && (!etp_after(cb->ack_seq, ep->iss) ||
 		    etp_after(cb->ack_seq, ep->snd_max))) {
-		/* An old duplicate's ACK (RFC 9293 3.5, figure 9). */
-		etp_send_reset(sock_net(sk), skb, sk, ETP_RST_BAD_ACK);
+		/*
+		 * An old duplicate's ACK (RFC 9293 3.5, figure 9). The lab's
+		 * handshake=2way has no third segment, so no RST either: the
+		 * peer keeps the connection the old SYN opened.
+		 */
+		if (!etp_v(sk, ETP_V_2WAY))
+			etp_send_reset(sock_net(sk), skb, sk, ETP_RST_BAD_ACK);
 		return;
 	}
 	if (cb->flags & ETPHDR_RST) {
@@ -547,9 +557,12 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 
-	/* Second: RST, accepted only at exactly RCV.NXT (RFC 5961 3.2). */
+	/*
+	 * Second: RST, accepted only at exactly RCV.NXT (RFC 5961 3.2); the
+	 * lab's rfc5961=off takes one anywhere in the window (RFC 793).
+	 */
 	if (cb->flags & ETPHDR_RST) {
-		if (cb->seq == ep->rcv_nxt) {
+		if (cb->seq == ep->rcv_nxt || etp_v(sk, ETP_V_NO5961)) {
 			etp_trace_recv_reset(sk, cb->seq);
 			etp_sm_event(sk, ETP_EV_RCV_RST);
 		}
@@ -558,9 +571,14 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 
-	/* Fourth: a SYN in a synchronized state (RFC 5961 4.2). */
+	/*
+	 * Fourth: a SYN in a synchronized state (RFC 5961 4.2); under the
+	 * lab's rfc5961=off it resets the connection, as RFC 793 said.
+	 */
 	if (cb->flags & ETPHDR_SYN) {
-		etp_challenge_ack(sk);
+		if (!etp_v(sk, ETP_V_NO5961) ||
+		    etp_sm_event(sk, ETP_EV_SYN_IN_WINDOW) < 0)
+			etp_challenge_ack(sk);
 		goto drop;
 	}
 

@@ -6,6 +6,7 @@
  * hash chains can be predicted from outside.
  */
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/net.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
@@ -21,16 +22,25 @@ static siphash_aligned_key_t etp_hash_key;
  * @daddr: remote address
  * @sport: local port
  * @dport: remote port
+ * @variant: the connection's ETP_V_* (the lab's isn=clock and isn=zero)
  *
  * RFC 6528: ISN = M + F(4-tuple, secret), where M is a clock (here one tick
  * every 64 ns, as Linux TCP: the sequence space then wraps in about 4.6
- * minutes, more than 2 * MSL) and F is SipHash with a per-boot key.
+ * minutes, more than 2 * MSL) and F is SipHash with a per-boot key. The
+ * lab's isn=clock is RFC 793's M alone, one tick every 4 us, the same for
+ * every connection; isn=zero is 0.
  *
  * Return: the ISN.
  */
-u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
+u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport,
+	    u8 variant)
 {
 	u32 hash;
+
+	if (unlikely(variant & ETP_V_ISN_ZERO))
+		return 0;
+	if (unlikely(variant & ETP_V_ISN_CLOCK))
+		return (u32)div_u64(ktime_get_real_ns(), 4000);
 
 	net_get_random_once(&etp_isn_key, sizeof(etp_isn_key));
 	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,

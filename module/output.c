@@ -533,6 +533,37 @@ int etp_send_syn(struct sock *sk)
 }
 
 /**
+ * etp_fin_alloc() - a FIN segment of its own, for etp_fin_queue()
+ * @sk: the socket, locked
+ * @gfp: how to allocate it
+ *
+ * Return: the FIN, or NULL without memory.
+ */
+struct sk_buff *etp_fin_alloc(struct sock *sk, gfp_t gfp)
+{
+	sock_owned_by_me(sk);
+	return etp_flag_skb(sk, etp_sk(sk)->write_seq, ETPHDR_FIN, gfp);
+}
+
+/**
+ * etp_fin_queue() - queue a FIN after the data and send what can be sent
+ * @sk: the socket, locked, with no FIN queued
+ * @fin: from etp_fin_alloc(), with nothing queued since
+ */
+void etp_fin_queue(struct sock *sk, struct sk_buff *fin)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	sock_owned_by_me(sk);
+	__skb_queue_tail(&sk->sk_write_queue, fin);
+	if (!ep->send_head)
+		ep->send_head = fin;
+	ep->write_seq++;
+	ep->fin_queued = 1;
+	etp_write_xmit(sk);
+}
+
+/**
  * etp_send_fin() - queue a FIN after the data and send what can be sent
  * @sk: the socket, locked, in process context
  *
@@ -550,17 +581,13 @@ void etp_send_fin(struct sock *sk)
 	    !(ETP_SKB_CB(tail)->flags & ETPHDR_SYN)) {
 		ETP_SKB_CB(tail)->flags |= ETPHDR_FIN;
 		ETP_SKB_CB(tail)->end_seq++;
-	} else {
-		/* Close must not fail for want of memory: wait for it. */
-		tail = etp_flag_skb(sk, ep->write_seq, ETPHDR_FIN,
-				    sk->sk_allocation | __GFP_NOFAIL);
-		__skb_queue_tail(&sk->sk_write_queue, tail);
-		if (!ep->send_head)
-			ep->send_head = tail;
+		ep->write_seq++;
+		ep->fin_queued = 1;
+		etp_write_xmit(sk);
+		return;
 	}
-	ep->write_seq++;
-	ep->fin_queued = 1;
-	etp_write_xmit(sk);
+	/* Close must not fail for want of memory: wait for it. */
+	etp_fin_queue(sk, etp_fin_alloc(sk, sk->sk_allocation | __GFP_NOFAIL));
 }
 
 /*

@@ -43,7 +43,21 @@ struct etp_iter {
 	int offset;			/* entries already shown in that slot */
 	loff_t last_pos;		/* the position ->stop() was called at */
 	char line[ETP_PROC_LINE];	/* the entry at (sec, slot, offset) */
+	char variant[ETP_VARIANT_MAX];	/* its variants that differ, or "" */
 };
+
+/*
+ * A connection that runs some of the lab's variants says which in a last
+ * field, "variant:close=3way", where ss(8) takes the socket's options
+ * (ss -e shows it as opt:"..."): right-aligned in the padding, so that ss
+ * reads no trailing spaces. The standard design adds nothing.
+ */
+static void etp_format_variant(struct etp_iter *it, u8 bits, u32 tw_ms)
+{
+	struct etp_variant v = { bits, tw_ms };
+
+	etp_variant_format(&v, it->variant, sizeof(it->variant), false);
+}
 
 /* The timer columns of /proc/net/tcp: which timer, and when. */
 static int etp_timer_of(const struct sock *sk, unsigned long *expires)
@@ -91,6 +105,7 @@ static void etp_format_sock(struct etp_iter *it, struct seq_file *seq,
 		 jiffies_to_clock_t(msecs_to_jiffies(ETP_DELACK_MS)), 0,
 		 ep->cwnd / mss,
 		 ep->ssthresh >= 0x7fffffff ? -1 : (int)(ep->ssthresh / mss));
+	etp_format_variant(it, READ_ONCE(ep->variant), READ_ONCE(ep->tw_ms));
 }
 
 static void etp_format_req(struct etp_iter *it, struct seq_file *seq,
@@ -104,6 +119,8 @@ static void etp_format_req(struct etp_iter *it, struct seq_file *seq,
 		 req->retrans,
 		 from_kuid_munged(seq_user_ns(seq), sock_i_uid(req->listener)),
 		 0, 0, 0, req);
+	etp_format_variant(it, READ_ONCE(etp_sk(req->listener)->variant),
+			   READ_ONCE(etp_sk(req->listener)->tw_ms));
 }
 
 static void etp_format_tw(void *arg, const struct etp_tw *tw)
@@ -116,6 +133,7 @@ static void etp_format_tw(void *arg, const struct etp_tw *tw)
 		 TCP_TIME_WAIT, 0, 0, 3,
 		 jiffies_delta_to_clock_t((s32)(tw->expires - (u32)jiffies)),
 		 0, 0, 0, 0, 1, tw);
+	etp_format_variant(it, tw->variant, tw->lifetime_ms);
 }
 
 /* Format the @offset-th entry of a bind slot; its lock is held. */
@@ -236,6 +254,27 @@ static void etp_seq_stop(struct seq_file *seq, void *v)
 	it->last_pos = v && v != SEQ_START_TOKEN ? seq->index : 0;
 }
 
+/*
+ * The line of an entry, and its variants' field (etp_format_variant()):
+ * half-open and TIME_WAIT lines first get the columns that ss reads
+ * before it (rto, ato, quick ACKs, cwnd, ssthresh), as a socket's.
+ */
+static void etp_show_line(struct seq_file *seq, struct etp_iter *it)
+{
+	size_t start = seq->count;
+	int used, need;
+
+	seq_printf(seq, "%4lld: %s", seq->index - 1, it->line);
+	if (!it->variant[0])
+		return;
+	if (it->sec != ETP_SEC_SOCK)
+		seq_puts(seq, " 0 0 0 0 -1");
+	used = seq->count - start;
+	need = strlen(it->variant) + sizeof("variant:") - 1;
+	seq_printf(seq, "%*svariant:%s",
+		   max(ETP_PROC_LINE - 1 - used - need, 1), "", it->variant);
+}
+
 static int etp_seq_show(struct seq_file *seq, void *v)
 {
 	struct etp_iter *it = seq->private;
@@ -244,7 +283,7 @@ static int etp_seq_show(struct seq_file *seq, void *v)
 	if (v == SEQ_START_TOKEN)
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 	else
-		seq_printf(seq, "%4lld: %s", seq->index - 1, it->line);
+		etp_show_line(seq, it);
 	seq_pad(seq, '\n');
 	return 0;
 }

@@ -79,7 +79,8 @@ static void etp_req_account(const struct etp_req *req, int oldstate,
 			    int newstate, enum etp_event ev)
 {
 	etp_state_account(sock_net(req->listener), req, req->laddr, req->raddr,
-			  req->lport, req->rport, oldstate, newstate, ev);
+			  req->lport, req->rport, oldstate, newstate, ev,
+			  READ_ONCE(etp_sk(req->listener)->variant));
 }
 
 /* Drop a half-open entry that will not become a socket, because of @ev. */
@@ -159,22 +160,82 @@ out:
 	etp_req_put(req);
 }
 
+/* Fill a new half-open entry of @lsk from the SYN @skb. */
+static void etp_req_init(struct etp_req *req, struct sock *lsk,
+			 struct sk_buff *skb)
+{
+	const struct tcphdr *th = (const struct tcphdr *)skb->data;
+	const struct iphdr *iph = ip_hdr(skb);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	bool wscale_ok;
+
+	req->laddr = iph->daddr;
+	req->raddr = iph->saddr;
+	req->lport = th->dest;
+	req->rport = th->source;
+	req->irs = cb->seq;
+	req->iss = cb->tw_isn ? :
+		   etp_isn(req->laddr, req->raddr, req->lport, req->rport,
+			   READ_ONCE(etp_sk(lsk)->variant));
+	req->snd_wnd = cb->window;
+	req->iif = inet_iif(skb);
+	req->retrans = 0;
+	req->acked = 0;
+	etp_parse_syn_options(skb, &req->mss, &req->snd_wscale, &wscale_ok);
+	req->wscale_ok = wscale_ok;
+	/*
+	 * Fixed here: the SYN-ACK and every retransmission offer it, and the
+	 * child keeps it, whatever SO_RCVBUF the listener gets meanwhile.
+	 */
+	req->rcv_wscale = wscale_ok ? etp_rcv_wscale(lsk) : 0;
+	req->synack_us = etp_now_us();
+}
+
+static bool etp_create_child(struct sock *lsk, struct etp_req *req,
+			     struct sk_buff *skb);
+
+/*
+ * The lab's handshake=2way: no half-open entry. The SYN-ACK goes and the
+ * connection is made at once, ESTABLISHED, as if it had been acknowledged;
+ * nothing sends the SYN-ACK again. An old duplicate SYN, or a lost SYN-ACK,
+ * leaves a connection that no client completed (Documentation/lab.rst).
+ */
+static void etp_req_2way(struct sock *lsk, struct sk_buff *skb)
+{
+	struct etp_req req = { .listener = lsk };
+	bool created;
+
+	etp_req_init(&req, lsk, skb);
+	etp_send_req_synack(&req);
+	/* The child takes the entry's SYN_RECV gauge, as from a cookie. */
+	etp_req_account(&req, TCP_LISTEN, TCP_SYN_RECV, ETP_EV_RCV_SYN);
+	local_bh_disable();
+	created = etp_create_child(lsk, &req, NULL);
+	local_bh_enable();
+	if (!created) {
+		ETP_INC_STATS(sock_net(lsk), ListenDrops);
+		return;
+	}
+	if (!sock_flag(lsk, SOCK_DEAD))
+		lsk->sk_data_ready(lsk);
+}
+
 /* A SYN for a listener: make a half-open entry and answer SYN-ACK. */
 static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 {
 	struct net *net = sock_net(lsk);
 	struct etp_net *en = etp_pernet(net);
-	const struct tcphdr *th = (const struct tcphdr *)skb->data;
-	const struct iphdr *iph = ip_hdr(skb);
-	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	struct etp_hslot *slot;
 	struct etp_req *req, *other;
-	bool wscale_ok;
 
 	/* No room to accept even a connection made from a cookie: drop. */
 	if (sk_acceptq_is_full(lsk)) {
 		ETP_INC_STATS(net, ListenOverflows);
 		ETP_INC_STATS(net, ListenDrops);
+		return;
+	}
+	if (etp_v(lsk, ETP_V_2WAY)) {
+		etp_req_2way(lsk, skb);
 		return;
 	}
 	if (etp_cookie_want(lsk)) {
@@ -191,24 +252,7 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 		ETP_INC_STATS(net, ListenDrops);
 		return;
 	}
-	req->laddr = iph->daddr;
-	req->raddr = iph->saddr;
-	req->lport = th->dest;
-	req->rport = th->source;
-	req->irs = cb->seq;
-	req->iss = cb->tw_isn ? :
-		   etp_isn(req->laddr, req->raddr, req->lport, req->rport);
-	req->snd_wnd = cb->window;
-	req->iif = inet_iif(skb);
-	req->retrans = 0;
-	req->acked = 0;
-	etp_parse_syn_options(skb, &req->mss, &req->snd_wscale, &wscale_ok);
-	req->wscale_ok = wscale_ok;
-	/*
-	 * Fixed here: the SYN-ACK and every retransmission offer it, and the
-	 * child keeps it, whatever SO_RCVBUF the listener gets meanwhile.
-	 */
-	req->rcv_wscale = wscale_ok ? etp_rcv_wscale(lsk) : 0;
+	etp_req_init(req, lsk, skb);
 	sock_hold(lsk);
 	req->listener = lsk;
 	/* One reference for the table, one for the timer. */
@@ -221,7 +265,6 @@ static void etp_req_create(struct sock *lsk, struct sk_buff *skb)
 		if (other->laddr == req->laddr && other->lport == req->lport &&
 		    other->raddr == req->raddr && other->rport == req->rport)
 			break;
-	req->synack_us = etp_now_us();
 	if (!other) {
 		hlist_add_head_rcu(&req->node, &slot->chain);
 		/*
@@ -255,7 +298,8 @@ static void etp_accept_enqueue(struct sock *lsk, struct sock *child)
 /*
  * The final ACK of a handshake (@skb, which may carry data or a FIN): a new
  * socket, cloned from the listener, in ESTABLISHED, in the tables and on the
- * accept queue, which holds its reference; @skb is processed on it. The
+ * accept queue, which holds its reference; @skb is processed on it. Without
+ * @skb (handshake=2way), the child is ESTABLISHED once its SYN-ACK is out. The
  * child stays locked from sk_clone_lock() until then. Bottom halves are
  * disabled: from the listener's backlog this runs in process context, and
  * softirq takes the child's lock once it is in the tables. Return false if
@@ -309,6 +353,8 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	ep->recvmsg_inq = lep->recvmsg_inq;
 	ep->window_clamp = lep->window_clamp;
 	ep->linger2 = lep->linger2;
+	ep->variant = READ_ONCE(lep->variant);
+	ep->tw_ms = READ_ONCE(lep->tw_ms);
 	skb_queue_head_init(&ep->ooo_queue);
 	spin_lock_init(&ep->accept_lock);
 	INIT_LIST_HEAD(&ep->accept_queue);
@@ -333,17 +379,18 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 		goto fail;
 	sk_setup_caps(child, &rt->dst);
 	etp_set_mss(child, req->mss);
-	if (!req->retrans)
+	if (skb && !req->retrans)
 		etp_rtt_sample(child, etp_now_us() - req->synack_us);
 
 	etp_inherit_port(lsk, child);
 	if (!etp_ehash_insert(child))
 		goto fail;
 	ETP_INC_STATS(net, PassiveOpens);
-	etp_sm_event(child, ETP_EV_SYN_ACKED);
+	etp_sm_event(child, skb ? ETP_EV_SYN_ACKED : ETP_EV_SYNACK_SENT);
 	etp_reset_keepalive(child);		/* SO_KEEPALIVE is inherited */
 	etp_accept_enqueue(lsk, child);
-	etp_rcv_state_process(child, skb);
+	if (skb)
+		etp_rcv_state_process(child, skb);
 	bh_unlock_sock(child);
 	sock_put(child);
 	return true;
@@ -351,7 +398,8 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 fail:
 	/* Undo as for any socket: it is closed, has no owner, and goes. */
 	etp_state_account(net, child, req->laddr, req->raddr, req->lport,
-			  req->rport, TCP_SYN_RECV, TCP_CLOSE, ETP_EV_DROP);
+			  req->rport, TCP_SYN_RECV, TCP_CLOSE, ETP_EV_DROP,
+			  ep->variant);
 	etp_set_state_raw(child, TCP_CLOSE);
 	sock_set_flag(child, SOCK_DEAD);
 	etp_destroy(child);

@@ -43,6 +43,7 @@ static int sysctl_etp_rmem[3] = { 4096, 131072, 6 << 20 };
 static int etp_init_sock(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	struct etp_variant v;
 
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
@@ -58,6 +59,10 @@ static int etp_init_sock(struct sock *sk)
 	sk->sk_write_space = etp_write_space;
 	sk->sk_sndbuf = READ_ONCE(etp_sk_pernet(sk)->sysctl.wmem[1]);
 	sk->sk_rcvbuf = READ_ONCE(etp_sk_pernet(sk)->sysctl.rmem[1]);
+	/* The namespace's variants at socket(), as tcp_congestion_control. */
+	etp_sysctl_variant(&etp_sk_pernet(sk)->sysctl, &v);
+	ep->variant = v.bits;
+	ep->tw_ms = v.tw_ms;
 	sk_sockets_allocated_inc(sk);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	return 0;
@@ -173,7 +178,8 @@ static int etp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	rt = NULL;
 
 	etp_init_snd_seq(sk, etp_isn(inet->inet_saddr, inet->inet_daddr,
-				     inet->inet_sport, inet->inet_dport), false);
+				     inet->inet_sport, inet->inet_dport,
+				     ep->variant), false);
 	ep->rcv_wscale = etp_rcv_wscale(sk);
 	ep->mss = etp_adv_mss(__sk_dst_get(sk));
 	atomic_set(&inet->inet_id, get_random_u16());

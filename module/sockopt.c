@@ -3,9 +3,9 @@
  * Socket options at level IPPROTO_TCP (and at ETP's own protocol number):
  * the TCP options programs commonly set (TCP_NODELAY, TCP_CORK, TCP_MAXSEG,
  * the keepalive trio, TCP_SYNCNT, TCP_USER_TIMEOUT, TCP_CONGESTION,
- * TCP_WINDOW_CLAMP, TCP_LINGER2, TCP_DEFER_ACCEPT, TCP_INFO...), and
- * SO_KEEPALIVE's hook. Each call owns the socket while it reads or changes
- * it.
+ * TCP_WINDOW_CLAMP, TCP_LINGER2, TCP_DEFER_ACCEPT, TCP_INFO...), ETP's own
+ * ETP_VARIANT (the lab's variants), and SO_KEEPALIVE's hook. Each call
+ * owns the socket while it reads or changes it.
  */
 #include <linux/tcp.h>
 #include <net/ip.h>
@@ -54,6 +54,36 @@ static int etp_set_congestion(struct sock *sk, sockptr_t optval,
 		return -EFAULT;
 	name[len] = '\0';
 	return strcmp(name, etp_cong(sk)->name) && strcmp(name, "reno") ? -ENOENT : 0;
+}
+
+/*
+ * ETP_VARIANT: the lab's variants for this socket (variant.c reads the
+ * text). The handshake and isn take effect at the next SYN, the rest where
+ * they act; a child takes its listener's.
+ */
+static int etp_set_variant(struct sock *sk, sockptr_t optval,
+			   unsigned int optlen)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	char text[ETP_VARIANT_MAX];
+	struct etp_variant v;
+	int err;
+
+	if (optlen < 1 || optlen >= sizeof(text))
+		return -EINVAL;
+	if (copy_from_sockptr(text, optval, optlen))
+		return -EFAULT;
+	text[optlen] = '\0';		/* the caller's NUL may be in optlen, or not */
+	lock_sock(sk);
+	v.bits = ep->variant;
+	v.tw_ms = ep->tw_ms;
+	err = etp_variant_parse(text, &v);
+	if (!err) {
+		WRITE_ONCE(ep->variant, v.bits);
+		WRITE_ONCE(ep->tw_ms, v.tw_ms);
+	}
+	release_sock(sk);
+	return err;
 }
 
 /* As TCP's: TCP_FIN_TIMEOUT_MAX, the most TCP_LINGER2 takes. */
@@ -135,6 +165,9 @@ int etp_setsockopt(struct sock *sk, int level, int optname,
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION)
 		return etp_set_congestion(sk, optval, optlen);
+	if (optname == ETP_VARIANT)
+		return level == etp_proto ? etp_set_variant(sk, optval, optlen) :
+		       -ENOPROTOOPT;
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -357,6 +390,21 @@ int etp_getsockopt(struct sock *sk, int level, int optname,
 		strscpy(name, etp_cong(sk)->name, sizeof(name));
 		len = min_t(unsigned int, len, sizeof(name));
 		if (put_user(len, optlen) || copy_to_user(optval, name, len))
+			return -EFAULT;
+		return 0;
+	}
+	case ETP_VARIANT: {
+		struct etp_variant v = {
+			READ_ONCE(ep->variant), READ_ONCE(ep->tw_ms),
+		};
+		char text[ETP_VARIANT_MAX];
+
+		if (level != etp_proto)
+			return -ENOPROTOOPT;
+		/* Every key, and the NUL, truncated to len as TCP_CONGESTION. */
+		len = min_t(unsigned int, len,
+			    etp_variant_format(&v, text, sizeof(text), true) + 1);
+		if (put_user(len, optlen) || copy_to_user(optval, text, len))
 			return -EFAULT;
 		return 0;
 	}

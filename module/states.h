@@ -50,9 +50,11 @@
 
 /*
  * The events of the state machine: X(name) each, in the order of the
- * table's rows. DROP has no row: it ends a half-open or TIME_WAIT entry's
- * connection that cannot go on (no route for the child, no room in the
- * table), which the entries trace as any other transition.
+ * table's rows. SYNACK_SENT and SYN_IN_WINDOW have rows only among the
+ * lab's variants (statetable.c's etp_variant_rows). DROP has no row: it
+ * ends a half-open or TIME_WAIT entry's connection that cannot go on (no
+ * route for the child, no room in the table), which the entries trace as
+ * any other transition.
  */
 #define ETP_EVENT_LIST(X)						\
 	X(CONNECT)		/* connect() */				\
@@ -69,6 +71,8 @@
 	X(TIMEOUT)		/* retransmissions or probes exhausted */ \
 	X(FIN_WAIT2_TIMEOUT)	/* an orphan waited fin_timeout_ms or TCP_LINGER2 */ \
 	X(ICMP_ERROR)		/* an ICMP error about our segments */	\
+	X(SYNACK_SENT)		/* handshake=2way: a child sent its SYN-ACK */ \
+	X(SYN_IN_WINDOW)	/* rfc5961=off: a SYN in the window */	\
 	X(DROP)			/* an entry's connection cannot go on */
 
 enum etp_event {
@@ -108,7 +112,7 @@ static inline bool etp_state_is(const struct sock *sk, unsigned int rules)
 int etp_sm_event(struct sock *sk, enum etp_event ev);
 void etp_state_account(struct net *net, const void *obj, __be32 saddr,
 		       __be32 daddr, __be16 sport, __be16 dport, int old,
-		       int state, enum etp_event ev);
+		       int state, enum etp_event ev, u8 variant);
 
 /**
  * etp_set_state_raw() - store a state without the gauges and counters

@@ -32,6 +32,8 @@
 #define A_SHUT_RCV	BIT(7)	/* the peer sends no more: EOF for readers */
 #define A_FW2_TIMER	BIT(8)	/* an orphan waits etp_fin_time() at most */
 #define A_TIME_WAIT	BIT(9)	/* hand the connection to the TIME_WAIT table */
+#define A_ACK_FIRST	BIT(11)	/* acknowledge before the state change (into CLOSE) */
+#define A_FIN_NOW	BIT(12)	/* send the FIN the guard allocated, with the ACK */
 
 struct etp_transition {
 	u8 next;		/* TCP_* state; 0: no transition */
@@ -126,7 +128,79 @@ static const struct etp_transition etp_table[ETP_EV_MAX][TCP_MAX_STATES] = {
 	},
 };
 
+/*
+ * The lab's variants (variant.h): rows that replace etp_table's for a
+ * socket that runs one of the variants in @when, if @guard holds. They are
+ * the designs TCP rejected; Documentation/lab.rst says what each shows.
+ */
+#define G_NOTHING_QUEUED BIT(0)	/* nothing to send: a FIN is allocated */
+
+struct etp_variant_row {
+	u8 ev;
+	u8 state;
+	u8 when;		/* ETP_V_* */
+	u8 guard;		/* G_* */
+	struct etp_transition t;
+};
+
+#define V(ev, state, when, guard, next, actions) \
+	{ ETP_EV_##ev, TCP_##state, ETP_V_##when, guard, T(next, actions) }
+
+static const struct etp_variant_row etp_variant_rows[] = {
+	/* handshake=2way: the active end sends no third segment... */
+	V(RCV_SYNACK,	SYN_SENT,	2WAY,	0,	ESTABLISHED, 0),
+	/* ...and the passive end is ESTABLISHED once its SYN-ACK is out. */
+	V(SYNACK_SENT,	SYN_RECV,	2WAY,	0,	ESTABLISHED, 0),
+	/*
+	 * close=3way: with nothing to send, the FIN goes at once, carrying the
+	 * ACK, whether or not the application has closed: its half-close
+	 * is lost (RFC 9293 3.6 keeps it with CLOSE_WAIT).
+	 */
+	V(RCV_FIN,	SYN_RECV,	CLOSE3,	G_NOTHING_QUEUED, LAST_ACK,
+	  A_SHUT_RCV | A_FIN_NOW),
+	V(RCV_FIN,	ESTABLISHED,	CLOSE3,	G_NOTHING_QUEUED, LAST_ACK,
+	  A_SHUT_RCV | A_FIN_NOW),
+	/* time_wait=off: the last ACK goes, and the connection with it. */
+	V(RCV_FIN,	FIN_WAIT2,	TW_OFF,	0,	CLOSE,	A_ACK_FIRST | A_SHUT_RCV),
+	V(FIN_ACKED,	CLOSING,	TW_OFF,	0,	CLOSE,	0),
+	/* rfc5961=off: a SYN in the window resets the connection (RFC 793). */
+	V(SYN_IN_WINDOW, ESTABLISHED,	NO5961,	0,	CLOSE,	A_ERR_RESET | A_RST),
+	V(SYN_IN_WINDOW, FIN_WAIT1,	NO5961,	0,	CLOSE,	A_ERR_RESET | A_RST),
+	V(SYN_IN_WINDOW, FIN_WAIT2,	NO5961,	0,	CLOSE,	A_ERR_RESET | A_RST),
+	V(SYN_IN_WINDOW, CLOSE_WAIT,	NO5961,	0,	CLOSE,	A_ERR_RESET | A_RST),
+	V(SYN_IN_WINDOW, CLOSING,	NO5961,	0,	CLOSE,	A_ERR_RESET | A_RST),
+	V(SYN_IN_WINDOW, LAST_ACK,	NO5961,	0,	CLOSE,	A_ERR_RESET | A_RST),
+};
+
+#undef V
 #undef T
+
+/*
+ * The row for (@ev, @old) of a socket that runs variants: a variant's row
+ * whose guard holds, or @t. G_NOTHING_QUEUED allocates the FIN into @fin;
+ * without memory the standard row stands (a FIN cannot wait in softirq).
+ */
+static const struct etp_transition *
+etp_variant_row(struct sock *sk, enum etp_event ev, int old,
+		const struct etp_transition *t, struct sk_buff **fin)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+	const struct etp_variant_row *r;
+
+	for (r = etp_variant_rows; r < etp_variant_rows + ARRAY_SIZE(etp_variant_rows); r++) {
+		if (r->ev != ev || r->state != old || !(ep->variant & r->when))
+			continue;
+		if (r->guard & G_NOTHING_QUEUED) {
+			if (!skb_queue_empty(&sk->sk_write_queue) || ep->fin_queued)
+				continue;
+			*fin = etp_fin_alloc(sk, GFP_ATOMIC | __GFP_NOWARN);
+			if (!*fin)
+				continue;
+		}
+		return &r->t;
+	}
+	return t;
+}
 
 /* The states are listed in their codes' order (scripts and tests rely on it). */
 #define ETP_STATE_ORDER(name, gauge, ...) ETP_ORDER_##name,
@@ -145,7 +219,7 @@ static void etp_set_state(struct sock *sk, int state, enum etp_event ev)
 
 	etp_state_account(sock_net(sk), sk, inet->inet_saddr, inet->inet_daddr,
 			  inet->inet_sport, inet->inet_dport, sk->sk_state,
-			  state, ev);
+			  state, ev, etp_sk(sk)->variant);
 	etp_set_state_raw(sk, state);
 }
 
@@ -154,7 +228,8 @@ static void etp_set_state(struct sock *sk, int state, enum etp_event ev)
  * @sk: the socket, locked
  * @ev: the event
  *
- * Looks the (event, state) pair up in etp_table and does what it says. A
+ * Looks the (event, state) pair up in etp_table (or, for a socket that runs
+ * the lab's variants, in etp_variant_rows first) and does what it says. A
  * socket that reaches CLOSE is done (etp_done()): an orphan is freed, so
  * the caller must not touch @sk after a transition to CLOSE unless it holds
  * its own reference.
@@ -166,9 +241,13 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 {
 	int old = sk->sk_state;
 	const struct etp_transition *t = &etp_table[ev][old];
-	u16 a = t->actions;
+	struct sk_buff *fin = NULL;
+	u16 a;
 
 	sock_owned_by_me(sk);
+	if (unlikely(etp_sk(sk)->variant))
+		t = etp_variant_row(sk, ev, old, t, &fin);
+	a = t->actions;
 	if (!t->next)
 		return -EINVAL;
 
@@ -183,6 +262,8 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 	if (a & A_RST)
 		etp_send_active_reset(sk, ev == ETP_EV_FIN_WAIT2_TIMEOUT ?
 				      ETP_RST_FIN_WAIT2_TIMEOUT : ETP_RST_ABORT);
+	if (a & A_ACK_FIRST)
+		etp_send_ack(sk);
 
 	if (t->next != old)
 		etp_set_state(sk, t->next, ev);
@@ -195,6 +276,8 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 		etp_send_syn(sk);
 	if (a & A_FIN)
 		etp_send_fin(sk);
+	if (a & A_FIN_NOW)
+		etp_fin_queue(sk, fin);
 	if (a & A_ACK)
 		etp_send_ack(sk);
 	if (a & A_FW2_TIMER)

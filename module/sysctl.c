@@ -2,7 +2,8 @@
 /*
  * /proc/sys/net/etp/: per-namespace settings. Every entry has a range and
  * proc_dointvec_minmax() refuses a value outside it with EINVAL; a write
- * to rmem or wmem changes all three values or none.
+ * to rmem or wmem changes all three values or none. The lab's variants
+ * take words (variant.c), and refuse an unknown one with EINVAL.
  */
 #include <linux/slab.h>
 #include <linux/sysctl.h>
@@ -51,6 +52,25 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->wmem[0] = 4096;
 	s->wmem[1] = 16384;
 	s->wmem[2] = 4 << 20;
+	s->rfc5961 = 1;			/* the lab's variants: the standard design */
+	s->rfc1337 = 1;
+}
+
+/**
+ * etp_sysctl_variant() - the lab's variants a namespace's settings choose
+ * @s: the namespace's settings
+ * @v: filled with the choice that new sockets take
+ */
+void etp_sysctl_variant(const struct etp_sysctl *s, struct etp_variant *v)
+{
+	int tw = READ_ONCE(s->time_wait);
+
+	v->bits = READ_ONCE(s->handshake) | READ_ONCE(s->close) |
+		  READ_ONCE(s->isn) |
+		  (tw < 0 ? ETP_V_TW_OFF : tw > 0 ? ETP_V_TW_LEN : 0) |
+		  (READ_ONCE(s->rfc5961) ? 0 : ETP_V_NO5961) |
+		  (READ_ONCE(s->rfc1337) ? 0 : ETP_V_NO1337);
+	v->tw_ms = max(tw, 0);
 }
 
 #define ETP_SYSCTL(_name, _min, _max) {					\
@@ -103,6 +123,14 @@ static int etp_proc_triple(ETP_CTL_CONST struct ctl_table *table, int write,
 	.extra2		= SYSCTL_INT_MAX,				\
 }
 
+/* A variant's word (variant.c); the procname is the key. */
+#define ETP_SYSCTL_WORDS(_name) {					\
+	.procname	= #_name,					\
+	.data		= &init_sysctl._name,				\
+	.maxlen		= sizeof(int),					\
+	.mode		= 0644,						\
+	.proc_handler	= etp_proc_variant,				\
+}
 
 static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(msl_ms, &one, &hour_ms),
@@ -122,6 +150,12 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(max_orphans, &zero, &int_max),
 	ETP_SYSCTL_TRIPLE(rmem),
 	ETP_SYSCTL_TRIPLE(wmem),
+	ETP_SYSCTL_WORDS(handshake),
+	ETP_SYSCTL_WORDS(close),
+	ETP_SYSCTL_WORDS(time_wait),
+	ETP_SYSCTL_WORDS(isn),
+	ETP_SYSCTL(rfc5961, &zero, &one),
+	ETP_SYSCTL(rfc1337, &zero, &one),
 	{ }
 };
 

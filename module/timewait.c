@@ -3,11 +3,13 @@
  * The TIME_WAIT table (RFC 9293 3.6.1, RFC 1337).
  *
  * The active closer's socket is freed as it enters TIME_WAIT; a small entry
- * (struct etp_tw, slab etp_tw, 64 bytes) takes its place for 2 * msl_ms:
+ * (struct etp_tw, slab etp_tw, 64 bytes) takes its place for 2 * msl_ms
+ * (or the length the lab's time_wait=N chose):
  * it holds the 4-tuple (so a new connection cannot reuse it while old
  * segments may still arrive), holds the local port in the bind table, and
  * answers the peer: a retransmitted FIN is ACKed again and restarts the wait,
- * a RST is ignored (RFC 1337), a SYN with a higher sequence number than the
+ * a RST is ignored (RFC 1337; under the lab's rfc1337=off one at RCV.NXT
+ * ends the entry, as Linux TCP's default), a SYN with a higher sequence number than the
  * old connection used reopens the 4-tuple, anything else gets the last ACK
  * again (a pure ACK in order is simply dropped, so that two TIME_WAIT ends
  * cannot ACK each other forever).
@@ -71,8 +73,11 @@ static struct etp_tw_table *etp_tw_table(struct net *net)
 	return &etp_pernet(net)->tw;
 }
 
-static u32 etp_tw_lifetime(struct net *net)
+/* 2 * msl_ms, or the length a socket chose (the lab's time_wait=N). */
+static u32 etp_tw_lifetime(struct net *net, const struct etp_tw *tw)
 {
+	if (unlikely(tw->lifetime_ms))
+		return msecs_to_jiffies(tw->lifetime_ms);
 	return 2 * msecs_to_jiffies(READ_ONCE(etp_pernet(net)->sysctl.msl_ms));
 }
 
@@ -174,7 +179,9 @@ void etp_time_wait(struct sock *sk)
 	tw->snd_nxt = ep->snd_max;
 	tw->rcv_nxt = ep->rcv_nxt;
 	tw->window = min_t(u32, ep->rcv_wnd >> ep->rcv_wscale, 65535);
-	tw->expires = (u32)jiffies + etp_tw_lifetime(net);
+	tw->variant = ep->variant;
+	tw->lifetime_ms = ep->variant & ETP_V_TW_LEN ? ep->tw_ms : 0;
+	tw->expires = (u32)jiffies + etp_tw_lifetime(net, tw);
 	tw->dead = false;
 	/* Outside the table's lock, as its put: no bind slot lock nests in it. */
 	etp_port_tw_hold(net, inet->inet_num);
@@ -191,7 +198,7 @@ void etp_time_wait(struct sock *sk)
 	etp_tw_schedule(t, tw);
 	t->count++;
 	/* Under the lock: the timer cannot free the entry yet. */
-	trace_etp_tw_enter(net, tw, sk, jiffies_to_msecs(etp_tw_lifetime(net)));
+	trace_etp_tw_enter(net, tw, sk, jiffies_to_msecs(etp_tw_lifetime(net, tw)));
 	spin_unlock_bh(&t->lock);
 	ETP_INC_STATS(net, TimeWaitEntered);
 	goto done;
@@ -199,7 +206,7 @@ overflow:
 	ETP_INC_STATS(net, TimeWaitOverflow);
 	etp_state_account(net, sk, inet->inet_saddr, inet->inet_daddr,
 			  inet->inet_sport, inet->inet_dport, TCP_TIME_WAIT,
-			  TCP_CLOSE, ETP_EV_DROP);
+			  TCP_CLOSE, ETP_EV_DROP, ep->variant);
 done:
 	/* The gauge of TIME_WAIT went to the entry (or was given back). */
 	etp_set_state_raw(sk, TCP_CLOSE);
@@ -324,12 +331,11 @@ bool etp_tw_ack(struct net *net, struct etp_tw *tw, struct sk_buff *skb)
 	return true;
 }
 
-/**
- * etp_tw_recycle() - a new connection takes a TIME_WAIT entry's 4-tuple
- * @net: the namespace
- * @tw: the entry (under RCU), which a SYN reopens (ETP_TW_SYN)
+/*
+ * End @tw (under RCU) before its time: true if this call took it out of
+ * the table (not the timer, nor another CPU), to etp_tw_release_one() then.
  */
-void etp_tw_recycle(struct net *net, struct etp_tw *tw)
+static bool etp_tw_take(struct net *net, struct etp_tw *tw)
 {
 	struct etp_tw_table *t = etp_tw_table(net);
 	bool unlinked = false;
@@ -340,13 +346,41 @@ void etp_tw_recycle(struct net *net, struct etp_tw *tw)
 		unlinked = true;
 	}
 	spin_unlock(&t->lock);
-	if (unlinked) {
-		LIST_HEAD(one);
+	return unlinked;
+}
 
+static void etp_tw_release_one(struct net *net, struct etp_tw *tw)
+{
+	LIST_HEAD(one);
+
+	list_add(&tw->death, &one);
+	etp_tw_release(net, &one);
+}
+
+/**
+ * etp_tw_recycle() - a new connection takes a TIME_WAIT entry's 4-tuple
+ * @net: the namespace
+ * @tw: the entry (under RCU), which a SYN reopens (ETP_TW_SYN)
+ */
+void etp_tw_recycle(struct net *net, struct etp_tw *tw)
+{
+	if (etp_tw_take(net, tw)) {
 		trace_etp_tw_recycle(net, tw);
 		ETP_INC_STATS(net, TimeWaitRecycled);
-		list_add(&tw->death, &one);
-		etp_tw_release(net, &one);
+		etp_tw_release_one(net, tw);
+	}
+}
+
+/* rfc1337=off: a RST ends @tw (under RCU) before its time. */
+static void etp_tw_kill(struct net *net, struct etp_tw *tw)
+{
+	if (etp_tw_take(net, tw)) {
+		/* etp_tw_release_one() takes the gauge down. */
+		trace_etp_state_change(net, tw, tw->laddr, tw->raddr, tw->lport,
+				       tw->rport, TCP_TIME_WAIT, TCP_CLOSE,
+				       ETP_EV_RCV_RST, tw->variant);
+		ETP_INC_STATS(net, TimeWaitKilled);
+		etp_tw_release_one(net, tw);
 	}
 }
 
@@ -368,8 +402,15 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 
 	if (cb->flags & ETPHDR_RST) {
-		/* RFC 1337: a RST must not cut TIME_WAIT short. */
-		ETP_INC_STATS(net, TimeWaitRstIgnored);
+		/*
+		 * RFC 1337: a RST must not cut TIME_WAIT short. The lab's
+		 * rfc1337=off is Linux's default (tcp_rfc1337=0): one at
+		 * RCV.NXT ends the entry, TIME_WAIT assassination.
+		 */
+		if (unlikely(tw->variant & ETP_V_NO1337) && cb->seq == tw->rcv_nxt)
+			etp_tw_kill(net, tw);
+		else
+			ETP_INC_STATS(net, TimeWaitRstIgnored);
 		return ETP_TW_DONE;
 	}
 	spin_lock(&t->lock);
@@ -390,7 +431,7 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 	if ((cb->flags & ETPHDR_FIN) && cb->end_seq == tw->rcv_nxt) {
 		/* The peer's FIN again: our last ACK was lost. Wait anew. */
 		list_del(&tw->death);
-		tw->expires = (u32)jiffies + etp_tw_lifetime(net);
+		tw->expires = (u32)jiffies + etp_tw_lifetime(net, tw);
 		etp_tw_schedule(t, tw);
 		ETP_INC_STATS(net, TimeWaitFinReAcked);
 	} else if (!(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)) &&

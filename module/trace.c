@@ -31,6 +31,7 @@ static const s8 etp_state_gauge[TCP_MAX_STATES] = {
  * @old: the state it leaves
  * @state: the state it enters
  * @ev: why (an event of states.h)
+ * @variant: the lab's variants the connection runs (ETP_V_*)
  *
  * The gauge of @old goes down and that of @state up; a new half-open entry
  * (LISTEN to SYN_RECV, which no socket takes) leaves its listener's gauge
@@ -40,10 +41,10 @@ static const s8 etp_state_gauge[TCP_MAX_STATES] = {
  */
 void etp_state_account(struct net *net, const void *obj, __be32 saddr,
 		       __be32 daddr, __be16 sport, __be16 dport, int old,
-		       int state, enum etp_event ev)
+		       int state, enum etp_event ev, u8 variant)
 {
 	trace_etp_state_change(net, obj, saddr, daddr, sport, dport, old,
-			       state, ev);
+			       state, ev, variant);
 	if (etp_state_gauge[old] >= 0 &&
 	    !(old == TCP_LISTEN && state == TCP_SYN_RECV))
 		etp_mib_add(net, etp_state_gauge[old], -1);

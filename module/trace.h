@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ETP's tracepoints, system "etp" (/sys/kernel/tracing/events/etp/):
- *   etp_state_change  a connection moves from one state to another
+ *   etp_state_change  a connection moves from one state to another (and
+ *                     under which of the lab's variants, variant.h)
  *   etp_retransmit    a segment is sent again, and why
  *   etp_send_reset    a RST goes out, from a socket or on behalf of none
  *   etp_recv_reset    an acceptable RST arrives
@@ -95,6 +96,12 @@ etp_trace_rtx_causes
 #define etp_show_event(e)	__print_symbolic(e, etp_trace_events)
 #define etp_show_reason(r)	__print_symbolic(r, etp_trace_rst_reasons)
 #define etp_show_cause(c)	__print_symbolic(c, etp_trace_rtx_causes)
+#define etp_show_variant(v)	__print_flags(v, "|",			\
+	{ ETP_V_TRACE_STANDARD, "standard" },				\
+	{ ETP_V_2WAY, "handshake=2way" }, { ETP_V_CLOSE3, "close=3way" }, \
+	{ ETP_V_TW_OFF, "time_wait=off" }, { ETP_V_TW_LEN, "time_wait=length" }, \
+	{ ETP_V_ISN_CLOCK, "isn=clock" }, { ETP_V_ISN_ZERO, "isn=zero" }, \
+	{ ETP_V_NO5961, "rfc5961=off" }, { ETP_V_NO1337, "rfc1337=off" })
 #define etp_show_flags(f)	__print_flags(f, "|",			\
 					      { ETPHDR_FIN, "FIN" },	\
 					      { ETPHDR_SYN, "SYN" },	\
@@ -107,16 +114,17 @@ TRACE_EVENT(etp_state_change,
 
 	TP_PROTO(const struct net *net, const void *skaddr, __be32 saddr,
 		 __be32 daddr, __be16 sport, __be16 dport, int oldstate,
-		 int newstate, int event),
+		 int newstate, int event, u8 variant),
 
 	TP_ARGS(net, skaddr, saddr, daddr, sport, dport, oldstate, newstate,
-		event),
+		event, variant),
 
 	TP_STRUCT__entry(
 		ETP_TUPLE_ENTRY
 		__field(int, oldstate)
 		__field(int, newstate)
 		__field(int, event)
+		__field(__u16, variant)
 	),
 
 	TP_fast_assign(
@@ -124,13 +132,16 @@ TRACE_EVENT(etp_state_change,
 		__entry->oldstate = oldstate;
 		__entry->newstate = newstate;
 		__entry->event = event;
+		/* 0 prints nothing in __print_flags: name the standard design. */
+		__entry->variant = variant ? : ETP_V_TRACE_STANDARD;
 	),
 
-	TP_printk(ETP_TUPLE_FMT " oldstate=%s newstate=%s event=%s",
+	TP_printk(ETP_TUPLE_FMT " oldstate=%s newstate=%s event=%s variant=%s",
 		  ETP_TUPLE_ARGS,
 		  etp_show_state(__entry->oldstate),
 		  etp_show_state(__entry->newstate),
-		  etp_show_event(__entry->event))
+		  etp_show_event(__entry->event),
+		  etp_show_variant(__entry->variant))
 );
 
 TRACE_EVENT(etp_retransmit,

@@ -32,7 +32,7 @@ if sys.argv[1:2] in (["-h"], ["--help"]):
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from etp_conform import (A, APORT, B, BPORT, CHALLENGE_ACK_LIMIT, M32,  # noqa: E402
-                         TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, Fail,
+                         PROTO, ETP_VARIANT, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, Fail,
                          case, log, main, opts, sdiff)
 from etp_util import pattern  # noqa: E402
 import etp_packet  # noqa: E402
@@ -1115,9 +1115,9 @@ def rst_last_ack_closing_reset(t):
 # TIME_WAIT (RFC 9293 3.6.1, RFC 1337, RFC 6191)
 
 
-def into_time_wait(t, l):
-    """The peer connects, A closes first, the peer closes: A's end is in
-    TIME_WAIT. Returns the Conn (snd after the peer's FIN)."""
+def into_fin_wait2(t, l):
+    """The peer connects, A closes first and the peer ACKs its FIN: A's end
+    is in FIN_WAIT2. Returns the Conn (rcv after A's FIN)."""
     c = t.passive(l)
     t.socks.remove(c.sock)
     c.sock.close()
@@ -1125,6 +1125,13 @@ def into_time_wait(t, l):
     c.rcv += 1
     c.send("A")
     t.expect_state("FIN_WAIT2")
+    return c
+
+
+def into_time_wait(t, l):
+    """The peer connects, A closes first, the peer closes: A's end is in
+    TIME_WAIT. Returns the Conn (snd after the peer's FIN)."""
+    c = into_fin_wait2(t, l)
     c.send("FA")
     c.snd += 1
     c.expect_ack("the ACK of our FIN")
@@ -1648,6 +1655,180 @@ def keepalive_sysctl_defaults(t):
         (t1 - start, time.monotonic() - start))
     t.check(time.monotonic() - start <= 5, "too slow")
     t.counters(KeepaliveProbes=2, KeepaliveTimeouts=1)
+
+
+# ---------------------------------------------------------------------------
+# The lab's variants (module/variant.h, Documentation/lab.rst): the designs
+# TCP rejected, one case per row of statetable.c's etp_variant_rows or per
+# branch; the cases above are the standard design's half of each.
+
+
+@case(handshake="2way", rto_initial_ms=200)
+def v2way_passive_established_at_synack(t):
+    """handshake=2way, passive: the SYN-ACK makes an ESTABLISHED connection
+    that accept() returns without a third segment, and no SYN-ACK is sent
+    again (no half-open entry)."""
+    l = t.listen()
+    x = random.randrange(M32)
+    t.send("S", x, 0, options=opts(mss=1460))
+    sa = t.expect("SYN-ACK", flags="SA", ack=x + 1)
+    s = t.accept(l)
+    t.expect_state("ESTABLISHED")
+    t.counters(PassiveOpens=1, CurrEstab=1, CurrSynRecv=0)
+    t.quiet("no SYN-ACK again (rto_initial_ms 200)", 1.0)
+    t.send("PA", x + 1, sa.seq + 1, payload=b"late")
+    t.expect("ACK of the data", flags="A", ack=x + 5, strict=False)
+    t.check(t.read(s, 4) == b"late", "data on the 2way connection")
+    t.abort(s)
+
+
+@case()
+def v2way_active_no_rst_no_third_ack(t):
+    """handshake=2way, active: an unacceptable SYN-ACK draws no RST, and the
+    acceptable one makes the connection ESTABLISHED without an ACK."""
+    s = t.connect(variant="handshake=2way")
+    syn = t.expect("A's SYN", flags="S")
+    y = random.randrange(M32)
+    t.send("SA", y, syn.seq + 1000, options=opts(mss=1460))
+    t.quiet("no RST to an old duplicate's SYN-ACK")
+    t.send("SA", y, syn.seq + 1, options=opts(mss=1460))
+    t.check(t.connect_result(s) == 0, "connect() failed")
+    t.expect_state("ESTABLISHED")
+    t.quiet("no third segment")
+    s.send(b"hi")
+    t.expect("A's data", flags="A", seq=syn.seq + 1, ack=y + 1, length=2)
+    t.abort(s)
+
+
+@case(close="3way")
+def vclose3_fin_ack_at_once(t):
+    """close=3way: a FIN with nothing queued is answered by FIN+ACK in one
+    segment, though the application has not closed: LAST_ACK, its send()
+    fails with EPIPE and its recv() sees EOF (the half-close is lost)."""
+    c = t.passive(t.listen())
+    c.send("FA")
+    c.snd += 1
+    c.expect("FIN+ACK at once", flags="FA", seq=c.rcv, ack=c.snd, length=0)
+    t.expect_state("LAST_ACK")
+    t.quiet("no ACK of its own (the FIN's RTO is 200 ms at least)", 0.1)
+    try:
+        c.sock.send(b"response")
+        t.check(False, "send() took data after the FIN went")
+    except OSError as e:
+        t.check(e.errno == errno.EPIPE, "send(): %s, expected EPIPE"
+                % errno.errorcode[e.errno])
+    t.check(t.sock_error(c.sock) == 0, "recv(): no EOF")
+    c.send("A", ack=c.rcv + 1)
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 2), "left: %s" % t.states())
+
+
+@case(close="3way")
+def vclose3_queued_data_keeps_4way(t):
+    """close=3way with data still queued: the FIN is ACKed alone and the
+    connection waits in CLOSE_WAIT, as in the standard design."""
+    c = t.passive(t.listen())
+    c.sock.send(b"x" * 100)
+    c.expect("A's data", flags="A", seq=c.rcv, length=100)
+    c.send("FA")                        # not acknowledging the data
+    c.snd += 1
+    c.expect("ACK of the FIN", flags="A", seq=c.rcv + 100, ack=c.snd, length=0)
+    t.expect_state("CLOSE_WAIT")
+    t.abort(c.sock)
+
+
+@case(time_wait="off")
+def vtw_off_no_time_wait(t):
+    """time_wait=off: the active closer ACKs the peer's FIN and keeps
+    nothing; the peer's FIN again (its ACK lost) draws a RST."""
+    c = into_fin_wait2(t, t.listen())
+    c.send("FA")
+    c.snd += 1
+    c.expect_ack("the last ACK")
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 1), "left: %s" % t.states())
+    t.counters(TimeWaitEntered=0, CurrTimeWait=0)
+    c.send("FA", seq=c.snd - 1)
+    c.expect("RST to the FIN again", flags="R", seq=c.rcv)
+
+
+@case(msl_ms=30000, time_wait=400)
+def vtw_length(t):
+    """time_wait=N: TIME_WAIT lasts N ms, not 2 * msl_ms."""
+    c = into_time_wait(t, t.listen())
+    t0 = time.monotonic()
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 5),
+            "TIME_WAIT still there 5 s in (time_wait=400 ms)")
+    took = time.monotonic() - t0
+    log("TIME_WAIT ended %.2f s in" % took)
+    t.check(took >= 0.3, "TIME_WAIT ended %.2f s in, before 400 ms" % took)
+    t.counters(TimeWaitExpired=1, CurrTimeWait=0)
+    c.send("FA", seq=c.snd - 1)
+    c.expect("RST once it is gone", flags="R")
+
+
+@case(isn="zero")
+def visn_zero(t):
+    """isn=zero: the SYN-ACK and the SYN carry sequence number 0."""
+    l = t.listen()
+    x = random.randrange(M32)
+    t.send("S", x, 0, options=opts(mss=1460))
+    t.expect("SYN-ACK from 0", flags="SA", seq=0, ack=x + 1)
+    t.send("R", x + 1, 0)
+    t.counters(CurrSynRecv=0)
+    s = t.connect(sport=APORT + 1)
+    t.expect("SYN from 0", flags="S", seq=0)
+    t.abort(s)
+    l.close()
+
+
+@case(isn="clock")
+def visn_clock(t):
+    """isn=clock: RFC 793's ISN, a clock ticking every 4 us, the same for
+    every connection: each SYN's sequence number is the time / 4 us."""
+    for port in (APORT, APORT + 1):
+        s = t.connect(sport=port)
+        now = time.time_ns() // 4000
+        syn = t.expect("A's SYN", flags="S")
+        off = (syn.seq - now + (1 << 31)) % M32 - (1 << 31)
+        log("ISN %d, the clock says %d: %+d ticks" % (syn.seq, now % M32, off))
+        t.check(abs(off) < 500000, "ISN %d is %d ticks of 4 us from the clock"
+                % (syn.seq, off))
+        t.abort(s)
+
+
+@case(rfc5961=0)
+def vno5961_rst_in_window_resets(t):
+    """rfc5961=off: a RST anywhere in the window resets the connection, as
+    RFC 793 said; no challenge ACK."""
+    c = t.passive(t.listen())
+    c.send("R", seq=c.snd + 1000)
+    t.expect_error(c.sock, errno.ECONNRESET)
+    t.counters(ChallengeAcks=0, EstabResets=1)
+
+
+@case(rfc5961=0)
+def vno5961_syn_in_window_resets(t):
+    """rfc5961=off: a SYN in the window resets the connection with a RST
+    (RFC 793 3.9); no challenge ACK."""
+    c = t.passive(t.listen())
+    c.send("S", seq=c.snd + 3, ack=0, options=opts(mss=1460))
+    c.expect("RST to a SYN in the window", flags="RA", seq=c.rcv)
+    t.expect_error(c.sock, errno.ECONNRESET)
+    t.counters(ChallengeAcks=0, EstabResets=1)
+
+
+@case(msl_ms=2000, rfc1337=0)
+def vno1337_rst_ends_time_wait(t):
+    """rfc1337=off (Linux TCP's default, tcp_rfc1337=0): a RST at RCV.NXT
+    ends TIME_WAIT at once (TIME_WAIT assassination); elsewhere it is
+    ignored."""
+    c = into_time_wait(t, t.listen())
+    c.send("R", seq=c.snd + 5)
+    t.quiet("a RST off RCV.NXT")
+    t.expect_state("TIME_WAIT", timeout=0)
+    t.counters(TimeWaitRstIgnored=1, TimeWaitKilled=0)
+    c.send("R")
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 1), "left: %s" % t.states())
+    t.counters(TimeWaitKilled=1, CurrTimeWait=0, TimeWaitExpired=0)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,19 @@ test_man_page_names_every_sysctl() {
 			name=${f##*/}
 			entry=$(grep "^\.IR $name \" (default " "$1") ||
 				{ missing="$missing $name"; continue; }
+			# A variant: "(default 4way; 4way or 3way)", each word
+			# taken, the default read back, any other word refused.
+			words=$(echo "$entry" | sed -n "s/.*(default [a-z0-9]*; \(.*[a-z].*\))\"\$/\1/p")
+			if [ -n "$words" ]; then
+				def=$(echo "$entry" | sed "s/.*(default \([a-z0-9]*\);.*/\1/")
+				expect_eq "$def" "$(cat "$f")" "default of $name"
+				for w in $(echo "$words" | sed "s/, / /g; s/ or / /; s/[0-9]* to [0-9]*//"); do
+					echo "$w" >"$f" || fail "$name refused $w, a word of etp.7"
+				done
+				! { echo bogus >"$f"; } 2>/dev/null || fail "$name took bogus"
+				echo "$def" >"$f"
+				continue
+			fi
 			# One value, or three (rmem, wmem): each in the range.
 			IFS=";" read -r def lo hi < <(echo "$entry" |
 				sed -n "s/.*(default \([0-9 ]*[0-9]\); \([0-9]*\) to \([0-9]*\))\"\$/\1;\2;\3/p")
@@ -86,14 +99,15 @@ test_selftests_map_is_complete() {
 }
 
 # etp.7 has an entry for every socket option and ioctl the code handles
-# (module/*.c's `case TCP_...:`, `case SIOC...:`), and names none it lacks.
+# (module/*.c's `case TCP_...:`, `case ETP_VARIANT:`, `case SIOC...:`), and
+# names none it lacks.
 test_man_page_names_every_option() {
 	local code man n missing="" stale=""
-	code=$(grep -ohE 'case (TCP_[A-Z0-9_]+|SIOC[A-Z]+):' "$TOP"/module/*.c | sed 's/case //; s/://' | sort -u)
+	code=$(grep -ohE 'case (TCP_[A-Z0-9_]+|ETP_VARIANT|SIOC[A-Z]+):' "$TOP"/module/*.c | sed 's/case //; s/://' | sort -u)
 	[ -n "$code" ] || fail "found no option in module/*.c"
 	# An entry's tag is the line after .TP: ".B TCP_NODELAY", ".BR FIONREAD \", \" SIOCINQ".
 	man=$(awk 'prev ~ /^\.TP/ && /^\.BR? / { print } { prev = $0 }' "$TOP/Documentation/etp.7" |
-		grep -oE '(TCP|SIOC|FION|TIOC)[A-Z0-9_]*' | sort -u)
+		grep -oE '(TCP|SIOC|FION|TIOC|ETP_VARIANT)[A-Z0-9_]*' | sort -u)
 	for n in $code; do
 		grep -qx "$n" <<<"$man" || missing+=" $n"
 	done

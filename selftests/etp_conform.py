@@ -42,6 +42,7 @@ from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
 PROTO = etp_packet.proto()
+ETP_VARIANT = 1000                      # the lab's socket option, at level PROTO
 A, B = "10.199.3.1", "10.199.3.2"
 MAC_A, MAC_B = "02:00:00:00:03:01", "02:00:00:00:03:02"
 APORT, BPORT = 7000, 40000
@@ -100,7 +101,7 @@ def write_sysctl(path, value):
     """/proc/sys/PATH in this thread's network namespace (the one /proc/sys
     shows is the opener's)."""
     with open("/proc/sys/" + path, "w") as f:
-        f.write("%d\n" % value)
+        f.write("%s\n" % value)            # a number, or a variant's word
 
 
 def opts(**kw):
@@ -230,7 +231,7 @@ class Case:
             try:
                 write_sysctl("net/etp/" + k, v)
             except OSError as e:
-                raise Fail("net.etp.%s=%d: %s" % (k, v, e))
+                raise Fail("net.etp.%s=%s: %s" % (k, v, e))
         if "msl_ms" in kw:
             self.msl_ms = kw["msl_ms"]
 
@@ -474,10 +475,13 @@ class Case:
         log("app: accepted %s:%d" % addr)
         return s
 
-    def connect(self, port=BPORT, sport=APORT):
-        """A non-blocking connect from A:SPORT to B:PORT."""
+    def connect(self, port=BPORT, sport=APORT, variant=None):
+        """A non-blocking connect from A:SPORT to B:PORT; VARIANT: the lab's
+        variants for the socket (ETP_VARIANT), as "handshake=2way"."""
         s = self.sock()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if variant:
+            s.setsockopt(PROTO, ETP_VARIANT, variant.encode())
         s.bind((A, sport))
         s.setblocking(False)
         rc = s.connect_ex((B, port))

@@ -23,6 +23,8 @@ challenge_ack_limit 2147483647 0 2147483647 -1 2147483648
 max_orphans 65536 0 2147483647 -1 2147483648
 rmem 4096,131072,6291456 1,1,1 2147483647,2147483647,2147483647 1,0,1 1,1,2147483648
 wmem 4096,16384,4194304 1,1,1 2147483647,2147483647,2147483647 0,1,1 1,2147483648,1
+rfc5961 1 0 1 -1 2
+rfc1337 1 0 1 -1 2
 '
 
 # in_ns NETNS: run the bash program on standard input in NETNS, with fail(),
@@ -54,8 +56,9 @@ while read -r name def rest; do
 	[ -n "$name" ] || continue
 	expect_eq "$def" "$(get /proc/sys/net/etp/$name)" "default of $name"
 done <<<"$SETTINGS"
-expect_eq "$(grep -c . <<<"$SETTINGS")" "$(ls /proc/sys/net/etp | wc -l)" \
-	"number of settings (those this test knows)"
+# And four that take words (handshake, close, time_wait, isn): variant.sh's.
+expect_eq "$(($(grep -c . <<<"$SETTINGS") + 4))" "$(ls /proc/sys/net/etp | wc -l)" \
+	"number of settings (those this test and variant.sh know)"
 EOF
 }
 

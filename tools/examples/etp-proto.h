@@ -10,6 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/*
+ * ETP's own socket option, at level etp_proto() (not IPPROTO_TCP): the lab's
+ * variants as a text, "close=3way,time_wait=off" or "standard" (etp(7)).
+ */
+#define ETP_VARIANT 1000
+
 static inline int etp_proto(void)
 {
 	const char *env = getenv("ETP_PROTO");

@@ -5,6 +5,10 @@ import errno
 import os
 import sys
 
+# ETP's own socket option, at level etp_proto() (not IPPROTO_TCP): the lab's
+# variants as a text, b"close=3way,time_wait=off" or b"standard" (etp(7)).
+ETP_VARIANT = 1000
+
 
 def etp_proto():
     """253 unless etp.ko was loaded with proto=254; ETP_PROTO overrides both."""
