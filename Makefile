@@ -26,7 +26,7 @@ KREL ?= $(shell . scripts/lib.sh; etp_default_release 2>/dev/null)
 KDIR ?= /lib/modules/$(KREL)/build
 HARNESS ?= $(shell . scripts/lib.sh; etp_harness_dir)
 
-.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states tools bench
+.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states tools bench lab
 
 all: module
 
@@ -77,9 +77,9 @@ CHECK_KERNELS ?= 6.12 6.1 6.12-rt
 # SKIP_6.1 or SKIP_DEBUG to run everything there.
 SKIP_6.1 ?= faults.sh soak.sh apps.sh conformance.sh docs.sh netem.sh \
 	fuzz.sh syncookies.sh teardown_load.sh trace.sh teardown.sh proc.sh tools.sh \
-	examples.sh
+	examples.sh lab.sh
 SKIP_DEBUG ?= faults.sh soak.sh apps.sh docs.sh sysctl.sh netem.sh tools.sh trace.sh \
-	l3mdev.sh policy.sh examples.sh
+	l3mdev.sh policy.sh examples.sh lab.sh
 # PREEMPT_RT (Debian's 6.12 RT kernel: softirqs run in threads, spinlocks
 # sleep) runs the tests that take softirq's paths most: the socket calls,
 # segment by segment (conformance.sh), SYN floods and cookies, ICMP, closing
@@ -100,7 +100,8 @@ DEBUG_SECOND ?= fuzz.sh syncookies.sh teardown_load.sh offload.sh
 DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 	keepalive_rebooted_peer zero_window_and_probes zero_window_from_peer \
 	overlapping_retransmissions fin_closing orphan_zero_window_gives_up \
-	orphans_limited
+	orphans_limited v2way_passive_established_at_synack vclose3_fin_ack_at_once \
+	vtw_off_no_time_wait vno1337_rst_ends_time_wait vno5961_syn_in_window_resets
 comma := ,
 empty :=
 space := $(empty) $(empty)
@@ -117,11 +118,12 @@ CHECK_SECOND ?= faults.sh docs.sh examples.sh
 # whose code bytes show no int3: a stale translation, not the kernel's bug).
 # With one vCPU nothing races the patching: these run in a VM of their own
 # with -smp 1.
-ONE_CPU_TESTS ?= trace.sh
+ONE_CPU_TESTS ?= trace.sh lab.sh
 
 check: setup
 	scripts/build-check
 	scripts/dkms-check
+	/usr/bin/python3 -m unittest tools/lab/test_ladder.py
 	$(MAKE) module
 	$(MAKE) selftests tools
 	scripts/vm-check
@@ -165,6 +167,20 @@ check-debug: debug-kernel
 demo: setup
 	$(MAKE) module
 	scripts/vm -- scripts/demo
+
+# The lab (Documentation/lab.rst): every experiment both ways in the test VM
+# (one vCPU: it traces), its record in lab-results/, then each experiment's
+# two ladders side by side as PNG and SVG, drawn on the host (matplotlib).
+lab: setup
+	$(MAKE) module
+	ETP_VM_SMP=1 scripts/vm -- tools/etp-lab --all --out lab-results
+	@for d in lab-results/[0-9]*; do \
+		tools/etp-ladder $$d/standard.pcapng $$d/variant.pcapng --side-by-side \
+			--trace $$d/standard.trace --trace $$d/variant.trace \
+			--trace-offset 0 --trace-offset 0 --client 10.199.18.1 \
+			--title "$${d##*/}: standard" --title "$${d##*/}: variant" \
+			-o $$d/ladders.svg --png $$d/ladders.png || exit 1; \
+	done; echo "lab-results/: each experiment's record, ladders.png its two runs side by side"
 
 # The VM gets more memory for 100,000 connections and a bounded time.
 QUICK ?= 0

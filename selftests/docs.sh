@@ -118,6 +118,25 @@ test_man_page_names_every_option() {
 	[ -z "$stale" ] || fail "etp.7 has entries for options the code does not handle:$stale"
 }
 
+# Documentation/lab.rst, the lab's handout, has a section for every
+# experiment tools/etp-lab runs (and none it does not), and its table says
+# where each claim of the project's list (1 to 13) is tested.
+test_lab_guide_covers_everything() {
+	local doc=$TOP/Documentation/lab.rst names e n c missing=""
+	names=$("$TOP/tools/etp-lab" --list | awk '{ print $1 " " $2 }')
+	while read -r n e; do
+		grep -q "^$n\. $e: " "$doc" || missing+=" $e"
+	done <<<"$names"
+	[ -z "$missing" ] || fail "lab.rst has no section for:$missing"
+	for e in $(grep -oE '^[0-9]+\. [a-z0-9-]+:' "$doc" | sed 's/^[0-9]*\. //; s/:$//'); do
+		grep -qx "[0-9]* $e" <<<"$names" || fail "lab.rst describes $e, which etp-lab does not run"
+	done
+	for c in $(seq 1 13); do
+		grep -qE "^$c +[a-z]" "$doc" || missing+=" $c"
+	done
+	[ -z "$missing" ] || fail "lab.rst's table does not place claims:$missing"
+}
+
 # answers PROGRAM: PROGRAM exists, and `PROGRAM --help` exits 0 and names
 # PROGRAM, rather than starting its job. The time limit only ends a program
 # that does start it: generous, since a TCG guest beside other work (CI's

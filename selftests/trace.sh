@@ -276,6 +276,30 @@ l.close()
 expect(wait(lambda: count(None, 5000) == 0, 5), "TIME_WAIT did not end")'
 }
 
+# etp_state_change says under which of the lab's variants a connection
+# changed state: variant=standard, or the variants joined by |.
+test_state_change_names_variant() {
+	local ns out=/tmp/trace_variant
+	ns=$(new_netns)
+	trace_start "$ns"
+	py "$ns" <<'EOF'
+from etp_util import *
+l = listener(port=5000)
+for v in (b"standard", b"close=3way,isn=clock"):
+    c = sock()
+    c.setsockopt(PROTO, 1000, v)
+    c.connect(("127.0.0.1", 5000))
+    a, _ = l.accept()
+    c.close()
+    a.close()
+EOF
+	trace_stop $out
+	grep -q 'newstate=SYN_SENT event=CONNECT variant=standard$' $out ||
+		fail "no standard SYN_SENT: $(cat $out)"
+	grep -q 'newstate=SYN_SENT event=CONNECT variant=close=3way|isn=clock$' $out ||
+		fail "no variant SYN_SENT: $(cat $out)"
+}
+
 test_trace_cmd() {
 	local ns out=/tmp/trace_cmd
 	need trace-cmd
