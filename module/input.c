@@ -559,10 +559,13 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	/*
 	 * Second: RST, accepted only at exactly RCV.NXT (RFC 5961 3.2); the
-	 * lab's rfc5961=off takes one anywhere in the window (RFC 793).
+	 * lab's rfc5961=off takes one anywhere in RCV.NXT..RCV.NXT+WND - 1
+	 * (RFC 793).
 	 */
 	if (cb->flags & ETPHDR_RST) {
-		if (cb->seq == ep->rcv_nxt || etp_v(sk, ETP_V_NO5961)) {
+		if (cb->seq == ep->rcv_nxt ||
+		    (etp_v(sk, ETP_V_NO5961) && etp_after(cb->seq, ep->rcv_nxt) &&
+		     etp_before(cb->seq, wnd_end))) {
 			etp_trace_recv_reset(sk, cb->seq);
 			etp_sm_event(sk, ETP_EV_RCV_RST);
 		}
@@ -573,12 +576,19 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	/*
 	 * Fourth: a SYN in a synchronized state (RFC 5961 4.2); under the
-	 * lab's rfc5961=off it resets the connection, as RFC 793 said.
+	 * lab's rfc5961=off one at or past RCV.NXT resets the connection, as
+	 * RFC 793 said (one before it, the peer's SYN or SYN-ACK sent again,
+	 * is only ACKed, as then).
 	 */
 	if (cb->flags & ETPHDR_SYN) {
-		if (!etp_v(sk, ETP_V_NO5961) ||
-		    etp_sm_event(sk, ETP_EV_SYN_IN_WINDOW) < 0)
+		if (!etp_v(sk, ETP_V_NO5961)) {
 			etp_challenge_ack(sk);
+		} else if (etp_before(cb->seq, ep->rcv_nxt)) {
+			if (!etp_oow_rate_limited(sk, ETP_MIB_AckSkippedSeq))
+				etp_send_ack(sk);
+		} else if (etp_sm_event(sk, ETP_EV_SYN_IN_WINDOW) < 0) {
+			etp_challenge_ack(sk);	/* no row for this state */
+		}
 		goto drop;
 	}
 

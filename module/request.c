@@ -206,9 +206,8 @@ static void etp_req_2way(struct sock *lsk, struct sk_buff *skb)
 	bool created;
 
 	etp_req_init(&req, lsk, skb);
-	etp_send_req_synack(&req);
-	/* The child takes the entry's SYN_RECV gauge, as from a cookie. */
-	etp_req_account(&req, TCP_LISTEN, TCP_SYN_RECV, ETP_EV_RCV_SYN);
+	/* The child takes over a SYN_RECV gauge, as from a cookie. */
+	ETP_INC_STATS(sock_net(lsk), CurrSynRecv);
 	local_bh_disable();
 	created = etp_create_child(lsk, &req, NULL);
 	local_bh_enable();
@@ -299,7 +298,8 @@ static void etp_accept_enqueue(struct sock *lsk, struct sock *child)
  * The final ACK of a handshake (@skb, which may carry data or a FIN): a new
  * socket, cloned from the listener, in ESTABLISHED, in the tables and on the
  * accept queue, which holds its reference; @skb is processed on it. Without
- * @skb (handshake=2way), the child is ESTABLISHED once its SYN-ACK is out. The
+ * @skb (handshake=2way), the child sends the SYN-ACK once it is in the
+ * tables, and is ESTABLISHED. The
  * child stays locked from sk_clone_lock() until then. Bottom halves are
  * disabled: from the listener's backlog this runs in process context, and
  * softirq takes the child's lock once it is in the tables. Return false if
@@ -386,7 +386,13 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	if (!etp_ehash_insert(child))
 		goto fail;
 	ETP_INC_STATS(net, PassiveOpens);
-	etp_sm_event(child, skb ? ETP_EV_SYN_ACKED : ETP_EV_SYNACK_SENT);
+	if (skb) {
+		etp_sm_event(child, ETP_EV_SYN_ACKED);
+	} else {
+		/* Only now: a failure above leaves no SYN-ACK behind. */
+		etp_send_req_synack(req);
+		WARN_ON_ONCE(etp_sm_event(child, ETP_EV_SYNACK_SENT) < 0);
+	}
 	etp_reset_keepalive(child);		/* SO_KEEPALIVE is inherited */
 	etp_accept_enqueue(lsk, child);
 	if (skb)

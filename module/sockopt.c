@@ -394,13 +394,16 @@ int etp_getsockopt(struct sock *sk, int level, int optname,
 		return 0;
 	}
 	case ETP_VARIANT: {
-		struct etp_variant v = {
-			READ_ONCE(ep->variant), READ_ONCE(ep->tw_ms),
-		};
+		struct etp_variant v;
 		char text[ETP_VARIANT_MAX];
 
 		if (level != etp_proto)
 			return -ENOPROTOOPT;
+		/* Both fields from one setsockopt(), not half of the next. */
+		lock_sock(sk);
+		v.bits = ep->variant;
+		v.tw_ms = ep->tw_ms;
+		release_sock(sk);
 		/* Every key, and the NUL, truncated to len as TCP_CONGESTION. */
 		len = min_t(unsigned int, len,
 			    etp_variant_format(&v, text, sizeof(text), true) + 1);

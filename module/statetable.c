@@ -156,8 +156,6 @@ static const struct etp_variant_row etp_variant_rows[] = {
 	 * ACK, whether or not the application has closed: its half-close
 	 * is lost (RFC 9293 3.6 keeps it with CLOSE_WAIT).
 	 */
-	V(RCV_FIN,	SYN_RECV,	CLOSE3,	G_NOTHING_QUEUED, LAST_ACK,
-	  A_SHUT_RCV | A_FIN_NOW),
 	V(RCV_FIN,	ESTABLISHED,	CLOSE3,	G_NOTHING_QUEUED, LAST_ACK,
 	  A_SHUT_RCV | A_FIN_NOW),
 	/* time_wait=off: the last ACK goes, and the connection with it. */
@@ -276,8 +274,12 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 		etp_send_syn(sk);
 	if (a & A_FIN)
 		etp_send_fin(sk);
-	if (a & A_FIN_NOW)
+	if (a & A_FIN_NOW) {
 		etp_fin_queue(sk, fin);
+		/* The FIN carries the ACK, unless the peer's window holds it. */
+		if (etp_sk(sk)->send_head == fin)
+			etp_send_ack(sk);
+	}
 	if (a & A_ACK)
 		etp_send_ack(sk);
 	if (a & A_FW2_TIMER)

@@ -6,8 +6,10 @@
  * (the keys not named keep their value) or "standard". The decisions
  * themselves are made where each variant acts (variant.h says where).
  */
+#include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/kstrtox.h>
 #include <linux/string.h>
 #include <linux/sysctl.h>
 
@@ -59,9 +61,10 @@ static int etp_variant_set(const struct etp_variant_key *k, const char *word,
 			return 0;
 		}
 	}
-	/* time_wait=N: N ms, 1 to an hour (a digit first: no sign, no space). */
-	if ((k->mask & ETP_V_TW_LEN) && isdigit(*word) && !kstrtouint(word, 10, &ms) &&
-	    ms && ms <= ETP_V_TW_MAX_MS) {
+	/* time_wait=N: N ms, 1 to an hour, digits only (no sign, no 0 first). */
+	if ((k->mask & ETP_V_TW_LEN) && *word >= '1' && *word <= '9' &&
+	    strspn(word, "0123456789") == strlen(word) &&
+	    !kstrtouint(word, 10, &ms) && ms <= ETP_V_TW_MAX_MS) {
 		v->bits = (v->bits & ~k->mask) | ETP_V_TW_LEN;
 		v->tw_ms = ms;
 		return 0;
@@ -166,6 +169,11 @@ int etp_variant_format(const struct etp_variant *v, char *buf, size_t size,
  * @lenp: as proc_dostring()
  * @ppos: as proc_dostring()
  *
+ * A write may come in pieces (sysctl_writes_strict: each continues at its
+ * offset): the buffer starts with the current word, as
+ * proc_tcp_congestion_control()'s does. It is longer than any word, so a
+ * write too long for it is cut to something no key takes.
+ *
  * Return: 0, or -EINVAL for a word that is not the key's (nothing changes).
  */
 int etp_proc_variant(ETP_CTL_CONST struct ctl_table *table, int write,
@@ -173,7 +181,7 @@ int etp_proc_variant(ETP_CTL_CONST struct ctl_table *table, int write,
 {
 	const struct etp_variant_key *k = etp_variant_key(table->procname,
 							  strlen(table->procname));
-	char word[16] = "";
+	char word[32];
 	struct ctl_table tmp = {
 		.procname = table->procname, .data = word, .maxlen = sizeof(word),
 	};
@@ -184,17 +192,16 @@ int etp_proc_variant(ETP_CTL_CONST struct ctl_table *table, int write,
 	if (WARN_ON_ONCE(!k))
 		return -EINVAL;
 	cur = READ_ONCE(*val);
-	if (!write) {
-		if (k->mask & ETP_V_TW_LEN)
-			v = (struct etp_variant){
-				cur < 0 ? ETP_V_TW_OFF : cur ? ETP_V_TW_LEN : 0,
-				max(cur, 0) };
-		else
-			v.bits = cur;
-		strscpy(word, etp_variant_word(k, &v, num, sizeof(num)),
-			sizeof(word));
+	if (k->mask & ETP_V_TW_LEN)
+		v = (struct etp_variant){
+			cur < 0 ? ETP_V_TW_OFF : cur ? ETP_V_TW_LEN : 0,
+			max(cur, 0) };
+	else
+		v.bits = cur;
+	strscpy(word, etp_variant_word(k, &v, num, sizeof(num)), sizeof(word));
+	if (!write)
 		return proc_dostring(&tmp, 0, buffer, lenp, ppos);
-	}
+	v = (struct etp_variant){ };
 	err = proc_dostring(&tmp, 1, buffer, lenp, ppos);
 	if (err)
 		return err;

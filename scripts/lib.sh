@@ -55,13 +55,16 @@ etp_build_module() {
 		cp -a "$top/Kbuild" "$top/Makefile" "$dir/"
 		rm -rf "$dir/module.new"
 		cp -a "$top/module" "$dir/module.new"
-		# Keep objects that are still current: only replace sources that changed.
+		# Keep objects that are still current: only replace sources that
+		# changed, stamped now (not with their own time: the cache is shared
+		# by every clone, and another clone's build of older sources may be
+		# newer than this clone's edit, which make would then skip).
 		mkdir -p "$dir/module"
 		(cd "$dir/module.new" && find . -type f ! -name '*.o' ! -name '*.ko' ! -name '.*.cmd' \
 			! -name '*.mod*' ! -name 'modules.order' ! -name 'Module.symvers' -print0) |
 			while IFS= read -r -d '' f; do
 				cmp -s "$dir/module.new/$f" "$dir/module/$f" ||
-					{ mkdir -p "$dir/module/$(dirname "$f")"; cp -p "$dir/module.new/$f" "$dir/module/$f"; }
+					{ mkdir -p "$dir/module/$(dirname "$f")"; cp "$dir/module.new/$f" "$dir/module/$f"; }
 			done
 		rm -rf "$dir/module.new"
 	fi

@@ -1723,6 +1723,23 @@ def vclose3_fin_ack_at_once(t):
 
 
 @case(close="3way")
+def vclose3_zero_window_acks_fin(t):
+    """close=3way when the peer's window is closed: the FIN cannot go, so
+    the peer's FIN is ACKed at once on its own; the FIN follows when the
+    window opens."""
+    c = t.passive(t.listen())
+    c.send("FA", window=0)
+    c.snd += 1
+    c.expect("ACK of the FIN, alone", flags="A", seq=c.rcv, ack=c.snd, length=0)
+    t.expect_state("LAST_ACK")
+    c.send("A", window=65535)
+    c.expect("the FIN, once the window opens", flags="FA", seq=c.rcv, ack=c.snd,
+             strict=False)
+    c.send("A", ack=c.rcv + 1)
+    t.check(t.wait(lambda: not t.find(APORT, BPORT), 2), "left: %s" % t.states())
+
+
+@case(close="3way")
 def vclose3_queued_data_keeps_4way(t):
     """close=3way with data still queued: the FIN is ACKed alone and the
     connection waits in CLOSE_WAIT, as in the standard design."""
@@ -1810,6 +1827,10 @@ def vno5961_syn_in_window_resets(t):
     """rfc5961=off: a SYN in the window resets the connection with a RST
     (RFC 793 3.9); no challenge ACK."""
     c = t.passive(t.listen())
+    # The peer's SYN sent again (before RCV.NXT) is only ACKed, as in RFC 793.
+    c.send("S", seq=c.snd - 1, ack=0, options=opts(mss=1460))
+    c.expect_ack("ACK to the SYN sent again")
+    t.expect_state("ESTABLISHED")
     c.send("S", seq=c.snd + 3, ack=0, options=opts(mss=1460))
     c.expect("RST to a SYN in the window", flags="RA", seq=c.rcv)
     t.expect_error(c.sock, errno.ECONNRESET)

@@ -69,6 +69,20 @@ EOF
 	rm -rf "$OUT"
 }
 
+# --variant changes a design: old-data's variant with RFC 6528's ISNs back
+# no longer delivers the old segment, and says so (status 1, the verdict
+# against the unchanged design's prediction).
+test_variant_option_changes_the_run() {
+	local out rc=0 d
+	d=$(mktemp -d)
+	out=$("$LAB" --out "$d" --no-ladder --design variant --variant isn=rfc6528 old-data 2>&1) ||
+		rc=$?
+	rm -rf "$d"
+	[ $rc = 1 ] || fail "status $rc: $out"
+	grep -q "^VERDICT old-data variant .*UNEXPECTED: the old bytes were not delivered" <<<"$out" ||
+		fail "the old data was still taken, or another failure: $out"
+}
+
 test_bad_names_refused() {
 	local out rc=0
 	out=$("$LAB" no-such-experiment 2>&1) || rc=$?
@@ -77,6 +91,12 @@ test_bad_names_refused() {
 	rc=0
 	out=$("$LAB" --design sideways half-close 2>&1) || rc=$?
 	[ $rc = 2 ] || fail "an unknown design: status $rc: $out"
+	rc=0
+	out=$("$LAB" --variant nagle=off half-close 2>&1) || rc=$?
+	[ $rc = 2 ] && grep -q "the keys: handshake close" <<<"$out" || fail "a bad key: $rc $out"
+	rc=0
+	out=$("$LAB" --variant close=5way half-close 2>&1) || rc=$?
+	[ $rc = 2 ] && grep -q "close takes 4way, 3way" <<<"$out" || fail "a bad word: $rc $out"
 	rc=0
 	out=$("$LAB" 2>&1) || rc=$?
 	[ $rc = 2 ] && grep -q "name an experiment" <<<"$out" || fail "no name: $rc $out"

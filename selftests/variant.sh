@@ -12,7 +12,7 @@
 WORDS='
 handshake 3way 2way 3way -- 3WAY 4way 2way, 1
 close 4way 3way 4way -- 3Way 2way 4way3way close=3way
-time_wait 2msl off 1 3600000 500 2msl -- 0 -1 3600001 5ms +5 0x10 on
+time_wait 2msl off 1 3600000 500 2msl -- 0 -1 3600001 5ms +5 0x10 on 0500 000000000000001000
 isn rfc6528 clock zero rfc6528 -- RFC6528 random 1
 '
 
@@ -37,6 +37,14 @@ test_sysctl_words() {
 				expect_eq "$before" "$(cat $f)" "$name after refused [$w]"
 			done
 		done <<<"$0"
+		# A word and its newline in two write()s, as a shell may send them.
+		python3 -c "
+import os
+fd = os.open(\"/proc/sys/net/etp/close\", os.O_WRONLY)
+os.write(fd, b\"3way\")
+os.write(fd, b\"\\n\")
+os.close(fd)" || fail "close: a word and its newline in two writes refused"
+		expect_eq 3way "$(cat /proc/sys/net/etp/close)" "close after two writes"
 		for name in rfc5961 rfc1337; do
 			f=/proc/sys/net/etp/$name
 			expect_eq 1 "$(cat $f)" "default of $name"
@@ -73,6 +81,7 @@ expect(get(s, 10) == STD[:10], "truncated to the caller's length: %r" % get(s, 1
 before = get(s)
 for bad in (b"", b"close", b"close=", b"close=3WAY", b"Close=3way", b"close=3way,",
             b",close=3way", b"close=3way,close=4way", b"time_wait=0", b"time_wait=-1",
+            b"time_wait=10\n", b"time_wait=010",
             b"time_wait=3600001", b"nagle=off", b"standard,close=3way",
             b"rfc5961=0", b"isn=clock" + b" " * 130):
     try:
@@ -173,7 +182,10 @@ import etp_util
 top = os.path.dirname(os.path.dirname(os.path.abspath(etp_util.__file__)))
 out = subprocess.run([top + "/tools/etp-ss", "-tane"], check=True, capture_output=True,
                      text=True).stdout
-rows = [r for r in out.splitlines() if ":%d " % vport in r + " " and "ESTAB" in r]
+# The variant socket's own row: its port as the local address (the
+# server's row has it as the peer's).
+rows = [r for r in out.splitlines()[1:]
+        if len(r.split()) > 3 and r.split()[3].endswith(":%d" % vport)]
 expect(rows and 'opt:"variant:close=3way,time_wait=3000,rfc1337=off"' in rows[0],
        "ss -e: %s" % out)
 # The variant end closes first: its TIME_WAIT entry says its variants.

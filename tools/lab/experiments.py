@@ -545,36 +545,71 @@ def ports(w, design):
 
 
 class Experiment:
-    """NAME, its run FN, the CLAIMS it tests, a TITLE, and what its two
-    designs are (the variant's settings, or the scenario's name)."""
+    """NAME, its run FN, the CLAIMS it tests, a TITLE, what its two designs
+    are (the variant's settings, or the scenario's name), and a NOTE on what
+    the claims say against what the runs show."""
 
-    def __init__(self, name, fn, claims, title, standard, variant):
+    def __init__(self, name, fn, claims, title, standard, variant, note):
         self.name, self.fn, self.claims, self.title = name, fn, claims, title
         self.designs = {"standard": standard, "variant": variant}
+        self.note = note
 
 
 EXPERIMENTS = [
     Experiment("old-syn", old_syn, (1, 2, 3), "an old duplicate SYN",
-               "handshake=3way", "handshake=2way"),
+               "handshake=3way", "handshake=2way",
+               "Claim 2 holds as stated: only the third segment lets the client refuse "
+               "a connection it did not ask for. Claim 1's ack = seq + 1 shows in every "
+               "SYN-ACK; claim 3's 'four would work' is experiment 10's simultaneous open."),
     Experiment("lost-ack3", lost_ack3, (4, 5), "the third ACK lost",
-               "handshake=3way", "handshake=2way"),
+               "handshake=3way", "handshake=2way",
+               "Claim 4 holds: after a lost third ACK the ends disagree until the SYN-ACK "
+               "comes again or the client's data arrives, which completes the handshake "
+               "by itself (it carries the ACK). Claim 5's bound is synack_retries."),
     Experiment("half-close", half_close, (7,), "a half-close, then the response",
-               "close=4way", "close=3way"),
+               "close=4way", "close=3way",
+               "Claim 7 is simplified: Linux TCP closes in three segments when the "
+               "application closes before the delayed ACK of the FIN leaves (the FIN "
+               "carries the ACK). What fails is merging them whether or not the "
+               "application has closed: the half-close is lost. ETP ACKs a FIN at once, "
+               "so its own close is four segments."),
     Experiment("lost-last-ack", lost_last_ack, (8, 9, 11), "the last ACK lost",
-               "time_wait=2msl", "time_wait=off"),
+               "time_wait=2msl", "time_wait=off",
+               "Claim 9's first reason holds as stated: without TIME_WAIT the FIN sent "
+               "again meets no state and draws a RST, and the peer's clean close becomes "
+               "an error."),
     Experiment("old-data", old_data, (9, 13), "an old connection's data",
-               "time_wait=2msl,isn=rfc6528", "time_wait=off,isn=zero"),
-    Experiment("syn-flood", syn_flood, (6,), "a SYN flood", "syncookies=1", "syncookies=0"),
+               "time_wait=2msl,isn=rfc6528", "time_wait=off,isn=zero",
+               "Claim 9's second reason needs both failures here: with RFC 6528 ISNs the "
+               "old segment rarely fits a new window even without TIME_WAIT (try "
+               "--variant isn=rfc6528), and a SYN that reopens a TIME_WAIT 4-tuple starts "
+               "above the old numbers."),
+    Experiment("syn-flood", syn_flood, (6,), "a SYN flood", "syncookies=1", "syncookies=0",
+               "Claim 6 is simplified: what runs out is not memory but the listener's "
+               "queue (its listen() backlog of half-open entries); cookies answer past it."),
     Experiment("blind-rst", blind_rst, (13,), "a blind RST in the window",
-               "rfc5961=on", "rfc5961=off"),
+               "rfc5961=on", "rfc5961=off",
+               "Not in the claims' list: RFC 5961 shrinks a blind attacker's odds from one "
+               "in (2^32 / window) to one in 2^32 per RST, with challenge ACKs."),
     Experiment("tw-assassin", tw_assassin, (8, 9), "TIME_WAIT assassination",
-               "rfc1337=on", "rfc1337=off"),
+               "rfc1337=on", "rfc1337=off",
+               "Linux TCP's default, tcp_rfc1337=0, is the rejected design: a RST at the "
+               "right sequence number does end its TIME_WAIT, and with it claim 9's "
+               "protections."),
     Experiment("isn-guess", isn_guess, (13,), "an injector guessing sequence numbers",
-               "isn=rfc6528", "isn=zero"),
+               "isn=rfc6528", "isn=zero",
+               "Claim 13 holds: with known ISNs an off-path attacker's first segment is "
+               "taken; RFC 5961's acknowledgment check is what makes a random guess need "
+               "both numbers."),
     Experiment("simultaneous", simultaneous, (3, 8), "simultaneous open and close",
-               "sequential", "simultaneous"),
+               "sequential", "simultaneous",
+               "Claim 8 is wrong for a simultaneous close: both ends closed first, and "
+               "both pay TIME_WAIT. Claim 3's 'four would work' is what a simultaneous "
+               "open does."),
     Experiment("ports", ports, (10, 11), "a client's ports held by TIME_WAIT",
-               "time_wait=2msl", "time_wait=off"),
+               "time_wait=2msl", "time_wait=off",
+               "Claim 10 holds; claim 11 too: let the server close first (in ports()) "
+               "and the client's ports are free at once."),
 ]
 
 

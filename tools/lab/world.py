@@ -167,7 +167,7 @@ def netns(name):
 class World:
     """The three namespaces, the relay, the captures and the trace."""
 
-    def __init__(self, settings=None, delay_ms=DELAY_MS):
+    def __init__(self, settings=None, delay_ms=DELAY_MS, override=None):
         self.proto = etp_proto()
         tag = "lab%d%s" % (os.getpid(), os.urandom(2).hex())
         self.ns = {"c": tag + "c", "w": tag + "w", "s": tag + "s"}
@@ -183,9 +183,11 @@ class World:
         self.socks = []			# the applications' sockets, closed last
         self.made = []
         self.tr = None
+        # Settings that win over the experiment's own (etp-lab --variant).
+        self.override = dict(override or {})
         try:
             self._make(delay_ms)
-            self.settings(settings or {})
+            self.settings(dict(settings or {}, **self.override))
             self._open_sockets()
             self._start_trace()
             for fn in (self._pump, self._read_trace):
@@ -238,7 +240,8 @@ class World:
 
     def settings(self, values, ends="cs"):
         """ETP sysctls (name: value) in the client's and the server's
-        namespaces (ENDS: "c", "s" or both)."""
+        namespaces (ENDS: "c", "s" or both); the world's override wins."""
+        values = dict(values, **{k: v for k, v in self.override.items() if k in values})
         for end in ends:
             with netns(self.ns[end]):
                 for k, v in values.items():
