@@ -96,12 +96,16 @@ DEBUG_SECOND ?= fuzz.sh syncookies.sh teardown_load.sh offload.sh
 # timer and queue paths that no other test there takes (keepalive timeouts
 # and resets, zero windows and their probes, an orphan's FIN held by one,
 # overlapping retransmissions, CLOSING, orphans aborted at close and at a
-# timeout). A name that is no case fails the run.
+# timeout; the variants' rows that allocate or free in softirq; TIME_WAIT's
+# timestamps and reuse, the out-of-order rbtree and its SACK blocks). A name
+# that is no case fails the run.
 DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 	keepalive_rebooted_peer zero_window_and_probes zero_window_from_peer \
 	overlapping_retransmissions fin_closing orphan_zero_window_gives_up \
 	orphans_limited v2way_passive_established_at_synack vclose3_fin_ack_at_once \
-	vtw_off_no_time_wait vno1337_rst_ends_time_wait vno5961_syn_in_window_resets
+	vtw_off_no_time_wait vno1337_rst_ends_time_wait vno5961_syn_in_window_resets \
+	tw_timestamps tw_reuse_connect ooo_descending_small_segments \
+	sack_blocks_merge_and_vanish
 comma := ,
 empty :=
 space := $(empty) $(empty)
@@ -109,7 +113,7 @@ space := $(empty) $(empty)
 # 6.12's suite, the longest part of `make check` (itself CI's longest path),
 # runs in two VMs at once, these tests in the second, as the debug suite
 # does (DEBUG_SECOND): a TCG VM keeps about one core busy.
-CHECK_SECOND ?= faults.sh docs.sh examples.sh
+CHECK_SECOND ?= faults.sh docs.sh examples.sh soak.sh
 
 # Tests that switch tracepoints on and off: the first event enabled through
 # tracefs registers a probe on sched_switch, which patches __schedule() while
@@ -184,13 +188,16 @@ lab: setup
 
 # The VM gets more memory for 100,000 connections and a bounded time.
 QUICK ?= 0
+# BENCH=impair (or any of tools/bench/run's groups): only those.
+BENCH ?=
+IMPAIR_RATE ?=
 bench: setup
 	$(MAKE) module
 	$(MAKE) -C tools/bench
 	@rm -f bench-results.csv bench-results.txt; rc=0; \
-	ETP_VM_MEM=$${ETP_VM_MEM:-4G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600} \
+	ETP_VM_MEM=$${ETP_VM_MEM:-4G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-5400} \
 		scripts/vm -- env QUICK=$(QUICK) TW_N="$(TW_N)" TW_HUGE_N=$(TW_HUGE_N) \
-		tools/bench/run || rc=$$?; \
+		IMPAIR_RATE=$(IMPAIR_RATE) tools/bench/run $(BENCH) || rc=$$?; \
 	[ -f bench-results.csv ] && tools/bench/plot && cat bench-results.txt; \
 	[ $$rc = 0 ] || echo "make bench: FAILED (status $$rc): runs failed or the VM did" >&2; \
 	exit $$rc

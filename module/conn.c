@@ -85,6 +85,9 @@ static unsigned int etp_path_mss(struct sock *sk, unsigned int peer_mss)
 
 	if (ep->user_mss)
 		mss = min_t(unsigned int, mss, ep->user_mss);
+	/* The timestamps ride on every segment, as TCP's tcp_mtu_to_mss(). */
+	if (ep->tstamp_ok)
+		mss -= ETP_TS_OPT_LEN;
 	return max_t(unsigned int, mss, ETP_MIN_MSS);
 }
 
@@ -166,7 +169,7 @@ void etp_purge_queues(struct sock *sk)
 		etp_wmem_free_skb(sk, skb);
 	ep->send_head = NULL;
 	__skb_queue_purge(&sk->sk_receive_queue);
-	__skb_queue_purge(&ep->ooo_queue);
+	etp_ofo_purge(sk);
 	sk_mem_reclaim(sk);
 }
 

@@ -50,7 +50,7 @@ void etp_ack_data_rcvd(struct sock *sk, const struct sk_buff *skb, u32 len)
 	if (!ep->rcv_mss)		/* TCP's start: no more than 536 */
 		ep->rcv_mss = clamp_t(u32, ep->rcv_wnd / 2, ETP_MIN_MSS, 536);
 	if (skb_shinfo(skb)->gso_size)
-		len = skb_shinfo(skb)->gso_size;
+		len = etp_gso_mss(skb);
 	if (len > ep->rcv_mss)
 		ep->rcv_mss = min_t(u32, len, U16_MAX);
 	if (!ep->data_rcvd || (s32)(now - ep->lrcvtime) > (s32)ep->rto)

@@ -99,6 +99,17 @@ int etp_v4_rcv(struct sk_buff *skb)
 	cb->flags = flags;
 	cb->retrans = 0;
 	cb->tw_isn = 0;
+	cb->rx_opts = 0;
+	if (th->doff > ETP_HDR_LEN / 4) {
+		struct etp_rx_opts o;
+
+		etp_parse_options(skb, &o);
+		cb->rx_opts = o.flags;
+		cb->tsval = o.tsval;
+		cb->tsecr = o.tsecr;
+		if (unlikely(o.flags & ETP_RXO_BAD))
+			ETP_INC_STATS(net, BadOptions);
+	}
 
 lookup:
 	sk = etp_lookup_established(net, iph->daddr, th->dest, iph->saddr,

@@ -25,12 +25,14 @@
  *   5 cong.c        congestion control (NewReno) behind struct etp_cong_ops
  *   4 timewait.c    the TIME_WAIT table
  *   3 output.c      building and sending segments
+ *   3 ofo.c         the receiver's out-of-order queue (an rbtree)
  *   3 port.c        the bind table: local ports
  *   2 rcvbuf.c      receive memory, the receive window and its scale, autotuning
  *   2 delack.c      when to acknowledge: delayed ACKs, quick-ACK and ping-pong modes
  *   2 reuseport.c   SO_REUSEPORT: shared ports, listener groups, who takes a SYN
  *   1 rto.c         RTT and RTO (RFC 6298); arming and stopping the timers
- *   1 header.c      reading the header's options
+ *   1 header.c      the header and its options: writing and reading them
+ *   1 tstamp.c      timestamps (RFC 7323): the clock, TS.Recent, RTT from TSecr
  *   1 isn.c         initial sequence numbers (RFC 6528), table hashing, slots
  *   1 offload.c     GSO of ETP's large skbs
  *   1 trace.c       the tracepoints of trace.h (system "etp")
@@ -82,7 +84,7 @@
 
 /* The GSO type of ETP's large skbs, and what gso_size adds to the MSS: see offload.c. */
 #define ETP_GSO_TYPE	SKB_GSO_SCTP
-#define ETP_GSO_BIAS	(ETP_HDR_LEN - 12)
+#define ETP_GSO_BIAS(thlen)	((thlen) - 12)
 
 /* The IP protocol number ETP runs on (module parameter, 253 or 254). */
 extern int etp_proto;
@@ -105,7 +107,9 @@ extern struct proto etp_prot;
 	X(CurrCloseWait) X(CurrLastAck) X(CurrClosing) X(CurrTimeWait)	\
 	X(CurrListen) X(BacklogDrop) X(AckSkippedChallenge) X(AckSkippedSeq)	\
 	X(OutOfWindowIcmps) X(PmtuReduced) X(CurrOrphans) X(AbortOnMemory)	\
-	X(DelayedAcks) X(DeferAcceptDrop) X(TimeWaitKilled)
+	X(DelayedAcks) X(DeferAcceptDrop) X(TimeWaitKilled) \
+	X(PAWSActive) X(BadOptions) X(PAWSEstab) X(PAWSTimewait)	\
+	X(AckSkippedPAWS)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -140,6 +144,10 @@ struct etp_sysctl {
 	int isn;		/* ETP_V_ISN_* or 0 */
 	int rfc5961;		/* 1: on (the standard design) */
 	int rfc1337;		/* 1: on */
+	/* Loss recovery's switches, named as TCP's. */
+	int timestamps;		/* 0 off, 1 on, 2 on without a per-connection offset */
+	int reuse_tw;		/* tw_reuse: connect() over TIME_WAIT: 0, 1, 2 loopback only */
+	int sack;		/* 1: offer and take SACK permitted (RFC 2018) */
 };
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
@@ -248,7 +256,7 @@ static inline const struct tcphdr *etp_hdr(const struct sk_buff *skb)
 #define etp_flag_byte(th) (((u8 *)(th))[13])
 
 #define ETP_HDR_LEN		20	/* the header without options */
-#define ETP_SYN_OPT_LEN		8	/* MSS (4), NOP (1), window scale (3) */
+#define ETP_TS_OPT_LEN		12	/* NOP, NOP, timestamps (10) */
 #define ETP_DEFAULT_MSS		536	/* RFC 9293 3.7.1, when no MSS option */
 #define ETP_MIN_MSS		88
 #define ETP_MAX_WSCALE		14	/* RFC 7323 2.3 */
@@ -288,7 +296,24 @@ struct etp_skb_cb {
 				 * entry's 4-tuple: the ISN to answer with
 				 * (0: none), as TCP's tcp_tw_isn
 				 */
+	u32 tsval;		/* received: the timestamps option's values, */
+	u32 tsecr;		/* if rx_opts has ETP_RXO_TS */
+	u8 rx_opts;		/* received: ETP_RXO_* (demux.c) */
 };
+
+/* A SACK block (RFC 2018): received data from start to end (excluded). */
+struct etp_sack_block {
+	u32 start, end;
+};
+
+#define ETP_NUM_SACKS	4	/* blocks kept and sent (3 with timestamps) */
+
+/* What a received segment's options held (etp_parse_options()). */
+#define ETP_RXO_MSS		0x01
+#define ETP_RXO_WSCALE		0x02
+#define ETP_RXO_SACK_PERM	0x04
+#define ETP_RXO_TS		0x08
+#define ETP_RXO_BAD		0x80	/* a malformed option (BadOptions) */
 
 #define ETP_SKB_CB(skb) ((struct etp_skb_cb *)&((skb)->cb[0]))
 
@@ -371,13 +396,25 @@ struct etp_sock {
 	   orphan:1,		/* counted in etp_net.orphans */
 	   data_rcvd:1,		/* data came in: quick-ACK mode began */
 	   pingpong:1,		/* interactive: ACKs ride on answers */
-	   recvmsg_inq:1;	/* TCP_INQ: recvmsg() says what is left */
+	   recvmsg_inq:1,	/* TCP_INQ: recvmsg() says what is left */
+	   tstamp_ok:1,		/* timestamps negotiated (in SYN_SENT: offered) */
+	   sack_ok:1;		/* SACK permitted both ways (in SYN_SENT: offered) */
 	u32 lrcvtime;		/* jiffies of the last data in */
 	u32 keepalive_time;	/* TCP_KEEPIDLE in jiffies, 0 for the sysctl */
 	u32 keepalive_intvl;	/* TCP_KEEPINTVL in jiffies, 0 for the sysctl */
 	u32 rcv_tstamp;		/* jiffies of the last acceptable segment */
 	u32 last_oow_ack;	/* jiffies of the last ACK to an unacceptable one */
 	u32 total_retrans;	/* segments sent again (TCP_INFO) */
+
+	/* Timestamps (RFC 7323; tstamp.c), with tstamp_ok. */
+	u32 ts_off;		/* added to our clock: etp_ts_off() */
+	u32 ts_recent;		/* TS.Recent: the TSval we echo */
+	u32 ts_recent_stamp;	/* seconds when it was stored */
+	u32 retrans_stamp;	/* our TSval when the SYN was first sent */
+
+	/* The SACK blocks our ACKs report (RFC 2018; ofo.c), with sack_ok. */
+	struct etp_sack_block sack[ETP_NUM_SACKS];
+	u8 num_sacks;
 
 	/*
 	 * Receive buffer autotuning (as TCP's rcv_rtt_est, rcvq_space and
@@ -399,7 +436,8 @@ struct etp_sock {
 	u32 tw_ms;		/* time_wait=N: TIME_WAIT's length (ETP_V_TW_LEN) */
 
 	struct sk_buff *send_head;	/* first unsent on sk_write_queue */
-	struct sk_buff_head ooo_queue;	/* out of order, by seq */
+	struct rb_root ooo_root;	/* out of order, by seq (ofo.c) */
+	struct sk_buff *ooo_last;	/* its highest, NULL if empty */
 
 	struct timer_list rtx_timer;	/* retransmission or window probe */
 	struct timer_list dack_timer;	/* delayed ACK */
@@ -476,7 +514,10 @@ struct etp_req {
 	u8 rcv_wscale;			/* the shift the SYN-ACK offers */
 	u8 retrans:7,
 	   wscale_ok:1;
-	u8 acked:1;			/* a bare ACK came, TCP_DEFER_ACCEPT held it */
+	u8 acked:1,			/* a bare ACK came, TCP_DEFER_ACCEPT held it */
+	   tstamp_ok:1,			/* the SYN's timestamps taken */
+	   sack_ok:1;			/* SACK permitted both ways */
+	u32 ts_recent;			/* the SYN's TSval, with tstamp_ok */
 };
 
 /*
@@ -505,7 +546,8 @@ struct etp_tw {
 	bool dead;			/* out of the table: the lock's owner frees it */
 	u8 variant;			/* the socket's ETP_V_* */
 	u32 lifetime_ms;		/* time_wait=N; 0: 2 * msl_ms, read afresh */
-	struct etp_tw *free_next;	/* once unhashed: freed with this one */
+	u32 ts_recent;			/* the peer's last TSval (RFC 7323) */
+	u32 ts_recent_stamp;		/* seconds when it came; 0: no timestamps */
 };
 
 /* netns.c */
@@ -519,7 +561,21 @@ void etp_socket_exit(void);
 
 /* rcvbuf.c */
 bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb);
-bool etp_rmem_make_room(struct sock *sk, struct sk_buff *skb);
+bool etp_rmem_charge_window(struct sock *sk, struct sk_buff *skb);
+bool etp_rmem_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *skb);
+
+/* ofo.c */
+bool etp_ofo_insert(struct sock *sk, struct sk_buff *skb);
+struct sk_buff *etp_ofo_next(struct sock *sk);
+bool etp_ofo_make_room(struct sock *sk, struct sk_buff *skb);
+void etp_ofo_purge(struct sock *sk);
+void etp_sack_remove(struct sock *sk);
+
+/* Whether segments wait beyond a hole. */
+static inline bool etp_ofo_empty(const struct sock *sk)
+{
+	return RB_EMPTY_ROOT(&etp_sk(sk)->ooo_root);
+}
 void etp_measure_scaling_ratio(struct sock *sk, const struct sk_buff *skb);
 void etp_rcv_rtt_measure(struct sock *sk);
 void etp_rcv_space_adjust(struct sock *sk);
@@ -663,6 +719,21 @@ bool etp_add_backlog(struct sock *sk, struct sk_buff *skb);
 #define ETP_OPT_NOP	1
 #define ETP_OPT_MSS	2
 #define ETP_OPT_WSCALE	3
+#define ETP_OPT_SACK_PERM 4
+#define ETP_OPT_SACK	5
+#define ETP_OPT_TS	8
+
+/* A received segment's options, all of them (etp_parse_options()). */
+struct etp_rx_opts {
+	u32 tsval, tsecr;
+	u16 mss;		/* ETP_DEFAULT_MSS without the option */
+	u8 wscale;		/* capped at ETP_MAX_WSCALE */
+	u8 flags;		/* ETP_RXO_* */
+};
+
+/* Options of an etp_hdr_args: which ones a segment carries. */
+#define ETP_HOPT_TS		0x01	/* timestamps: tsval, tsecr */
+#define ETP_HOPT_SACK_PERM	0x02	/* with SYN: SACK permitted */
 
 /* What a segment's header says, for etp_push_header(). */
 struct etp_hdr_args {
@@ -673,12 +744,18 @@ struct etp_hdr_args {
 	u16 mss;		/* with SYN: the MSS option */
 	u8 wscale;		/* with SYN and ws: the window scale option */
 	bool ws;
+	u8 opt;			/* ETP_HOPT_* */
+	u8 nsacks;		/* SACK blocks at sacks, most recent first */
+	u32 tsval, tsecr;	/* with ETP_HOPT_TS */
+	const struct etp_sack_block *sacks;
 };
 
 void etp_push_header(struct sk_buff *skb, const struct etp_hdr_args *h);
 void etp_csum_partial(struct sk_buff *skb, __be32 saddr, __be32 daddr);
+void etp_parse_options(const struct sk_buff *skb, struct etp_rx_opts *o);
 void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 			   bool *wscale_ok);
+unsigned int etp_opt_len(const struct etp_hdr_args *h);
 
 /* output.c */
 /* Why a RST is sent (the etp_send_reset tracepoint's reason). */
@@ -717,19 +794,33 @@ void etp_send_reset(struct net *net, struct sk_buff *skb,
 void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 		  __be16 dport, u32 seq, u32 ack, u8 flags, u16 window,
 		  int oif, const struct sock *sk);
+void etp_send_ctl_hdr(struct net *net, __be32 saddr, __be32 daddr,
+		      const struct etp_hdr_args *h, int oif,
+		      const struct sock *sk);
 int etp_send_req_synack(struct etp_req *req);
+int etp_send_req_synack_ts(struct etp_req *req, u32 ts);
 unsigned int etp_adv_mss(const struct dst_entry *dst);
 int etp_ctl_init(struct etp_net *en);
 void etp_ctl_exit(struct etp_net *en);
 
 /* offload.c */
 void etp_gso_set(struct sk_buff *skb, unsigned int mss, unsigned int segs);
+unsigned int etp_gso_mss(const struct sk_buff *skb);
 int etp_offload_init(void);
 void etp_offload_exit(void);
 
 /* timer.c */
 void etp_init_timers(struct sock *sk);
 void etp_release_cb(struct sock *sk);
+
+/* tstamp.c */
+u32 etp_ts_now(void);
+u32 etp_tsval(const struct sock *sk);
+long etp_ts_rtt_us(const struct sock *sk, u32 tsecr);
+void etp_ts_take_recent(struct sock *sk, const struct sk_buff *skb);
+void etp_ts_init(struct sock *sk, u32 ts_recent);
+bool etp_paws_reject(u32 ts_recent, u32 stamp, u32 tsval, bool rst);
+bool etp_paws_discard(const struct sock *sk, const struct sk_buff *skb);
 
 /* rto.c */
 u32 etp_now_us(void);
@@ -765,6 +856,9 @@ void etp_tw_cache_exit(void);
 void etp_time_wait(struct sock *sk);
 struct etp_tw *etp_tw_lookup(struct net *net, __be32 laddr, __be16 lport,
 			     __be32 raddr, __be16 rport);
+struct etp_tw *etp_tw_reuse(struct net *net, struct etp_tw *tw,
+			    struct sock *sk, bool bound);
+void etp_tw_reused(struct net *net, struct etp_tw *tw);
 enum etp_tw_verdict {
 	ETP_TW_DONE,		/* the segment was handled (dropped or ACKed) */
 	ETP_TW_SYN,		/* a SYN reopens the 4-tuple, or the entry is gone: try a listener */
@@ -778,6 +872,8 @@ bool etp_tw_show(struct etp_net *en, unsigned int slot, unsigned int offset,
 		 void (*show)(void *arg, const struct etp_tw *tw), void *arg);
 
 /* isn.c */
+u32 etp_ts_off(const struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
+	       __be16 dport);
 u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport,
 	    u8 variant);
 u32 etp_hash_tuple(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport);
@@ -801,6 +897,8 @@ int etp_header_selftest(void);
 int etp_rto_selftest(struct sock *sk);
 int etp_window_selftest(struct sock *sk);
 int etp_delack_selftest(struct sock *sk);
+int etp_tstamp_selftest(struct sock *sk);
+int etp_ofo_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);

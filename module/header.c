@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ETP's header: building it in front of a segment, with the SYN's options
- * and the checksum left to the device, and reading the options of a
- * received SYN.
+ * ETP's header: building it in front of a segment, with its options and the
+ * checksum left to the device, and reading a received segment's options.
  *
- * The header is TCP's (RFC 9293 3.1), so a struct tcphdr reads it; the SYN's
- * options are the MSS (RFC 9293 3.7.1) and the window scale (RFC 7323 2.3).
+ * The header is TCP's (RFC 9293 3.1), so a struct tcphdr reads it, and so
+ * are the options, in TCP's layouts: a SYN's MSS (RFC 9293 3.7.1), window
+ * scale (RFC 7323 2.3), SACK permitted (RFC 2018) and timestamps (RFC 7323
+ * 3); the timestamps on every segment once negotiated.
  * Callers have pulled the whole header (th->doff * 4 bytes) into the linear
  * area; nothing here takes a lock or keeps state.
  */
@@ -15,25 +16,46 @@
 
 #include "etp.h"
 
-/**
- * etp_parse_syn_options() - read the MSS and window scale options of a SYN
- * @skb: the segment, its header at skb->data
- * @mss: the MSS option, or ETP_DEFAULT_MSS without one
- * @wscale: the window scale option's shift, capped at 14 (RFC 7323 2.3)
- * @wscale_ok: whether the option was there
- *
- * Unknown options are skipped; a malformed option list ends the parsing.
+/*
+ * The length each option must have (0: any, for options ETP does not know),
+ * TCP's TCPOLEN_*; a known option of another length is malformed.
  */
-void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
-			   bool *wscale_ok)
+static int etp_opt_want_len(u8 kind, u8 len)
+{
+	switch (kind) {
+	case ETP_OPT_MSS:
+		return 4;
+	case ETP_OPT_WSCALE:
+		return 3;
+	case ETP_OPT_SACK_PERM:
+		return 2;
+	case ETP_OPT_TS:
+		return 10;
+	case ETP_OPT_SACK:	/* one to four blocks of 8 bytes */
+		return len >= 10 && len <= 34 && (len - 2) % 8 == 0 ? len : 10;
+	default:
+		return len;
+	}
+}
+
+/**
+ * etp_parse_options() - read a segment's options, as tcp_parse_options()
+ * @skb: the segment, its whole header at skb->data
+ * @o: what they say
+ *
+ * Unknown options are skipped. An option of a known kind with a length
+ * other than its own is ignored; one whose length runs past the header, or
+ * is below two, ends the parsing; both set ETP_RXO_BAD. The SYN's options
+ * (MSS, window scale, SACK permitted) are taken from a SYN only, as TCP.
+ */
+void etp_parse_options(const struct sk_buff *skb, struct etp_rx_opts *o)
 {
 	const struct tcphdr *th = etp_hdr(skb);
 	const u8 *p = (const u8 *)(th + 1);
 	int left = th->doff * 4 - sizeof(*th);
 
-	*mss = ETP_DEFAULT_MSS;
-	*wscale = 0;
-	*wscale_ok = false;
+	memset(o, 0, sizeof(*o));
+	o->mss = ETP_DEFAULT_MSS;
 	while (left > 0) {
 		u8 kind = *p, len;
 
@@ -44,41 +66,93 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 			left--;
 			continue;
 		}
-		if (left < 2)
+		if (left < 2 || p[1] < 2 || p[1] > left) {
+			o->flags |= ETP_RXO_BAD;
 			break;
+		}
 		len = p[1];
-		if (len < 2 || len > left)
-			break;
-		if (kind == ETP_OPT_MSS && len == 4)
-			*mss = max_t(u16, get_unaligned_be16(p + 2), ETP_MIN_MSS);
-		else if (kind == ETP_OPT_WSCALE && len == 3) {
-			*wscale = min_t(u8, p[2], ETP_MAX_WSCALE);
-			*wscale_ok = true;
+		if (len != etp_opt_want_len(kind, len)) {
+			o->flags |= ETP_RXO_BAD;
+		} else if (kind == ETP_OPT_TS) {
+			o->flags |= ETP_RXO_TS;
+			o->tsval = get_unaligned_be32(p + 2);
+			o->tsecr = get_unaligned_be32(p + 6);
+		} else if (th->syn) {
+			if (kind == ETP_OPT_MSS) {
+				o->mss = max_t(u16, get_unaligned_be16(p + 2), ETP_MIN_MSS);
+				o->flags |= ETP_RXO_MSS;
+			} else if (kind == ETP_OPT_WSCALE) {
+				o->wscale = min_t(u8, p[2], ETP_MAX_WSCALE);
+				o->flags |= ETP_RXO_WSCALE;
+			} else if (kind == ETP_OPT_SACK_PERM) {
+				o->flags |= ETP_RXO_SACK_PERM;
+			}
 		}
 		p += len;
 		left -= len;
 	}
 }
 
+/**
+ * etp_parse_syn_options() - read the MSS and window scale options of a SYN
+ * @skb: the segment, its header at skb->data
+ * @mss: the MSS option, or ETP_DEFAULT_MSS without one
+ * @wscale: the window scale option's shift, capped at 14 (RFC 7323 2.3)
+ * @wscale_ok: whether the option was there
+ */
+void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
+			   bool *wscale_ok)
+{
+	struct etp_rx_opts o;
+
+	etp_parse_options(skb, &o);
+	*mss = o.mss;
+	*wscale = o.wscale;
+	*wscale_ok = o.flags & ETP_RXO_WSCALE;
+}
+
+/**
+ * etp_opt_len() - the length of the options etp_push_header() writes
+ * @h: what the header says
+ *
+ * Return: bytes, a multiple of 4.
+ */
+unsigned int etp_opt_len(const struct etp_hdr_args *h)
+{
+	unsigned int len = h->opt & ETP_HOPT_TS ? ETP_TS_OPT_LEN : 0;
+
+	if (!(h->flags & ETPHDR_SYN))
+		return len + (h->nsacks ? 4 + 8 * h->nsacks : 0);
+	/* MSS; SACK permitted rides in the timestamps' NOPs, or has its own. */
+	len += 4;
+	if ((h->opt & (ETP_HOPT_TS | ETP_HOPT_SACK_PERM)) == ETP_HOPT_SACK_PERM)
+		len += 4;
+	/* The window scale, or (without timestamps, as ever) padding. */
+	if (h->ws || !h->opt)
+		len += 4;
+	return len;
+}
 
 /**
  * etp_push_header() - push a segment's header in front of its payload
  * @skb: the segment, with headroom for the header (ETP_MAX_HEADER)
- * @h: what the header says; a SYN carries the MSS option and, with @h->ws,
- *     the window scale option (else its place is padding)
+ * @h: what the header says: the options in TCP's layout and order
+ *     (tcp_options_write()): a SYN's MSS, then SACK permitted and
+ *     timestamps, then the window scale; other segments' timestamps, then
+ *     SACK blocks
  *
  * The checksum is left at 0: etp_csum_partial() sets it up once the
  * addresses are known.
  */
 void etp_push_header(struct sk_buff *skb, const struct etp_hdr_args *h)
 {
-	unsigned int hlen = ETP_HDR_LEN + (h->flags & ETPHDR_SYN ? ETP_SYN_OPT_LEN : 0);
+	unsigned int hlen = ETP_HDR_LEN + etp_opt_len(h);
 	struct tcphdr *th;
 	__be32 *opt;
 
 	th = skb_push(skb, hlen);
 	skb_reset_transport_header(skb);
-	memset(th, 0, hlen);
+	memset(th, 0, ETP_HDR_LEN);
 	th->source = h->sport;
 	th->dest = h->dport;
 	th->seq = htonl(h->seq);
@@ -86,14 +160,40 @@ void etp_push_header(struct sk_buff *skb, const struct etp_hdr_args *h)
 	th->doff = hlen / 4;
 	etp_flag_byte(th) = h->flags;
 	th->window = htons(h->window);
-	if (h->flags & ETPHDR_SYN) {
-		opt = (__be32 *)(th + 1);
+	opt = (__be32 *)(th + 1);
+	if (h->flags & ETPHDR_SYN)
 		*opt++ = htonl(ETP_OPT_MSS << 24 | 4 << 16 | h->mss);
-		/* Without window scaling the option's place is padding. */
-		*opt = h->ws ? htonl(ETP_OPT_NOP << 24 | ETP_OPT_WSCALE << 16 |
-				     3 << 8 | h->wscale)
-			     : htonl(0x01010101);
+	if (h->opt & ETP_HOPT_TS) {
+		if (h->flags & ETPHDR_SYN && h->opt & ETP_HOPT_SACK_PERM)
+			*opt++ = htonl(ETP_OPT_SACK_PERM << 24 | 2 << 16 |
+				       ETP_OPT_TS << 8 | 10);
+		else
+			*opt++ = htonl(ETP_OPT_NOP << 24 | ETP_OPT_NOP << 16 |
+				       ETP_OPT_TS << 8 | 10);
+		*opt++ = htonl(h->tsval);
+		*opt++ = htonl(h->tsecr);
+	} else if (h->flags & ETPHDR_SYN && h->opt & ETP_HOPT_SACK_PERM) {
+		*opt++ = htonl(ETP_OPT_NOP << 24 | ETP_OPT_NOP << 16 |
+			       ETP_OPT_SACK_PERM << 8 | 2);
 	}
+	if (h->nsacks && !(h->flags & ETPHDR_SYN)) {
+		const struct etp_sack_block *b = h->sacks;
+		int i;
+
+		*opt++ = htonl(ETP_OPT_NOP << 24 | ETP_OPT_NOP << 16 |
+			       ETP_OPT_SACK << 8 | (2 + 8 * h->nsacks));
+		for (i = 0; i < h->nsacks; i++) {
+			*opt++ = htonl(b[i].start);
+			*opt++ = htonl(b[i].end);
+		}
+	}
+	if (!(h->flags & ETPHDR_SYN))
+		return;
+	if (h->ws)
+		*opt = htonl(ETP_OPT_NOP << 24 | ETP_OPT_WSCALE << 16 |
+			     3 << 8 | h->wscale);
+	else if (!h->opt)	/* the old layout's padding */
+		*opt = htonl(0x01010101);
 }
 
 /**

@@ -90,33 +90,13 @@ send:
 
 /*
  * Append in-order @skb to the receive queue's last segment if they can
- * share it, so that small segments do not cost a buffer each. On success
- * @skb is consumed and its memory charged to the socket.
+ * share it (etp_rmem_coalesce()). On success @skb is consumed.
  */
 static bool etp_try_coalesce(struct sock *sk, struct sk_buff *skb)
 {
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
-	struct etp_skb_cb *cb = ETP_SKB_CB(skb), *tcb;
-	bool fragstolen;
-	int delta;
 
-	if (!tail)
-		return false;
-	tcb = ETP_SKB_CB(tail);
-	if (tcb->end_seq != cb->seq || (tcb->flags & ETPHDR_FIN))
-		return false;
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    (unsigned int)READ_ONCE(sk->sk_rcvbuf) ||
-	    !sk_rmem_schedule(sk, skb, skb->truesize))
-		return false;
-	if (!skb_try_coalesce(tail, skb, &fragstolen, &delta))
-		return false;
-	atomic_add(delta, &sk->sk_rmem_alloc);
-	sk_mem_charge(sk, delta);
-	tcb->end_seq = cb->end_seq;
-	tcb->flags |= cb->flags & ETPHDR_FIN;
-	kfree_skb_partial(skb, fragstolen);
-	return true;
+	return tail && etp_rmem_coalesce(sk, tail, skb);
 }
 
 /* Queue an in-order segment for the reader and take in its FIN. */
@@ -136,56 +116,15 @@ static void etp_queue_in_order(struct sock *sk, struct sk_buff *skb)
 /* Move what the out-of-order queue now continues to the receive queue. */
 static void etp_ooo_drain(struct sock *sk)
 {
-	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = skb_peek(&ep->ooo_queue)) && !ep->rcv_fin) {
-		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
-
-		if (etp_after(cb->seq, ep->rcv_nxt))
-			break;
-		__skb_unlink(skb, &ep->ooo_queue);
-		if (!etp_after(cb->end_seq, ep->rcv_nxt)) {
-			kfree_skb(skb);
-			continue;
-		}
-		/*
-		 * Overlap with what is already in stays: the skb's data may be
-		 * in page fragments, which cannot be pulled; the reader skips
-		 * it, since it reads from copied_seq.
-		 */
+	/*
+	 * Overlap with what is already in stays: the skb's data may be in
+	 * page fragments, which cannot be pulled; the reader skips it, since
+	 * it reads from copied_seq.
+	 */
+	while (!etp_sk(sk)->rcv_fin && (skb = etp_ofo_next(sk)))
 		etp_queue_in_order(sk, skb);
-	}
-}
-
-/* Keep a segment that arrived ahead of a hole, in sequence order. */
-static void etp_ooo_insert(struct sock *sk, struct sk_buff *skb)
-{
-	struct etp_sock *ep = etp_sk(sk);
-	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
-	struct sk_buff *pos;
-
-	/* Most segments come after the last one kept: search from the end. */
-	skb_queue_reverse_walk(&ep->ooo_queue, pos) {
-		struct etp_skb_cb *pcb = ETP_SKB_CB(pos);
-
-		if (!etp_after(pcb->seq, cb->seq)) {
-			if (!etp_before(pcb->end_seq, cb->end_seq)) {
-				kfree_skb(skb);		/* fully covered */
-				return;
-			}
-			break;
-		}
-	}
-	if (!etp_rmem_charge(sk, skb)) {
-		kfree_skb(skb);
-		return;
-	}
-	/* pos is the last one starting at or before skb, or the head. */
-	if (pos == (struct sk_buff *)&ep->ooo_queue)
-		__skb_queue_head(&ep->ooo_queue, skb);
-	else
-		__skb_queue_after(&ep->ooo_queue, pos, skb);
 }
 
 /*
@@ -258,7 +197,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 				ep->rcv_fin = 1;
 				etp_sm_event(sk, ETP_EV_RCV_FIN);
 			}
-		} else if (len && !etp_rmem_make_room(sk, skb)) {
+		} else if (len && !etp_ofo_make_room(sk, skb)) {
 			etp_send_ack(sk);
 			why = SKB_DROP_REASON_SOCKET_RCVBUFF;
 			goto drop;
@@ -269,8 +208,9 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 		}
 		ep->segs_unacked += segs;
 		etp_rcv_rtt_measure(sk);
-		if (!skb_queue_empty(&ep->ooo_queue)) {
+		if (!etp_ofo_empty(sk)) {
 			etp_ooo_drain(sk);
+			etp_sack_remove(sk);
 			/* A hole was filled: tell the sender at once. */
 			etp_send_ack(sk);
 		} else if (ep->segs_unacked >= 2 || fin || (len && etp_ack_quick(sk))) {
@@ -291,7 +231,7 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	skb_dst_drop(skb);
-	etp_ooo_insert(sk, skb);
+	etp_ofo_insert(sk, skb);
 	etp_send_ack(sk);
 	return;
 drop:
@@ -347,6 +287,30 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
 	if (retransmitted || !sampled)
 		return 0;
 	return max(etp_now_us() - first_sent, 1U);
+}
+
+/*
+ * Take the RTT an ACK that acknowledged data tells: @rtt from sequence
+ * numbers, or, when Karn's rule forbids one (the data went more than once),
+ * from the timestamps' echo (as tcp_ack_update_rtt()); with neither, the RTO
+ * that timeouts backed off stays until data sent once is acknowledged.
+ */
+static void etp_ack_rtt(struct sock *sk, const struct sk_buff *skb, u32 rtt)
+{
+	const struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	struct etp_sock *ep = etp_sk(sk);
+	long ts_rtt;
+
+	if (!rtt && ep->tstamp_ok && cb->rx_opts & ETP_RXO_TS && cb->tsecr) {
+		ts_rtt = etp_ts_rtt_us(sk, cb->tsecr);
+		if (ts_rtt > 0)
+			rtt = ts_rtt;
+	}
+	if (rtt)
+		etp_rtt_sample(sk, rtt);
+	else if (ep->retransmits)
+		etp_rto_restore(sk);
+	ep->retransmits = 0;
 }
 
 /*
@@ -416,11 +380,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		ep->snd_una = ack;
 		if (etp_before(ep->snd_nxt, ack))
 			ep->snd_nxt = ack;
-		if (rtt)
-			etp_rtt_sample(sk, rtt);
-		else if (ep->retransmits)
-			etp_rto_restore(sk);
-		ep->retransmits = 0;
+		etp_ack_rtt(sk, skb, rtt);
 		ep->dupacks = 0;
 		hole = etp_cong(sk)->acked(sk, acked);
 		etp_sndbuf_expand(sk);
@@ -488,6 +448,25 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (!(cb->flags & ETPHDR_SYN))
 		return;
 
+	/*
+	 * RFC 7323 3.2: timestamps if both SYNs have them. A SYN-ACK that
+	 * echoes a TSval our SYN never sent is refused with a RST, as TCP's
+	 * (PAWSActiveRejected): it answers some other SYN.
+	 */
+	if (ep->tstamp_ok && !(cb->rx_opts & ETP_RXO_TS)) {
+		ep->tstamp_ok = 0;
+	} else if (ep->tstamp_ok) {
+		if (ack && cb->tsecr &&
+		    !etp_between(cb->tsecr, ep->retrans_stamp, etp_tsval(sk))) {
+			ETP_INC_STATS(sock_net(sk), PAWSActive);
+			etp_send_reset(sock_net(sk), skb, sk, ETP_RST_BAD_ACK);
+			return;
+		}
+		etp_ts_init(sk, cb->tsval);
+	}
+	/* RFC 2018: SACK if both SYNs permit it. */
+	if (!(cb->rx_opts & ETP_RXO_SACK_PERM))
+		ep->sack_ok = 0;
 	etp_parse_syn_options(skb, &mss, &wscale, &wscale_ok);
 	etp_init_rcv_seq(sk, cb->seq);
 	ep->wscale_ok = wscale_ok;
@@ -503,11 +482,7 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (ack) {
 		rtt = etp_clean_rtx_queue(sk, cb->ack_seq);
 		ep->snd_una = cb->ack_seq;
-		if (rtt)
-			etp_rtt_sample(sk, rtt);
-		else if (ep->retransmits)
-			etp_rto_restore(sk);
-		ep->retransmits = 0;
+		etp_ack_rtt(sk, skb, rtt);
 		etp_stop_rtx_timer(sk);
 		etp_sm_event(sk, ETP_EV_RCV_SYNACK);
 		etp_reset_keepalive(sk);
@@ -542,6 +517,20 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		ep->rcv_tstamp = jiffies;
 		etp_rcv_synsent(sk, skb);
 		consume_skb(skb);
+		return;
+	}
+
+	/*
+	 * PAWS first (RFC 7323 5.3, TCP's H1): an older TSval than TS.Recent
+	 * is an old duplicate; a RST is exempt and a SYN goes on to meet the
+	 * SYN check, as TCP's tcp_validate_incoming().
+	 */
+	if (ep->tstamp_ok && cb->rx_opts & ETP_RXO_TS &&
+	    !(cb->flags & (ETPHDR_RST | ETPHDR_SYN)) && etp_paws_discard(sk, skb)) {
+		ETP_INC_STATS(sock_net(sk), PAWSEstab);
+		if (!etp_oow_rate_limited(sk, ETP_MIB_AckSkippedPAWS))
+			etp_send_ack(sk);
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_RFC7323_PAWS);
 		return;
 	}
 
@@ -601,6 +590,8 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	 * can send segments outside the window.
 	 */
 	ep->rcv_tstamp = jiffies;
+	if (ep->tstamp_ok)
+		etp_ts_take_recent(sk, skb);
 
 	etp_data_queue(sk, skb);
 	return;
@@ -615,7 +606,7 @@ drop:
  *
  * With TCP's limit
  * (tcp_add_backlog()): the receive queue may hold up to twice sk_rcvbuf of
- * data the window offered (etp_rmem_make_room()), and the backlog must take
+ * data the window offered (etp_ofo_make_room()), and the backlog must take
  * a window's worth on top of that while the reader copies. A tighter limit
  * drops in-window data from veth's large skbs, and the sender, seeing no
  * duplicate ACKs for a tail lost that way, stalls until its RTO.

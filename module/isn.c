@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Initial sequence numbers (RFC 6528), the hash of the 4-tuple the tables
- * use, and the tables' slots (a lock and a chain each). ISNs and hash are
- * keyed with secrets drawn once per boot, so that neither the ISNs nor the
- * hash chains can be predicted from outside.
+ * Initial sequence numbers (RFC 6528), timestamp offsets (RFC 7323 7.1), the
+ * hash of the 4-tuple the tables use, and the tables' slots (a lock and a
+ * chain each). ISNs, offsets and hash are keyed with secrets drawn once per
+ * boot, so that none of them can be predicted from outside.
  */
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -15,6 +15,33 @@
 
 static siphash_aligned_key_t etp_isn_key;
 static siphash_aligned_key_t etp_hash_key;
+static siphash_aligned_key_t etp_ts_key;
+
+/**
+ * etp_ts_off() - the offset a connection adds to its timestamp clock
+ * @net: the namespace (its timestamps sysctl: 2 means no offset)
+ * @saddr: local address
+ * @daddr: remote address
+ * @sport: local port
+ * @dport: remote port
+ *
+ * RFC 7323 7.1: a random offset per connection, so that TSvals say nothing
+ * of the host's uptime; of the 4-tuple, as TCP's secure_tcp_seq_and_ts_off(),
+ * so that a new connection of the same 4-tuple (a TIME_WAIT entry's) keeps
+ * sending TSvals above the old one's.
+ *
+ * Return: the offset.
+ */
+u32 etp_ts_off(const struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
+	       __be16 dport)
+{
+	if (READ_ONCE(etp_pernet(net)->sysctl.timestamps) == 2)
+		return 0;
+	net_get_random_once(&etp_ts_key, sizeof(etp_ts_key));
+	return siphash_3u32((__force u32)saddr, (__force u32)daddr,
+			    (__force u32)sport << 16 | (__force u32)dport,
+			    &etp_ts_key);
+}
 
 /**
  * etp_isn() - the initial sequence number of a new connection

@@ -52,8 +52,48 @@ static bool etp_sk_match(const struct sock *sk, __be32 laddr, __be16 lport,
 	       inet->inet_dport == rport && inet->inet_sport == lport;
 }
 
+/*
+ * Put @sk in the established table if its 4-tuple is unique among connected
+ * sockets and TIME_WAIT entries; connect() (@connect: 1 for an ephemeral
+ * port, 2 for a bound one) may take a TIME_WAIT entry's over.
+ */
+static bool __etp_ehash_insert(struct sock *sk, int connect)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct etp_net *en = etp_sk_pernet(sk);
+	__be32 laddr = inet->inet_rcv_saddr, raddr = inet->inet_daddr;
+	__be16 lport = inet->inet_sport, rport = inet->inet_dport;
+	struct etp_nslot *slot = &en->ehash[etp_ehash_index(laddr, lport, raddr, rport)];
+	struct etp_tw *tw = NULL, *reused = NULL;
+	struct hlist_nulls_node *node;
+	struct etp_sock *e;
+	bool ok = true;
+
+	rcu_read_lock();
+	spin_lock_bh(&slot->lock);
+	hlist_nulls_for_each_entry(e, node, &slot->chain, ehash_node)
+		if (etp_sk_match((struct sock *)e, laddr, lport, raddr, rport))
+			ok = false;
+	if (ok)
+		tw = etp_tw_lookup(sock_net(sk), laddr, lport, raddr, rport);
+	if (tw && connect)
+		reused = etp_tw_reuse(sock_net(sk), tw, sk, connect == 2);
+	if (tw && !reused)
+		ok = false;
+	if (ok) {
+		sock_hold(sk);
+		hlist_nulls_add_head_rcu(&etp_sk(sk)->ehash_node, &slot->chain);
+	}
+	spin_unlock_bh(&slot->lock);
+	/* Its port's count goes outside the slot's lock, as every put. */
+	if (reused)
+		etp_tw_reused(sock_net(sk), reused);
+	rcu_read_unlock();
+	return ok;
+}
+
 /**
- * etp_ehash_insert() - put a connecting or new socket in the established table
+ * etp_ehash_insert() - put a new socket in the established table
  * @sk: the socket, with its 4-tuple set
  *
  * The 4-tuple must be unique among connected sockets and TIME_WAIT entries.
@@ -62,30 +102,7 @@ static bool etp_sk_match(const struct sock *sk, __be32 laddr, __be16 lport,
  */
 bool etp_ehash_insert(struct sock *sk)
 {
-	const struct inet_sock *inet = inet_sk(sk);
-	struct etp_net *en = etp_sk_pernet(sk);
-	__be32 laddr = inet->inet_rcv_saddr, raddr = inet->inet_daddr;
-	__be16 lport = inet->inet_sport, rport = inet->inet_dport;
-	struct etp_nslot *slot = &en->ehash[etp_ehash_index(laddr, lport, raddr, rport)];
-	struct hlist_nulls_node *node;
-	struct etp_sock *e;
-	bool ok = true;
-
-	spin_lock_bh(&slot->lock);
-	hlist_nulls_for_each_entry(e, node, &slot->chain, ehash_node)
-		if (etp_sk_match((struct sock *)e, laddr, lport, raddr, rport))
-			ok = false;
-	if (ok) {
-		rcu_read_lock();
-		ok = !etp_tw_lookup(sock_net(sk), laddr, lport, raddr, rport);
-		rcu_read_unlock();
-	}
-	if (ok) {
-		sock_hold(sk);
-		hlist_nulls_add_head_rcu(&etp_sk(sk)->ehash_node, &slot->chain);
-	}
-	spin_unlock_bh(&slot->lock);
-	return ok;
+	return __etp_ehash_insert(sk, 0);
 }
 
 /**
@@ -335,7 +352,7 @@ static int etp_try_connect(struct sock *sk, u16 port, void *arg)
 	if (err)
 		return err;
 	inet_sk(sk)->inet_sport = htons(port);
-	if (etp_ehash_insert(sk))
+	if (__etp_ehash_insert(sk, 1))
 		return 0;
 	etp_put_port(sk);
 	inet_sk(sk)->inet_sport = 0;
@@ -348,7 +365,8 @@ static int etp_try_connect(struct sock *sk, u16 port, void *arg)
  *
  * A socket already bound keeps its port; one that is not gets an ephemeral
  * port, shared with other connections to other destinations. Either way
- * the socket ends up in the established table.
+ * the socket ends up in the established table, where it may take a
+ * TIME_WAIT entry's 4-tuple over (etp_tw_reuse(): then ep->iss is set).
  *
  * Return: 0; -EADDRNOTAVAIL when the 4-tuple (or every ephemeral port)
  * is taken, as TCP; -ENOMEM.
@@ -360,7 +378,7 @@ int etp_connect_port(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	if (inet_sk(sk)->inet_num)
-		return etp_ehash_insert(sk) ? 0 : -EADDRNOTAVAIL;
+		return __etp_ehash_insert(sk, 2) ? 0 : -EADDRNOTAVAIL;
 	err = etp_ephemeral(sk, etp_try_connect, &t);
 	kfree(t.spare);
 	if (err == -EADDRINUSE)

@@ -17,8 +17,9 @@
  * for ETP's protocol number. One thing reads the type as SCTP's: the
  * estimate of a segment's size that IP's MTU checks make (forwarding, and
  * output before GSO), skb_gso_transport_seglen(), which counts gso_size and
- * a 12-byte SCTP header. ETP's header has 20, so gso_size carries the
- * payload plus those 8 bytes (ETP_GSO_BIAS) and the estimate is exact: a
+ * a 12-byte SCTP header. ETP's header has 20 bytes and its options, so
+ * gso_size carries the payload plus the header less 12 bytes
+ * (ETP_GSO_BIAS: 8, or 20 with timestamps) and the estimate is exact: a
  * router whose next hop is narrower refuses the skb and says so (RFC 1191)
  * instead of passing segments 8 bytes too large. etp_gso_segment() takes
  * the bias off.
@@ -31,7 +32,7 @@
 
 #include "etp.h"
 
-static_assert(ETP_GSO_BIAS == ETP_HDR_LEN - sizeof(struct sctphdr));
+static_assert(ETP_GSO_BIAS(ETP_HDR_LEN) + sizeof(struct sctphdr) == ETP_HDR_LEN);
 
 static struct sk_buff *etp_gso_segment(struct sk_buff *skb,
 				       netdev_features_t features)
@@ -53,9 +54,9 @@ static struct sk_buff *etp_gso_segment(struct sk_buff *skb,
 	seq = ntohl(th->seq);
 	flags = etp_flag_byte(th);
 	mss = skb_shinfo(skb)->gso_size;
-	if (unlikely(thlen != ETP_HDR_LEN || mss <= ETP_GSO_BIAS))
+	if (unlikely(mss <= ETP_GSO_BIAS(thlen)))
 		goto out;
-	mss -= ETP_GSO_BIAS;
+	mss -= ETP_GSO_BIAS(thlen);
 	__skb_pull(skb, thlen);
 	if (unlikely(skb->len <= mss))
 		goto out;
@@ -96,7 +97,7 @@ out:
 
 /**
  * etp_gso_set() - make a queued skb's clone a GSO skb, or a plain one
- * @skb: the clone about to be sent
+ * @skb: the clone about to be sent, its header pushed
  * @mss: the payload of each segment
  * @segs: how many segments it makes (1: not GSO)
  */
@@ -105,7 +106,7 @@ void etp_gso_set(struct sk_buff *skb, unsigned int mss, unsigned int segs)
 	struct skb_shared_info *shinfo = skb_shinfo(skb);
 
 	if (segs > 1) {
-		shinfo->gso_size = mss + ETP_GSO_BIAS;
+		shinfo->gso_size = mss + ETP_GSO_BIAS(tcp_hdrlen(skb));
 		shinfo->gso_segs = segs;
 		shinfo->gso_type = ETP_GSO_TYPE;
 	} else {
@@ -113,6 +114,20 @@ void etp_gso_set(struct sk_buff *skb, unsigned int mss, unsigned int segs)
 		shinfo->gso_segs = 0;
 		shinfo->gso_type = 0;
 	}
+}
+
+/**
+ * etp_gso_mss() - the payload of each segment of a received GSO skb
+ * @skb: the skb (its transport header set), or a plain one
+ *
+ * Return: the MSS the sender cut it at, or 0 for a plain skb.
+ */
+unsigned int etp_gso_mss(const struct sk_buff *skb)
+{
+	unsigned int size = skb_shinfo(skb)->gso_size;
+	unsigned int bias = ETP_GSO_BIAS(tcp_hdrlen(skb));
+
+	return size > bias ? size - bias : 0;
 }
 
 static const struct net_offload etp_offload = {

@@ -63,6 +63,22 @@ unsigned int etp_skb_pcount(const struct sock *sk, const struct sk_buff *skb)
 	return max_t(unsigned int, DIV_ROUND_UP(skb->len, etp_sk(sk)->mss), 1);
 }
 
+/*
+ * The timestamps a segment of @sk carries (RFC 7323 3.2): on every one once
+ * negotiated, on the SYN when offered (tstamp_ok means "offered" in
+ * SYN_SENT); TS.Recent echoed, 0 in a SYN.
+ */
+static void etp_hdr_ts(const struct sock *sk, struct etp_hdr_args *h)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+
+	if (!ep->tstamp_ok)
+		return;
+	h->opt |= ETP_HOPT_TS;
+	h->tsval = etp_tsval(sk);
+	h->tsecr = sk->sk_state == TCP_SYN_SENT ? 0 : ep->ts_recent;
+}
+
 /* Send a clone (or a copy) of a queued skb, with its header. */
 static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 {
@@ -86,22 +102,25 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 		skb = skb_clone(oskb, GFP_ATOMIC);
 	if (!skb)
 		return -ENOBUFS;
-	/* Many MSS in one skb: the stack or the device cuts it (offload.c). */
 	segs = etp_skb_pcount(sk, skb);
-	etp_gso_set(skb, ep->mss, segs);
 
 	/* Every segment after the first SYN carries an ACK. */
 	if (sk->sk_state != TCP_SYN_SENT)
 		h.flags |= ETPHDR_ACK;
+	etp_hdr_ts(sk, &h);
 	if (h.flags & ETPHDR_SYN) {
 		h.window = etp_syn_window(sk);
 		h.mss = etp_syn_mss(sk, __sk_dst_get(sk));
 		h.ws = sk->sk_state == TCP_SYN_SENT || ep->wscale_ok;
 		h.wscale = ep->rcv_wscale;
+		if (ep->sack_ok)
+			h.opt |= ETP_HOPT_SACK_PERM;
 	} else {
 		h.window = etp_select_window(sk);
 	}
 	etp_push_header(skb, &h);
+	/* Many MSS in one skb: the stack or the device cuts it (offload.c). */
+	etp_gso_set(skb, ep->mss, segs);
 	etp_csum_partial(skb, inet->inet_saddr, inet->inet_daddr);
 	skb_set_owner_w(skb, sk);
 	/* The IP layer reads its own control block. */
@@ -451,6 +470,13 @@ static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
 		return;
 	}
 	h.window = etp_select_window(sk);
+	etp_hdr_ts(sk, &h);
+	/* SACK blocks ride on pure ACKs only: data keeps one MSS. */
+	if (ep->sack_ok && ep->num_sacks && flags == ETPHDR_ACK) {
+		h.sacks = ep->sack;
+		h.nsacks = min_t(u8, ep->num_sacks,
+				 ep->tstamp_ok ? ETP_NUM_SACKS - 1 : ETP_NUM_SACKS);
+	}
 	etp_push_header(skb, &h);
 	etp_csum_partial(skb, inet->inet_saddr, inet->inet_daddr);
 	skb_set_owner_w(skb, sk);
@@ -654,12 +680,29 @@ void etp_send_ctl(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 		.flags = flags,
 		.window = window,
 	};
+
+	etp_send_ctl_hdr(net, saddr, daddr, &h, oif, sk);
+}
+
+/**
+ * etp_send_ctl_hdr() - etp_send_ctl() of a header with options
+ * @net: the namespace
+ * @saddr: source address
+ * @daddr: destination address
+ * @h: the header (ports, numbers, flags, window, options)
+ * @oif: the interface to send on, or 0
+ * @sk: a socket whose IP settings (TOS, TTL) apply, or NULL
+ */
+void etp_send_ctl_hdr(struct net *net, __be32 saddr, __be32 daddr,
+		      const struct etp_hdr_args *h, int oif,
+		      const struct sock *sk)
+{
 	struct flowi4 fl4;
 	struct rtable *rt;
 
-	rt = etp_reply_route(net, &fl4, saddr, daddr, &h, oif, sk);
+	rt = etp_reply_route(net, &fl4, saddr, daddr, h, oif, sk);
 	if (!IS_ERR(rt))
-		etp_xmit_routed(net, rt, saddr, daddr, &h, sk);
+		etp_xmit_routed(net, rt, saddr, daddr, h, sk);
 }
 
 /**
@@ -713,12 +756,14 @@ void etp_send_reset(struct net *net, struct sk_buff *skb,
 }
 
 /**
- * etp_send_req_synack() - send (or send again) a half-open entry's SYN-ACK
+ * etp_send_req_synack_ts() - send a half-open entry's SYN-ACK, at a given time
  * @req: the entry
+ * @ts: the timestamp clock (etp_ts_now()) its TSval reads, before the
+ *      connection's offset; a SYN cookie's carries options in its low bits
  *
  * Return: 0.
  */
-int etp_send_req_synack(struct etp_req *req)
+int etp_send_req_synack_ts(struct etp_req *req, u32 ts)
 {
 	struct sock *lsk = req->listener;
 	struct etp_hdr_args h = {
@@ -739,9 +784,28 @@ int etp_send_req_synack(struct etp_req *req)
 			     lsk->sk_bound_dev_if, lsk);
 	if (IS_ERR(rt))
 		return 0;
+	if (req->sack_ok)
+		h.opt |= ETP_HOPT_SACK_PERM;
+	if (req->tstamp_ok) {
+		h.opt |= ETP_HOPT_TS;
+		h.tsval = ts + etp_ts_off(sock_net(lsk), req->laddr, req->raddr,
+					  req->lport, req->rport);
+		h.tsecr = req->ts_recent;
+	}
 	h.mss = etp_syn_mss(lsk, &rt->dst);
 	etp_xmit_routed(sock_net(lsk), rt, req->laddr, req->raddr, &h, lsk);
 	return 0;
+}
+
+/**
+ * etp_send_req_synack() - send (or send again) a half-open entry's SYN-ACK
+ * @req: the entry
+ *
+ * Return: 0.
+ */
+int etp_send_req_synack(struct etp_req *req)
+{
+	return etp_send_req_synack_ts(req, etp_ts_now());
 }
 
 /**

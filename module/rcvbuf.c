@@ -162,21 +162,16 @@ bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb)
 }
 
 /**
- * etp_rmem_make_room() - charge in-order data, making room if need be
+ * etp_rmem_charge_window() - charge in-order data the window offered
  * @sk: the socket, locked
  * @skb: an in-order segment
  *
- * In-order data must not find the buffer full of out-of-order data that it
- * would make readable: drop out-of-order segments, the last first, until
- * @skb fits (as TCP's tcp_prune_ofo_queue()).
- *
- * Return: whether it fits (and is now charged).
+ * Return: whether it fits (and is now charged); if not, ofo.c makes room.
  */
-bool etp_rmem_make_room(struct sock *sk, struct sk_buff *skb)
+bool etp_rmem_charge_window(struct sock *sk, struct sk_buff *skb)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
-	struct sk_buff *last;
 
 	/*
 	 * Data in the window we offered is taken even past sk_rcvbuf, up to
@@ -186,18 +181,40 @@ bool etp_rmem_make_room(struct sock *sk, struct sk_buff *skb)
 	 * 3.8.6.2.2): the peer would stall until a retransmission, never
 	 * seeing a zero window to probe.
 	 */
-	if (!etp_after(cb->end_seq - !!(cb->flags & ETPHDR_FIN),
-		       ep->rcv_wup + ep->rcv_wnd) &&
-	    etp_rmem_charge_limit(sk, skb, 2U * READ_ONCE(sk->sk_rcvbuf)))
-		return true;
-	while (!etp_rmem_charge(sk, skb)) {
-		last = skb_peek_tail(&ep->ooo_queue);
-		if (!last)
-			return false;
-		__skb_unlink(last, &ep->ooo_queue);
-		kfree_skb(last);
-		sk_mem_reclaim(sk);
-	}
+	return !etp_after(cb->end_seq - !!(cb->flags & ETPHDR_FIN),
+			  ep->rcv_wup + ep->rcv_wnd) &&
+	       etp_rmem_charge_limit(sk, skb, 2U * READ_ONCE(sk->sk_rcvbuf));
+}
+
+/**
+ * etp_rmem_coalesce() - append a segment to the one it continues
+ * @sk: the socket, locked
+ * @to: a segment queued and charged, ending where @skb starts
+ * @skb: the segment, not charged
+ *
+ * So that small segments do not cost a buffer each, as tcp_try_coalesce().
+ *
+ * Return: true if @skb was consumed (its memory now @to's, charged).
+ */
+bool etp_rmem_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *skb)
+{
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb), *tcb = ETP_SKB_CB(to);
+	bool fragstolen;
+	int delta;
+
+	if (tcb->end_seq != cb->seq || (tcb->flags & ETPHDR_FIN))
+		return false;
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    (unsigned int)READ_ONCE(sk->sk_rcvbuf) ||
+	    !sk_rmem_schedule(sk, skb, skb->truesize))
+		return false;
+	if (!skb_try_coalesce(to, skb, &fragstolen, &delta))
+		return false;
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
+	tcb->end_seq = cb->end_seq;
+	tcb->flags |= cb->flags & ETPHDR_FIN;
+	kfree_skb_partial(skb, fragstolen);
 	return true;
 }
 

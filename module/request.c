@@ -183,6 +183,12 @@ static void etp_req_init(struct etp_req *req, struct sock *lsk,
 	req->acked = 0;
 	etp_parse_syn_options(skb, &req->mss, &req->snd_wscale, &wscale_ok);
 	req->wscale_ok = wscale_ok;
+	/* Timestamps if the SYN has them and the namespace takes them. */
+	req->tstamp_ok = cb->rx_opts & ETP_RXO_TS &&
+			 READ_ONCE(etp_sk_pernet(lsk)->sysctl.timestamps);
+	req->ts_recent = cb->tsval;
+	req->sack_ok = cb->rx_opts & ETP_RXO_SACK_PERM &&
+		       READ_ONCE(etp_sk_pernet(lsk)->sysctl.sack);
 	/*
 	 * Fixed here: the SYN-ACK and every retransmission offer it, and the
 	 * child keeps it, whatever SO_RCVBUF the listener gets meanwhile.
@@ -355,7 +361,6 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	ep->linger2 = lep->linger2;
 	ep->variant = READ_ONCE(lep->variant);
 	ep->tw_ms = READ_ONCE(lep->tw_ms);
-	skb_queue_head_init(&ep->ooo_queue);
 	spin_lock_init(&ep->accept_lock);
 	INIT_LIST_HEAD(&ep->accept_queue);
 	INIT_LIST_HEAD(&ep->accept_node);
@@ -363,6 +368,12 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 
 	etp_init_snd_seq(child, req->iss, true);
 	etp_init_rcv_seq(child, req->irs);
+	if (req->tstamp_ok) {
+		ep->ts_off = etp_ts_off(net, req->laddr, req->raddr, req->lport,
+					req->rport);
+		etp_ts_init(child, req->ts_recent);
+	}
+	ep->sack_ok = req->sack_ok;
 	ep->wscale_ok = req->wscale_ok;
 	ep->snd_wscale = req->wscale_ok ? req->snd_wscale : 0;
 	ep->rcv_wscale = req->rcv_wscale;
@@ -379,8 +390,15 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 		goto fail;
 	sk_setup_caps(child, &rt->dst);
 	etp_set_mss(child, req->mss);
-	if (skb && !req->retrans)
+	if (skb && !req->retrans) {
 		etp_rtt_sample(child, etp_now_us() - req->synack_us);
+	} else if (skb && req->tstamp_ok && ETP_SKB_CB(skb)->rx_opts & ETP_RXO_TS) {
+		/* The SYN-ACK went more than once: its echo tells which. */
+		long rtt = etp_ts_rtt_us(child, ETP_SKB_CB(skb)->tsecr);
+
+		if (rtt > 0)
+			etp_rtt_sample(child, rtt);
+	}
 
 	etp_inherit_port(lsk, child);
 	if (!etp_ehash_insert(child))

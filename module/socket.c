@@ -48,7 +48,6 @@ static int etp_init_sock(struct sock *sk)
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	ep->ehash_node.pprev = NULL;
-	skb_queue_head_init(&ep->ooo_queue);
 	spin_lock_init(&ep->accept_lock);
 	INIT_LIST_HEAD(&ep->accept_queue);
 	INIT_LIST_HEAD(&ep->accept_node);
@@ -83,7 +82,7 @@ static void etp_close(struct sock *sk, long timeout)
 		bool unread = etp_unread(sk);
 
 		__skb_queue_purge(&sk->sk_receive_queue);
-		__skb_queue_purge(&etp_sk(sk)->ooo_queue);
+		etp_ofo_purge(sk);
 		if (unread || (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
 			/* RFC 2525 2.17, and SO_LINGER with no time: abort. */
 			etp_sm_event(sk, ETP_EV_ABORT);
@@ -164,6 +163,7 @@ static int etp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	inet->inet_dport = usin->sin_port;
 	inet->inet_daddr = daddr;
 
+	ep->iss = 0;		/* set if a TIME_WAIT entry's 4-tuple is taken over */
 	err = etp_connect_port(sk);
 	if (err)
 		goto failure;
@@ -177,9 +177,17 @@ static int etp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	sk_setup_caps(sk, &rt->dst);
 	rt = NULL;
 
-	etp_init_snd_seq(sk, etp_isn(inet->inet_saddr, inet->inet_daddr,
-				     inet->inet_sport, inet->inet_dport,
-				     ep->variant), false);
+	etp_init_snd_seq(sk, ep->iss ? :
+			 etp_isn(inet->inet_saddr, inet->inet_daddr,
+				 inet->inet_sport, inet->inet_dport,
+				 ep->variant), false);
+	/* The SYN offers timestamps if the namespace does (RFC 7323 3.2). */
+	ep->tstamp_ok = !!READ_ONCE(etp_pernet(sock_net(sk))->sysctl.timestamps);
+	ep->ts_off = etp_ts_off(sock_net(sk), inet->inet_saddr, inet->inet_daddr,
+				inet->inet_sport, inet->inet_dport);
+	ep->retrans_stamp = etp_tsval(sk);
+	ep->sack_ok = !!READ_ONCE(etp_pernet(sock_net(sk))->sysctl.sack);
+	ep->num_sacks = 0;
 	ep->rcv_wscale = etp_rcv_wscale(sk);
 	ep->mss = etp_adv_mss(__sk_dst_get(sk));
 	atomic_set(&inet->inet_id, get_random_u16());

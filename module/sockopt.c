@@ -274,6 +274,10 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 			      ep->ca_state == ETP_CA_LOSS ? 4 : 0;
 	info->tcpi_retransmits = ep->retransmits;
 	info->tcpi_probes = ep->probes_out;
+	if (ep->tstamp_ok && etp_state_is(sk, ETP_S_SYNC))
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (ep->sack_ok && etp_state_is(sk, ETP_S_SYNC))
+		info->tcpi_options |= TCPI_OPT_SACK;
 	if (ep->wscale_ok) {
 		info->tcpi_options |= TCPI_OPT_WSCALE;
 		info->tcpi_snd_wscale = ep->snd_wscale;

@@ -20,11 +20,15 @@
  * TCP's cookie: at a million guesses a second, one forged connection every
  * six minutes or so. An ACK that is off by a little never passes.
  *
- * Every bit of data is one less of authentication, so the cookie keeps
- * nothing else (it held the peer's window scale too, at 2^-23.4): the
- * SYN-ACK offers no window scale and the connection runs unscaled, as
- * TCP's cookies do without timestamps. The peer's SYN window is not kept
- * either; the final ACK's own window replaces it.
+ * Every bit of data is one less of authentication, so the ISN keeps
+ * nothing else (it held the peer's window scale too, at 2^-23.4). Where the
+ * SYN has timestamps (RFC 7323), the SYN-ACK's TSval carries the rest in its
+ * low 6 bits, as TCP's cookie_init_timestamp(): the peer's window scale
+ * (4 bits, 0xf for none) and SACK permitted (bit 4); the final ACK echoes
+ * them. The clock read loses those bits (up to 63 ms, back in time, so the
+ * TSval never runs ahead). Without timestamps the SYN-ACK offers no window
+ * scale and the connection runs unscaled, as TCP's cookies do. The peer's
+ * SYN window is not kept either; the final ACK's own window replaces it.
  */
 #include <linux/siphash.h>
 #include <linux/ktime.h>
@@ -38,6 +42,10 @@
 #define COOKIE_MAX_AGE	2		/* ticks */
 #define COOKIE_DATA_BITS 2		/* the MSS index */
 #define COOKIE_DATA_SHIFT (COOKIE_BITS - COOKIE_DATA_BITS)
+/* The options a cookie's TSval carries (TCP's TS_OPT_*). */
+#define COOKIE_TS_BITS	6
+#define COOKIE_TS_WSCALE 0xf		/* the peer's shift; 0xf: none */
+#define COOKIE_TS_SACK	BIT(4)
 
 /* MSS values a cookie can carry: common paths, and jumbo frames. */
 static const u16 etp_cookie_mss[] = { 536, 1300, 1460, 8960 };
@@ -125,17 +133,31 @@ void etp_cookie_send_synack(struct sock *lsk, struct sk_buff *skb)
 		.rport = th->source,
 		.irs = cb->seq,
 	};
+	u32 data, ts = etp_ts_now();
 	bool wscale_ok;
-	u32 data;
 
-	/* No room for the window scale: none offered (wscale_ok 0). */
 	etp_parse_syn_options(skb, &req.mss, &req.snd_wscale, &wscale_ok);
 	for (data = ARRAY_SIZE(etp_cookie_mss) - 1; data > 0; data--)
 		if (req.mss >= etp_cookie_mss[data])
 			break;
 	req.iss = etp_cookie_make(req.laddr, req.lport, req.raddr, req.rport,
 				  req.irs, data);
-	etp_send_req_synack(&req);
+	/* Without timestamps, no room for the window scale: none offered. */
+	if (cb->rx_opts & ETP_RXO_TS &&
+	    READ_ONCE(etp_sk_pernet(lsk)->sysctl.timestamps)) {
+		req.tstamp_ok = 1;
+		req.ts_recent = cb->tsval;
+		req.wscale_ok = wscale_ok;
+		req.rcv_wscale = wscale_ok ? etp_rcv_wscale(lsk) : 0;
+		req.sack_ok = cb->rx_opts & ETP_RXO_SACK_PERM &&
+			      READ_ONCE(etp_sk_pernet(lsk)->sysctl.sack);
+		data = (wscale_ok ? req.snd_wscale : COOKIE_TS_WSCALE) |
+		       (req.sack_ok ? COOKIE_TS_SACK : 0);
+		ts = (ts >> COOKIE_TS_BITS << COOKIE_TS_BITS) | data;
+		if (etp_after(ts, etp_ts_now()))
+			ts -= 1U << COOKIE_TS_BITS;
+	}
+	etp_send_req_synack_ts(&req, ts);
 	ETP_INC_STATS(sock_net(lsk), SynCookiesSent);
 }
 
@@ -185,8 +207,33 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 	req->mss = etp_cookie_mss[data];
 	/* The SYN's window is gone; this ACK's stands in for it (unscaled). */
 	req->snd_wnd = cb->window;
-	/* No SYN-ACK time to take an RTT sample from. */
+	/* No SYN-ACK time to take an RTT sample from (but the echo, if any). */
 	req->retrans = 1;
+	if (cb->rx_opts & ETP_RXO_TS && cb->tsecr &&
+	    READ_ONCE(etp_sk_pernet(lsk)->sysctl.timestamps)) {
+		/* The SYN-ACK's options, from its TSval's echo. */
+		u32 opts = (cb->tsecr - etp_ts_off(sock_net(lsk), req->laddr,
+						   req->raddr, req->lport,
+						   req->rport)) &
+			   ((1U << COOKIE_TS_BITS) - 1);
+
+		/* What our settings do not offer, or a shift above 14. */
+		if (((opts & COOKIE_TS_SACK) &&
+		     !READ_ONCE(etp_sk_pernet(lsk)->sysctl.sack)) ||
+		    ((opts & COOKIE_TS_WSCALE) > ETP_MAX_WSCALE &&
+		     (opts & COOKIE_TS_WSCALE) != COOKIE_TS_WSCALE)) {
+			ETP_INC_STATS(sock_net(lsk), SynCookiesFailed);
+			return 0;
+		}
+		req->tstamp_ok = 1;
+		req->ts_recent = cb->tsval;
+		req->sack_ok = !!(opts & COOKIE_TS_SACK);
+		if ((opts & COOKIE_TS_WSCALE) != COOKIE_TS_WSCALE) {
+			req->wscale_ok = 1;
+			req->snd_wscale = opts & COOKIE_TS_WSCALE;
+			req->rcv_wscale = etp_rcv_wscale(lsk);
+		}
+	}
 	ETP_INC_STATS(sock_net(lsk), SynCookiesRecv);
 	return 1;
 }

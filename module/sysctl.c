@@ -54,6 +54,10 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->wmem[2] = 4 << 20;
 	s->rfc5961 = 1;			/* the lab's variants: the standard design */
 	s->rfc1337 = 1;
+	s->timestamps = 1;		/* TCP's tcp_timestamps */
+	s->reuse_tw = 2;		/* tw_reuse, TCP's tcp_tw_reuse: loopback only */
+	/* Not TCP's 1 yet: the sender does not use the blocks it gets. */
+	s->sack = 0;
 }
 
 /**
@@ -156,6 +160,18 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL_WORDS(isn),
 	ETP_SYSCTL(rfc5961, &zero, &one),
 	ETP_SYSCTL(rfc1337, &zero, &one),
+	ETP_SYSCTL(timestamps, &zero, &two),
+	ETP_SYSCTL(sack, &zero, &one),
+	/* Not named tw_reuse inside: inet_timewait_sock.h defines that. */
+	{
+		.procname	= "tw_reuse",
+		.data		= &init_sysctl.reuse_tw,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_TWO,
+	},
 	{ }
 };
 

@@ -10,9 +10,13 @@
  * answers the peer: a retransmitted FIN is ACKed again and restarts the wait,
  * a RST is ignored (RFC 1337; under the lab's rfc1337=off one at RCV.NXT
  * ends the entry, as Linux TCP's default), a SYN with a higher sequence number than the
- * old connection used reopens the 4-tuple, anything else gets the last ACK
- * again (a pure ACK in order is simply dropped, so that two TIME_WAIT ends
- * cannot ACK each other forever).
+ * old connection used, or a newer timestamp (RFC 6191), reopens the 4-tuple,
+ * anything else gets the last ACK again (a pure ACK in order is simply
+ * dropped, so that two TIME_WAIT ends cannot ACK each other forever). With
+ * timestamps the entry keeps the peer's last TSval: segments with an older
+ * one are old duplicates (PAWS, RFC 7323 5; PAWSTimewait), its ACKs carry
+ * the connection's clock, and connect() may take the 4-tuple over
+ * (etp_tw_reuse(), as TCP's tcp_twsk_unique()).
  *
  * Each namespace keeps its entries in an rhashtable (looked up under RCU
  * from softirq) and on a death row ordered by expiry; one timer fires for
@@ -24,7 +28,7 @@
  * around the hash's inserts and removals too, so that an entry is in the
  * hash exactly while it is on the death row. Entries are freed after an RCU
  * grace period, those that left together ETP_TW_FREE_BATCH to an RCU
- * callback; module unload waits with rcu_barrier().
+ * callback (struct etp_tw_batch); module unload waits with rcu_barrier().
  */
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -54,18 +58,29 @@ static const struct rhashtable_params etp_tw_params = {
 };
 
 /*
- * Free entries a grace period after they left the table, with one RCU
- * callback for up to ETP_TW_FREE_BATCH that left together: the first
- * carries the callback, free_next links the others.
+ * Entries that left the table together, freed by one RCU callback: they
+ * stay linked by their death nodes, which no reader follows once they are
+ * out of the table, so the entry needs no pointer of its own for it.
  */
+struct etp_tw_batch {
+	struct rcu_head rcu;
+	struct list_head entries;
+};
+
+static void etp_tw_free_batch_rcu(struct rcu_head *head)
+{
+	struct etp_tw_batch *b = container_of(head, struct etp_tw_batch, rcu);
+	struct etp_tw *tw, *next;
+
+	list_for_each_entry_safe(tw, next, &b->entries, death)
+		kmem_cache_free(etp_tw_cachep, tw);
+	kfree(b);
+}
+
+/* One entry alone, when no batch could be allocated. */
 static void etp_tw_free_rcu(struct rcu_head *head)
 {
-	struct etp_tw *tw = container_of(head, struct etp_tw, rcu), *next;
-
-	for (; tw; tw = next) {
-		next = tw->free_next;
-		kmem_cache_free(etp_tw_cachep, tw);
-	}
+	kmem_cache_free(etp_tw_cachep, container_of(head, struct etp_tw, rcu));
 }
 
 static struct etp_tw_table *etp_tw_table(struct net *net)
@@ -126,26 +141,38 @@ static void etp_tw_unlink(struct etp_tw_table *t, struct etp_tw *tw)
 
 /*
  * Finish the entries on @list, taken out of the table: ports, gauge, and
- * their memory after a grace period, ETP_TW_FREE_BATCH to an RCU callback.
- * An entry's rcu overlays its death node: once call_rcu() has it, nothing
- * may follow @list (hence _safe, and @list reset at the end).
+ * their memory after a grace period, ETP_TW_FREE_BATCH to an RCU callback
+ * (struct etp_tw_batch), or one each without memory for a batch: an
+ * entry's rcu overlays its death node, so it leaves @list first.
  */
 static void etp_tw_release(struct net *net, struct list_head *list)
 {
-	struct etp_tw *tw, *next, *batch = NULL;
-	int n = 0;
+	struct etp_tw_batch *b = NULL;
+	struct etp_tw *tw, *next;
+	int n = 0, in_b = 0;
 
 	list_for_each_entry_safe(tw, next, list, death) {
 		etp_port_tw_put(net, ntohs(tw->lport));
-		tw->free_next = batch;
-		batch = tw;
-		if (!(++n % ETP_TW_FREE_BATCH)) {
-			call_rcu(&batch->rcu, etp_tw_free_rcu);
-			batch = NULL;
+		n++;
+		if (!b) {
+			b = kmalloc(sizeof(*b), GFP_ATOMIC | __GFP_NOWARN);
+			if (b)
+				INIT_LIST_HEAD(&b->entries);
+		}
+		if (!b) {
+			list_del(&tw->death);
+			call_rcu(&tw->rcu, etp_tw_free_rcu);
+			continue;
+		}
+		list_move_tail(&tw->death, &b->entries);
+		if (++in_b == ETP_TW_FREE_BATCH) {
+			call_rcu(&b->rcu, etp_tw_free_batch_rcu);
+			b = NULL;
+			in_b = 0;
 		}
 	}
-	if (batch)
-		call_rcu(&batch->rcu, etp_tw_free_rcu);
+	if (b)
+		call_rcu(&b->rcu, etp_tw_free_batch_rcu);
 	INIT_LIST_HEAD(list);
 	ETP_ADD_STATS(net, CurrTimeWait, -n);
 }
@@ -181,6 +208,9 @@ void etp_time_wait(struct sock *sk)
 	tw->window = min_t(u32, ep->rcv_wnd >> ep->rcv_wscale, 65535);
 	tw->variant = ep->variant;
 	tw->lifetime_ms = ep->variant & ETP_V_TW_LEN ? ep->tw_ms : 0;
+	/* A stamp of 0 says: no timestamps (PAWS and reuse need them). */
+	tw->ts_recent = ep->ts_recent;
+	tw->ts_recent_stamp = ep->tstamp_ok ? max(ep->ts_recent_stamp, 1U) : 0;
 	tw->expires = (u32)jiffies + etp_tw_lifetime(net, tw);
 	tw->dead = false;
 	/* Outside the table's lock, as its put: no bind slot lock nests in it. */
@@ -308,10 +338,8 @@ out:
 bool etp_tw_ack(struct net *net, struct etp_tw *tw, struct sk_buff *skb)
 {
 	struct etp_tw_table *t = etp_tw_table(net);
+	struct etp_hdr_args h = { .flags = ETPHDR_ACK };
 	__be32 laddr, raddr;
-	__be16 lport, rport;
-	u32 snd_nxt, rcv_nxt;
-	u16 window;
 
 	spin_lock(&t->lock);
 	if (tw->dead) {
@@ -320,14 +348,21 @@ bool etp_tw_ack(struct net *net, struct etp_tw *tw, struct sk_buff *skb)
 	}
 	laddr = tw->laddr;
 	raddr = tw->raddr;
-	lport = tw->lport;
-	rport = tw->rport;
-	snd_nxt = tw->snd_nxt;
-	rcv_nxt = tw->rcv_nxt;
-	window = tw->window;
+	h.sport = tw->lport;
+	h.dport = tw->rport;
+	h.seq = tw->snd_nxt;
+	h.ack = tw->rcv_nxt;
+	h.window = tw->window;
+	if (tw->ts_recent_stamp) {
+		/* The connection's clock goes on: its offset is the 4-tuple's. */
+		h.opt = ETP_HOPT_TS;
+		h.tsecr = tw->ts_recent;
+	}
 	spin_unlock(&t->lock);
-	etp_send_ctl(net, laddr, raddr, lport, rport, snd_nxt, rcv_nxt,
-		     ETPHDR_ACK, window, inet_iif(skb), NULL);
+	if (h.opt)
+		h.tsval = etp_ts_now() + etp_ts_off(net, laddr, raddr, h.sport,
+						    h.dport);
+	etp_send_ctl_hdr(net, laddr, raddr, &h, inet_iif(skb), NULL);
 	return true;
 }
 
@@ -371,6 +406,59 @@ void etp_tw_recycle(struct net *net, struct etp_tw *tw)
 	}
 }
 
+/**
+ * etp_tw_reuse() - let connect() take a TIME_WAIT entry's 4-tuple over
+ * @net: the namespace
+ * @tw: the entry (under RCU) that holds the 4-tuple
+ * @sk: the connecting socket, locked
+ * @bound: whether the user bound the port (else an ephemeral port is tried)
+ *
+ * As TCP's tcp_twsk_unique(): only an entry with timestamps, whose PAWS
+ * turns away the old connection's segments at the new one and whose peer
+ * takes the new SYN for its newer TSval (RFC 6191); for an ephemeral port
+ * only if tw_reuse allows it (2: loopback only) and a second has passed
+ * since the entry's last timestamp. The socket takes the entry's TS.Recent
+ * and an ISN above the old connection's (snd_nxt + 65535 + 2).
+ *
+ * Return: the entry, out of the table, for etp_tw_reused() once the socket
+ * holds the 4-tuple; NULL if it stays.
+ */
+struct etp_tw *etp_tw_reuse(struct net *net, struct etp_tw *tw,
+			    struct sock *sk, bool bound)
+{
+	int reuse = READ_ONCE(etp_pernet(net)->sysctl.reuse_tw);
+	u32 stamp = READ_ONCE(tw->ts_recent_stamp);
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (!stamp)
+		return NULL;
+	if (!bound) {
+		if (reuse == 2 && !ipv4_is_loopback(tw->laddr) &&
+		    !ipv4_is_loopback(tw->raddr))
+			return NULL;
+		if (!reuse || !time_after32((u32)ktime_get_seconds(), stamp))
+			return NULL;
+	}
+	if (!etp_tw_take(net, tw))
+		return NULL;
+	ep->ts_recent = tw->ts_recent;
+	ep->ts_recent_stamp = stamp;
+	ep->iss = tw->snd_nxt + 65535 + 2 ? : 1;
+	return tw;
+}
+
+/**
+ * etp_tw_reused() - finish an entry that etp_tw_reuse() took over
+ * @net: the namespace
+ * @tw: the entry, out of the table (under RCU)
+ */
+void etp_tw_reused(struct net *net, struct etp_tw *tw)
+{
+	trace_etp_tw_recycle(net, tw);
+	ETP_INC_STATS(net, TimeWaitRecycled);
+	etp_tw_release_one(net, tw);
+}
+
 /* rfc1337=off: a RST ends @tw (under RCU) before its time. */
 static void etp_tw_kill(struct net *net, struct etp_tw *tw)
 {
@@ -400,14 +488,21 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 {
 	struct etp_tw_table *t = etp_tw_table(net);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	bool ts = cb->rx_opts & ETP_RXO_TS, paws_reject = false;
+	u32 stamp = READ_ONCE(tw->ts_recent_stamp);
 
+	/* RFC 7323 5: an old TSval is an old duplicate (tcp_paws_reject()). */
+	if (ts && stamp)
+		paws_reject = etp_paws_reject(READ_ONCE(tw->ts_recent), stamp,
+					      cb->tsval, cb->flags & ETPHDR_RST);
 	if (cb->flags & ETPHDR_RST) {
 		/*
 		 * RFC 1337: a RST must not cut TIME_WAIT short. The lab's
 		 * rfc1337=off is Linux's default (tcp_rfc1337=0): one at
 		 * RCV.NXT ends the entry, TIME_WAIT assassination.
 		 */
-		if (unlikely(tw->variant & ETP_V_NO1337) && cb->seq == tw->rcv_nxt)
+		if (unlikely(tw->variant & ETP_V_NO1337) && cb->seq == tw->rcv_nxt &&
+		    !paws_reject)
 			etp_tw_kill(net, tw);
 		else
 			ETP_INC_STATS(net, TimeWaitRstIgnored);
@@ -418,21 +513,31 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 		spin_unlock(&t->lock);
 		return ETP_TW_SYN;
 	}
-	if ((cb->flags & ETPHDR_SYN) && etp_after(cb->seq, tw->rcv_nxt)) {
+	if ((cb->flags & ETPHDR_SYN) && !paws_reject &&
+	    (etp_after(cb->seq, tw->rcv_nxt) ||
+	     (ts && stamp && (s32)(tw->ts_recent - cb->tsval) < 0))) {
 		/*
 		 * A new incarnation (RFC 9293 3.6.1), if a listener wants it,
 		 * starting above anything the old one sent (TCP: snd_nxt +
-		 * 65535 + 2), so that old duplicates fall outside its window.
+		 * 65535 + 2), so that old duplicates fall outside its window;
+		 * with timestamps, a newer TSval tells a new SYN from an old
+		 * one whatever its sequence number (RFC 6191).
 		 */
-		cb->tw_isn = tw->snd_nxt + 65535 + 2;
+		cb->tw_isn = tw->snd_nxt + 65535 + 2 ? : 1;
 		spin_unlock(&t->lock);
 		return ETP_TW_SYN;
 	}
-	if ((cb->flags & ETPHDR_FIN) && cb->end_seq == tw->rcv_nxt) {
+	if (paws_reject) {
+		ETP_INC_STATS(net, PAWSTimewait);
+	} else if ((cb->flags & ETPHDR_FIN) && cb->end_seq == tw->rcv_nxt) {
 		/* The peer's FIN again: our last ACK was lost. Wait anew. */
 		list_del(&tw->death);
 		tw->expires = (u32)jiffies + etp_tw_lifetime(net, tw);
 		etp_tw_schedule(t, tw);
+		if (ts && stamp) {
+			WRITE_ONCE(tw->ts_recent, cb->tsval);
+			WRITE_ONCE(tw->ts_recent_stamp, max_t(u32, ktime_get_seconds(), 1));
+		}
 		ETP_INC_STATS(net, TimeWaitFinReAcked);
 	} else if (!(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)) &&
 		   cb->seq == tw->rcv_nxt && cb->end_seq == cb->seq) {
@@ -543,6 +648,7 @@ int etp_tw_cache_init(void)
 	/* Lock debugging makes timers and RCU heads bigger. */
 	BUILD_BUG_ON(!IS_ENABLED(CONFIG_LOCKDEP) &&
 		     sizeof(struct etp_tw) > 64);
+	BUILD_BUG_ON(sizeof(struct etp_tw_batch) > 64);
 	/* The key is hashed as 32-bit words (jhash2): no padding in it. */
 	BUILD_BUG_ON(sizeof(struct etp_tw_key) != 12);
 	etp_tw_cachep = etp_cache_create("etp_tw", struct etp_tw, lport);

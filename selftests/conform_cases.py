@@ -32,8 +32,8 @@ if sys.argv[1:2] in (["-h"], ["--help"]):
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from etp_conform import (A, APORT, B, BPORT, CHALLENGE_ACK_LIMIT, M32,  # noqa: E402
-                         PROTO, ETP_VARIANT, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, Fail,
-                         case, log, main, opts, sdiff)
+                         PROTO, ETP_VARIANT, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, Conn,
+                         Fail, case, log, main, opts, sdiff)
 from etp_util import pattern  # noqa: E402
 import etp_packet  # noqa: E402
 
@@ -464,6 +464,31 @@ def overlapping_retransmissions(t):
         raise Fail("the reader got wrong bytes (first difference at %d)" %
                    next(i for i in range(n) if got[i] != d[i]))
     c.expect("the ACK of everything", flags="A", ack=c.snd + n, strict=False)
+    t.counters(InErrs=0)
+    t.abort(c.sock)
+
+
+# A receive buffer that holds them all: a one-byte segment costs some 700.
+@case(rmem="4096 4194304 8388608")
+def ooo_descending_small_segments(t):
+    """Two thousand one-byte segments beyond a hole, in descending order
+    (each ahead of all kept so far: the out-of-order queue's worst case as
+    a list), then the first: the reader gets every byte once, in order."""
+    c = t.passive(t.listen())
+    n = 2000
+    d = pattern(n + 1, 9)
+    frames = [t.frame(etp_packet.segment(B, A, BPORT, APORT, seq=(c.snd + i) % M32,
+                                         ack=c.rcv, flags=etp_packet.ACK,
+                                         payload=d[i:i + 1]))
+              for i in range(n, 0, -1)]
+    for f in frames:
+        t.pkt.send(f)
+    log("B > A %d one-byte segments beyond a hole, last first" % n)
+    t.wait(lambda: t.stat("InSegs") >= n + 3, 20)
+    t.nothing_to_read(c.sock)
+    c.send("PA", d[:1])
+    got = t.read(c.sock, n + 1, timeout=10)
+    t.check(got == d, "the reader got wrong bytes")
     t.counters(InErrs=0)
     t.abort(c.sock)
 
@@ -1461,6 +1486,470 @@ def wscale_extremes(t):
         t.check(most > 14600, "A never had more than %d bytes in flight" % most)
         t.abort(c.sock)
         t.drain()
+
+
+# ---------------------------------------------------------------------------
+# Timestamps (RFC 7323 3, 4; TCP's tcp_parse_options, tcp_options_write)
+
+TCPI_OPT_TIMESTAMPS = 1
+
+
+def tcp_info(s):
+    """The TCP_INFO fields the cases read, by their names in linux/tcp.h."""
+    b = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    u32 = lambda off: int.from_bytes(b[off:off + 4], sys.byteorder)  # noqa: E731
+    return {"options": b[5], "snd_wscale": b[6] & 15, "rcv_wscale": b[6] >> 4,
+            "snd_mss": u32(16), "rtt": u32(68), "rttvar": u32(72)}
+
+
+def ts_of(seg, what):
+    """The (TSval, TSecr) of SEG, which must have the option."""
+    ts = seg.options.get("Timestamp")
+    if ts is None:
+        raise Fail("%s without timestamps: %s" % (what, seg))
+    return ts
+
+
+def ts_passive(t, l, bport=BPORT, tsval=1000):
+    """A connection the peer opens with timestamps (and SACK permitted, which
+    A does not take yet); returns (Conn, A's first TSval)."""
+    x = random.randrange(M32)
+    t.send("S", x, bport=bport, options=opts(mss=1460, sackok=True, ts=(tsval, 0), ws=7))
+    sa = t.expect("SYN-ACK", flags="SA", ack=x + 1, bport=bport)
+    aval, aecr = ts_of(sa, "SYN-ACK")
+    t.check(aecr == tsval, "SYN-ACK echoes %d, the SYN's TSval was %d" % (aecr, tsval))
+    t.check("SAckOK" not in sa.options, "SYN-ACK offers SACK: %s" % sa)
+    t.check(sa.options.get("MSS") == 1460 and "WScale" in sa.options,
+            "SYN-ACK options %s" % sa.options)
+    t.send("A", x + 1, sa.seq + 1, bport=bport, options=opts(ts=(tsval + 1, aval)))
+    c = Conn(t, bport, x + 1, sa.seq + 1, t.accept(l))
+    c.synack = sa
+    return c, aval
+
+
+@case()
+def ts_negotiated_passive(t):
+    """RFC 7323 3.2: a SYN with timestamps gets a SYN-ACK with them, echoing
+    its TSval; then every segment of A carries them, echoing TS.Recent, the
+    MSS is 12 bytes less, and TCP_INFO says so."""
+    c, aval = ts_passive(t, t.listen())
+    info = tcp_info(c.sock)
+    t.check(info["options"] & TCPI_OPT_TIMESTAMPS, "TCP_INFO options %#x" % info["options"])
+    t.check(info["snd_mss"] == 1448, "MSS %d, expected 1460 - 12" % info["snd_mss"])
+    c.send("PA", b"hello", options=opts(ts=(5000, aval)))
+    c.snd += 5
+    ack = c.expect_ack("the ACK of data")
+    val, ecr = ts_of(ack, "A's ACK")
+    t.check(ecr == 5000, "A echoes %d, the data's TSval was 5000" % ecr)
+    t.check(sdiff(val, aval) >= 0, "A's TSval went back: %d after %d" % (val, aval))
+    t.check(t.read(c.sock, 5) == b"hello", "data")
+    c.sock.sendall(b"x" * 3000)
+    seg = c.expect("A's data", flags="A", seq=c.rcv, strict=False)
+    t.check(seg.len == 1448 and ts_of(seg, "A's data")[1] == 5000,
+            "A's data: %s, expected 1448 bytes echoing 5000" % seg)
+    t.abort(c.sock)
+
+
+@case()
+def ts_not_offered(t):
+    """A SYN without timestamps: the SYN-ACK and A's later segments have
+    none, and the MSS is the whole 1460."""
+    c = t.passive(t.listen())
+    t.check("Timestamp" not in c.synack.options, "SYN-ACK %s" % c.synack)
+    t.check(not tcp_info(c.sock)["options"] & TCPI_OPT_TIMESTAMPS, "TCP_INFO says timestamps")
+    c.sock.sendall(b"y" * 2000)
+    seg = c.expect("A's data", flags="A", seq=c.rcv, strict=False)
+    t.check(seg.len == 1460 and not seg.options, "A's data %s" % seg)
+    t.abort(c.sock)
+
+
+@case()
+def ts_active(t):
+    """A's SYN offers MSS, timestamps (echo 0) and window scale, in TCP's
+    layout; a SYN-ACK with timestamps echoing it negotiates them, one
+    without leaves A's segments without."""
+    s = t.connect()
+    syn = t.expect("A's SYN", flags="S")
+    sval, secr = ts_of(syn, "A's SYN")
+    t.check(secr == 0 and "MSS" in syn.options and "WScale" in syn.options and
+            "SAckOK" not in syn.options, "A's SYN options %s" % syn.options)
+    t.send("SA", 7000, syn.seq + 1, options=opts(mss=1460, ts=(77, sval), ws=7))
+    ack = t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=7001)
+    val, ecr = ts_of(ack, "A's ACK")
+    t.check(ecr == 77 and sdiff(val, sval) >= 0, "A's ACK TS (%d, %d)" % (val, ecr))
+    t.check(t.connect_result(s) == 0, "connect failed")
+    t.check(tcp_info(s)["options"] & TCPI_OPT_TIMESTAMPS, "TCP_INFO without timestamps")
+    t.abort(s)
+    s = t.connect(BPORT + 1)
+    syn = t.expect("A's second SYN", flags="S", bport=BPORT + 1)
+    t.send("SA", 9000, syn.seq + 1, bport=BPORT + 1, options=opts(mss=1460, ws=7))
+    ack = t.expect("the ACK of a SYN-ACK without timestamps", flags="A",
+                   seq=syn.seq + 1, ack=9001, bport=BPORT + 1)
+    t.check(not ack.options, "A's ACK has options: %s" % ack)
+    t.check(t.connect_result(s) == 0, "connect failed")
+    s.sendall(b"z" * 100)
+    seg = t.expect("A's data", flags="PA", seq=syn.seq + 1, bport=BPORT + 1)
+    t.check(not seg.options, "A's data has options: %s" % seg)
+    t.check(not tcp_info(s)["options"] & TCPI_OPT_TIMESTAMPS, "TCP_INFO says timestamps")
+    t.abort(s)
+
+
+@case()
+def ts_option_bad_length(t):
+    """A timestamps option of length 8 or 12 is no timestamps option: the
+    SYN-ACK has none; on a connection that has them, a segment whose option
+    is malformed is taken as one without. Each counts in BadOptions."""
+    l = t.listen()
+    for i, raw in enumerate((b"\x08\x08" + bytes(6), b"\x08\x0c" + bytes(10))):
+        t.send("S", 100 * i, bport=BPORT + i, options=opts(mss=1460, raw=raw))
+        sa = t.expect("SYN-ACK", flags="SA", ack=100 * i + 1, bport=BPORT + i)
+        t.check("Timestamp" not in sa.options, "SYN-ACK has timestamps: %s" % sa)
+        t.send("R", 100 * i + 1, bport=BPORT + i)
+    t.counters(BadOptions=2)
+    c, aval = ts_passive(t, l, bport=BPORT + 2)
+    c.send("PA", b"data", options=b"\x01\x01\x08\x08" + bytes(8))
+    c.snd += 4
+    c.expect_ack("the ACK of data with a broken option")
+    t.check(t.read(c.sock, 4) == b"data", "data")
+    t.counters(BadOptions=3)
+    t.abort(c.sock)
+
+
+@case(timestamps=0)
+def ts_sysctl_off(t):
+    """timestamps=0: A neither offers nor takes them."""
+    l = t.listen()
+    t.send("S", 500, options=opts(mss=1460, ts=(1, 0)))
+    sa = t.expect("SYN-ACK", flags="SA", ack=501)
+    t.check("Timestamp" not in sa.options, "SYN-ACK has timestamps: %s" % sa)
+    t.send("R", 501)
+    s = t.connect(BPORT + 1, sport=APORT + 1)
+    syn = t.expect("A's SYN", flags="S", bport=BPORT + 1)
+    t.check("Timestamp" not in syn.options, "A's SYN has timestamps: %s" % syn)
+    t.abort(s)
+    l.close()
+
+
+@case()
+def synsent_bad_tsecr_rst(t):
+    """SYN_SENT: a SYN-ACK whose timestamps echo what our SYN never sent
+    answers another SYN: RST, PAWSActive (as TCP's PAWSActiveRejected), and
+    the attempt goes on."""
+    s = t.connect()
+    syn = t.expect("A's SYN", flags="S")
+    sval = ts_of(syn, "A's SYN")[0]
+    t.send("SA", 9000, syn.seq + 1, options=opts(mss=1460, ts=(5, (sval + 10 ** 6) % M32)))
+    t.expect("RST to a SYN-ACK echoing the future", flags="R", seq=syn.seq + 1)
+    t.counters(PAWSActive=1)
+    t.expect_state("SYN_SENT")
+    t.send("SA", 9000, syn.seq + 1, options=opts(mss=1460, ts=(6, sval)))
+    t.expect("the ACK of the right SYN-ACK", flags="A", seq=syn.seq + 1, ack=9001)
+    t.check(t.connect_result(s) == 0, "connect failed")
+    t.abort(s)
+
+
+def rtt_after_retransmission(t, l, with_ts):
+    """A's smoothed RTT before and after an ACK of a retransmitted segment,
+    which comes 400 ms after the retransmission."""
+    if with_ts:
+        c, aval = ts_passive(t, l)
+    else:
+        c = t.passive(l, bport=BPORT + 1)
+    before = tcp_info(c.sock)["rtt"]
+    c.sock.sendall(b"r" * 100)
+    first = c.expect("A's data", flags="PA", seq=c.rcv, length=100)
+    again = c.expect("A's data again, after its RTO", flags="PA", seq=c.rcv,
+                     length=100, timeout=5)
+    time.sleep(0.4)
+    kw = {"options": opts(ts=(9000, ts_of(again, "the retransmission")[0]))} if with_ts else {}
+    c.send("A", ack=c.rcv + 100, **kw)
+    t.wait(lambda: not tcp_info(c.sock)["rtt"] == before, 1)
+    after = tcp_info(c.sock)["rtt"]
+    log("tcpi_rtt %d us before, %d after (first sent with TSval %s)" %
+        (before, after, first.options.get("Timestamp")))
+    t.abort(c.sock)
+    return before, after
+
+
+@case(rto_initial_ms=200)
+def ts_rtt_from_retransmission(t):
+    """RFC 7323 4.1: the echo of a retransmission's TSval times it, which
+    Karn's rule forbids sequence numbers to: a 400 ms answer raises SRTT;
+    the same ACK without timestamps leaves it."""
+    l = t.listen()
+    before, after = rtt_after_retransmission(t, l, True)
+    t.check(after >= before + 20000, "SRTT %d us, before %d: no sample taken" % (after, before))
+    before, after = rtt_after_retransmission(t, l, False)
+    t.check(after == before, "SRTT %d us, before %d: a sample under Karn's rule" % (after, before))
+
+
+# timestamps=2: no offset on the TSval, whose low bits the case reads.
+@case(syncookies=2, timestamps=2)
+def cookie_keeps_wscale_with_ts(t):
+    """A SYN cookie with timestamps (TCP's cookie_init_timestamp): the
+    SYN-ACK offers window scale, its TSval's low 6 bits hold the peer's
+    shift; the final ACK's echo gives it back to the connection."""
+    l = t.listen()
+    t.send("S", 4000, options=opts(mss=1460, ts=(3, 0), ws=7))
+    sa = t.expect("SYN-ACK", flags="SA", ack=4001)
+    val, ecr = ts_of(sa, "the cookie's SYN-ACK")
+    t.check(ecr == 3 and "WScale" in sa.options, "SYN-ACK %s" % sa)
+    t.check(val & 63 == 7, "TSval %#x: low bits %d, expected the shift 7" % (val, val & 63))
+    t.send("A", 4001, sa.seq + 1, options=opts(ts=(4, val)))
+    s = t.accept(l)
+    info = tcp_info(s)
+    t.check(info["snd_wscale"] == 7 and info["rcv_wscale"] == sa.options["WScale"] and
+            info["options"] & TCPI_OPT_TIMESTAMPS, "TCP_INFO %s" % info)
+    t.counters(SynCookiesSent=1, SynCookiesRecv=1)
+    t.abort(s)
+
+
+# SACK blocks (RFC 2018; the receiver: TCP's tcp_sack_new_ofo_skb,
+# tcp_sack_remove)
+
+
+def sack_of(seg):
+    """The SACK blocks of SEG as [(left, right), ...], [] without."""
+    b = seg.options.get("SAck") or ()
+    return [(b[i], b[i + 1]) for i in range(0, len(b), 2)]
+
+
+def sack_passive(t, l, ts=True, isn=None, bport=BPORT):
+    """A connection the peer opens permitting SACK, with or without
+    timestamps; returns (Conn, A's TSval or None)."""
+    x = random.randrange(M32) if isn is None else isn
+    o = opts(mss=1460, sackok=True, ts=(1000, 0), ws=7) if ts else \
+        opts(mss=1460, sackok=True, ws=7)
+    t.send("S", x, bport=bport, options=o)
+    sa = t.expect("SYN-ACK", flags="SA", ack=x + 1, bport=bport)
+    t.check("SAckOK" in sa.options, "SYN-ACK does not permit SACK: %s" % sa)
+    aval = ts_of(sa, "SYN-ACK")[0] if ts else None
+    t.send("A", x + 1, sa.seq + 1, bport=bport,
+           options=opts(ts=(1001, aval)) if ts else b"")
+    c = Conn(t, bport, x + 1, sa.seq + 1, t.accept(l), aport=APORT)
+    c.synack = sa
+    return c, aval
+
+
+@case(sack=1)
+def sack_blocks_reported(t):
+    """Each segment beyond a hole draws an ACK whose first SACK block is
+    that segment's; the others follow, most recent first, at most three
+    beside timestamps and four without."""
+    l = t.listen()
+    for ts, most in ((True, 3), (False, 4)):
+        c, aval = sack_passive(t, l, ts=ts, bport=BPORT + (not ts))
+        kw = {"options": opts(ts=(2000, aval))} if ts else {}
+        sent = []
+        for k in (1, 3, 5, 7, 9):
+            c.send("PA", b"s" * 100, seq=c.snd + 100 * k, **kw)
+            sent.insert(0, ((c.snd + 100 * k) % M32, (c.snd + 100 * k + 100) % M32))
+            ack = c.expect_ack("the ACK of a segment beyond a hole")
+            want = sent[:most]
+            t.check(sack_of(ack) == want, "SACK blocks %s, expected %s" % (sack_of(ack), want))
+        t.check(tcp_info(c.sock)["options"] & 4, "TCP_INFO without SACK")
+        t.abort(c.sock)
+
+
+@case(sack=1)
+def sack_blocks_merge_and_vanish(t):
+    """Filling the hole between two blocks merges them; filling the hole at
+    RCV.NXT makes them readable and the ACK carries no SACK block."""
+    c, aval = sack_passive(t, t.listen())
+    kw = {"options": opts(ts=(2000, aval))}
+    d = pattern(500, 4)
+    c.send("PA", d[100:200], seq=c.snd + 100, **kw)
+    c.expect_ack("ACK 1")
+    c.send("PA", d[300:400], seq=c.snd + 300, **kw)
+    ack = c.expect_ack("ACK 2")
+    t.check(len(sack_of(ack)) == 2, "blocks %s" % sack_of(ack))
+    c.send("PA", d[200:300], seq=c.snd + 200, **kw)
+    ack = c.expect_ack("ACK of the segment between the blocks")
+    want = [((c.snd + 100) % M32, (c.snd + 400) % M32)]
+    t.check(sack_of(ack) == want, "blocks %s, expected %s" % (sack_of(ack), want))
+    c.send("PA", d[:100], **kw)
+    ack = c.expect("the ACK of everything", flags="A", ack=c.snd + 400)
+    t.check(not sack_of(ack), "SACK blocks once everything is in: %s" % sack_of(ack))
+    c.snd += 400
+    t.check(t.read(c.sock, 400) == d[:400], "data")
+    t.abort(c.sock)
+
+
+@case(sack=1)
+def sack_blocks_at_wrap(t):
+    """Blocks across the sequence space's wrap are exact modulo 2^32."""
+    c, aval = sack_passive(t, t.listen(), isn=M32 - 1500)
+    kw = {"options": opts(ts=(2000, aval))}
+    c.send("PA", b"w" * 1000, seq=c.snd + 1000, **kw)     # 2^32 - 499 .. 501
+    ack = c.expect_ack("ACK of a segment across the wrap")
+    want = [((c.snd + 1000) % M32, (c.snd + 2000) % M32)]
+    t.check(sack_of(ack) == want and want[0][0] > want[0][1],
+            "blocks %s, expected %s" % (sack_of(ack), want))
+    t.abort(c.sock)
+
+
+@case()
+def sack_off_no_blocks(t):
+    """sack=0 (the default while ETP's sender does not use SACK): a SYN
+    permitting SACK gets a SYN-ACK that does not, A's SYN does not offer
+    it, and no ACK carries blocks."""
+    l = t.listen()
+    t.send("S", 5000, options=opts(mss=1460, sackok=True, ts=(1, 0), ws=7))
+    sa = t.expect("SYN-ACK", flags="SA", ack=5001)
+    t.check("SAckOK" not in sa.options, "SYN-ACK permits SACK: %s" % sa)
+    aval = ts_of(sa, "SYN-ACK")[0]
+    t.send("A", 5001, sa.seq + 1, options=opts(ts=(2, aval)))
+    c = Conn(t, BPORT, 5001, sa.seq + 1, t.accept(l))
+    c.send("PA", b"x" * 100, seq=c.snd + 100, options=opts(ts=(3, aval)))
+    ack = c.expect_ack("the ACK of a segment beyond a hole")
+    t.check(not sack_of(ack), "SACK blocks without SACK permitted: %s" % sack_of(ack))
+    t.abort(c.sock)
+    s = t.connect(BPORT + 1, sport=APORT + 1)
+    syn = t.expect("A's SYN", flags="S", bport=BPORT + 1)
+    t.check("SAckOK" not in syn.options, "A's SYN permits SACK: %s" % syn)
+    t.abort(s)
+
+
+# PAWS (RFC 7323 5; TCP's tcp_paws_discard, tcp_timewait_state_process)
+
+
+@case()
+def paws_old_tsval_dropped(t):
+    """Data at RCV.NXT with a TSval older than TS.Recent is an old duplicate:
+    dropped, answered with a duplicate ACK (PAWSEstab); with a TSval from
+    before the wrap point it is new."""
+    c, aval = ts_passive(t, t.listen(), tsval=0xfffffff0)
+    c.send("PA", b"old!", options=opts(ts=(0xfffffff0 - 100, aval)))
+    c.expect_ack("a duplicate ACK to an old TSval")
+    t.nothing_to_read(c.sock)
+    t.counters(PAWSEstab=1)
+    c.send("PA", b"new!", options=opts(ts=(0x10, aval)))
+    c.snd += 4
+    ack = c.expect_ack("the ACK of data with a TSval past the wrap")
+    t.check(ts_of(ack, "A's ACK")[1] == 0x10, "A echoes %s" % (ack.options,))
+    t.check(t.read(c.sock, 4) == b"new!", "data after the wrap")
+    c.send("PA", b"none", options=b"")
+    c.snd += 4
+    c.expect_ack("the ACK of data without timestamps")
+    t.check(t.read(c.sock, 4) == b"none", "data without the option is taken")
+    t.counters(PAWSEstab=1)
+    t.abort(c.sock)
+
+
+@case()
+def paws_rst_and_dupack_exempt(t):
+    """A duplicate ACK a little behind in TSval (reordered with data) is no
+    old duplicate; a RST is never held to PAWS (tcp_validate_incoming)."""
+    c, aval = ts_passive(t, t.listen(), tsval=5000)
+    c.send("A", options=opts(ts=(4990, aval)))
+    t.quiet("a slightly older duplicate ACK", 0.5)
+    t.counters(PAWSEstab=0)
+    c.send("R", options=opts(ts=(1, aval)))
+    t.expect_error(c.sock, errno.ECONNRESET)
+    t.counters(PAWSEstab=0, EstabResets=1)
+
+
+def ts_into_time_wait(t, l, tsval=1000):
+    """As into_time_wait(), with timestamps: the peer's TSvals TSVAL and up.
+    Returns (Conn, the peer's last TSval, A's last TSval seen)."""
+    c, aval = ts_passive(t, l, tsval=tsval)
+    t.socks.remove(c.sock)
+    c.sock.close()
+    fin = c.expect("A's FIN", flags="FA", seq=c.rcv, ack=c.snd)
+    aval = ts_of(fin, "A's FIN")[0]
+    c.rcv += 1
+    c.send("A", options=opts(ts=(tsval + 2, aval)))
+    t.expect_state("FIN_WAIT2")
+    c.send("FA", options=opts(ts=(tsval + 3, aval)))
+    c.snd += 1
+    ack = c.expect_ack("the ACK of our FIN")
+    t.expect_state("TIME_WAIT")
+    return c, tsval + 3, ts_of(ack, "A's last ACK")[0]
+
+
+@case(msl_ms=2000)
+def tw_timestamps(t):
+    """TIME_WAIT keeps the peer's last TSval: its ACK to a FIN sent again
+    carries the connection's clock and echoes the FIN's TSval; a segment
+    with an older TSval is an old duplicate (PAWSTimewait), ACKed."""
+    c, pval, aval = ts_into_time_wait(t, t.listen())
+    c.send("FA", seq=c.snd - 1, options=opts(ts=(pval + 10, aval)))
+    ack = c.expect_ack("the ACK of the FIN again")
+    val, ecr = ts_of(ack, "TIME_WAIT's ACK")
+    t.check(ecr == pval + 10 and sdiff(val, aval) >= 0,
+            "TIME_WAIT's ACK TS (%d, %d): expected an echo of %d and a TSval "
+            "from %d on" % (val, ecr, pval + 10, aval))
+    t.counters(TimeWaitFinReAcked=1, PAWSTimewait=0)
+    c.send("PA", b"old", seq=c.snd - 9, options=opts(ts=(pval - 50, aval)))
+    c.expect_ack("the ACK of an old duplicate")
+    t.counters(PAWSTimewait=1, TimeWaitFinReAcked=1)
+    t.expect_state("TIME_WAIT", timeout=0)
+
+
+@case(msl_ms=2000)
+def tw_syn_reopens_by_tsval(t):
+    """RFC 6191: a SYN below RCV.NXT reopens TIME_WAIT if its TSval is newer
+    than the old connection's last; with an older one it is an old
+    duplicate and gets the last ACK."""
+    l = t.listen()
+    c, pval, aval = ts_into_time_wait(t, l)
+    t.send("S", c.snd - 10, options=opts(mss=1460, ts=(pval - 5, 0)))
+    c.expect_ack("the last ACK to an old SYN")
+    t.counters(TimeWaitRecycled=0, PAWSTimewait=1)
+    t.send("S", c.snd - 10, options=opts(mss=1460, ts=(pval + 1000, 0)))
+    sa = t.expect("SYN-ACK to a SYN with a newer TSval", flags="SA", ack=c.snd - 9)
+    t.check(sa.seq == (c.rcv + 65537) % M32, "ISN %d, expected the old SND.NXT + 65537" % sa.seq)
+    t.counters(TimeWaitRecycled=1, CurrTimeWait=0)
+    t.send("R", c.snd - 9)
+
+
+def active_ts_into_time_wait(t, sport=APORT):
+    """A connects with timestamps, closes first, and the peer closes: A's
+    end is in TIME_WAIT. Returns the peer's next sequence number and A's."""
+    s = t.connect(sport=sport)
+    syn = t.expect("A's SYN", flags="S")
+    sval = ts_of(syn, "A's SYN")[0]
+    t.send("SA", 7000, syn.seq + 1, options=opts(mss=1460, ts=(100, sval), ws=7))
+    t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=7001)
+    t.check(t.connect_result(s) == 0, "connect failed")
+    t.socks.remove(s)
+    s.close()
+    fin = t.expect("A's FIN", flags="FA", seq=syn.seq + 1, ack=7001)
+    aval = ts_of(fin, "A's FIN")[0]
+    t.send("FA", 7001, syn.seq + 2, options=opts(ts=(101, aval)))
+    t.expect("the ACK of our FIN", flags="A", seq=syn.seq + 2, ack=7002)
+    t.expect_state("TIME_WAIT")
+    return 7002, syn.seq + 2
+
+
+@case(msl_ms=5000)
+def tw_reuse_connect(t):
+    """connect() from a bound port to the peer of a TIME_WAIT entry with
+    timestamps takes the 4-tuple over, as TCP's tcp_twsk_unique(): its SYN
+    starts at the old SND.NXT + 65537 (TimeWaitRecycled)."""
+    peer_nxt, a_nxt = active_ts_into_time_wait(t)
+    s = t.connect()
+    syn = t.expect("A's SYN on the reused 4-tuple", flags="S")
+    t.check(syn.seq == (a_nxt + 65535 + 2) % M32,
+            "ISN %d, expected the old SND.NXT + 65537 = %d" % (syn.seq, (a_nxt + 65537) % M32))
+    t.counters(TimeWaitRecycled=1, CurrTimeWait=0)
+    t.abort(s)
+
+
+@case(msl_ms=5000)
+def tw_reuse_needs_timestamps(t):
+    """Without timestamps the TIME_WAIT entry keeps its 4-tuple: connect()
+    from the bound port fails with EADDRNOTAVAIL, as TCP's."""
+    l = t.listen()
+    into_time_wait(t, l)
+    l.close()
+    s = t.sock()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((A, APORT))
+    rc = s.connect_ex((B, BPORT))
+    t.check(rc == errno.EADDRNOTAVAIL, "connect: %s" % os.strerror(rc))
+    t.counters(TimeWaitRecycled=0, CurrTimeWait=1)
+    s.close()
 
 
 # ---------------------------------------------------------------------------

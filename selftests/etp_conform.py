@@ -105,13 +105,21 @@ def write_sysctl(path, value):
 
 
 def opts(**kw):
-    """TCP options as bytes: opts(mss=1460, ws=7), NOP-padded to 4 bytes."""
+    """TCP options as bytes, NOP-padded to 4 bytes: opts(mss=1460, ws=7,
+    ts=(TSVAL, TSECR), sackok=True, raw=b"...") in TCP's order (MSS, SACK
+    permitted in the timestamps' NOPs, window scale; RAW last)."""
     b = b""
     if "mss" in kw:
         b += struct.pack("!BBH", 2, 4, kw["mss"])
+    if "ts" in kw:
+        b += (b"\x04\x02" if kw.get("sackok") else b"\x01\x01") + \
+            struct.pack("!BBII", 8, 10, *kw["ts"])
+    elif kw.get("sackok"):
+        b += b"\x01\x01\x04\x02"
     if "ws" in kw:
         b += struct.pack("!BBB", 3, 3, kw["ws"]) + b"\x01"
-    return b
+    b += kw.get("raw", b"")
+    return b + b"\x01" * (-len(b) % 4)
 
 
 def sdiff(a, b):

@@ -164,7 +164,10 @@ def expect_stat(name, want, what=""):
 
 TCP_SYSCTL = {"syn_retries": "tcp_syn_retries",
               "synack_retries": "tcp_synack_retries",
-              "max_tw_entries": "tcp_max_tw_buckets"}
+              "max_tw_entries": "tcp_max_tw_buckets",
+              "timestamps": "tcp_timestamps",
+              "sack": "tcp_sack",
+              "tw_reuse": "tcp_tw_reuse"}
 
 
 def sysctl(name, value):

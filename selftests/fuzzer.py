@@ -102,6 +102,16 @@ class Fuzzer:
             return opts(mss=r.choice([0, 1, 536, 1460, 65535,
                                       r.randrange(65536)]),
                         ws=r.randrange(256))
+        if k < 8:
+            # Timestamps of the right length and of others (RFC 7323: 10),
+            # SACK permitted of lengths 2 and 3; TSvals near wrap.
+            ln = r.choice([10, 10, 10, 8, 12])
+            val = r.choice([0, 1, M32 - 1, r.randrange(M32)])
+            b = b"\x01\x01" + bytes([8, ln]) + (struct.pack("!II", val, r.randrange(M32)) +
+                                                r.randbytes(2))[:ln - 2]
+            if r.randrange(2):
+                b += bytes([4, r.choice([2, 2, 3])]) + b"\x00"
+            return b + b"\x01" * (-len(b) % 4)
         # Malformed and unknown: lengths 0, 1, 2, beyond the header.
         b = b""
         for _ in range(r.randrange(1, 5)):

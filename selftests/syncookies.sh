@@ -3,14 +3,18 @@
 # SYN cookies (RFC 4987), as the syncookies setting says: 0 never, 1 when the
 # SYN queue overflows, 2 always. A connection made from a cookie works like
 # any other and keeps the peer's MSS (rounded down to the cookie's table),
-# unscaled (the cookie has no room for a window scale, as TCP's without
-# timestamps); a forged or altered final ACK is refused with RST and counted;
+# unscaled without timestamps (the cookie has no room for a window scale, as
+# TCP's), scaled with them; a forged or altered final ACK is refused with RST
+# and counted;
 # under a bounded flood of spoofed SYNs legitimate clients still connect and
 # the half-open entries stay within the backlog.
 . "$(dirname "$0")/lib.sh"
 
 # syncookies 2: every SYN gets a cookie, no half-open entry is made, and the
-# connection carries data both ways with the MSS it encoded and no window scale.
+# connection carries data both ways with the MSS it encoded; without
+# timestamps with no window scale (the cookie has no room for one), with
+# them with the client's shift, which the SYN-ACK's TSval carried (RFC 7323,
+# as TCP's cookie_init_timestamp()), and 12 bytes less MSS.
 test_always_cookies_connect_and_carry_data() {
 	local ns
 	ns=$(new_netns)
@@ -20,37 +24,49 @@ from etp_util import *
 
 sysctl("syncookies", 2)
 l = listener("127.0.0.1", 5000)
-c = sock()
-c.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1400)
-c.connect(("127.0.0.1", 5000))
-s, _ = l.accept()
-expect_stat("SynCookiesSent", 1)
-expect_stat("SynCookiesRecv", 1)
-expect_stat("PassiveOpens", 1)
-expect_stat("CurrEstab", 2)
-expect_stat("CurrSynRecv", 0)
-# The client offered MSS 1400: the cookie's table (536, 1300, 1460, 8960)
-# rounds it down to 1300, not to lo's 65483.
-mss = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
-expect(mss == 1300, "the cookie's MSS: expected 1300 (for 1400), got %d" % mss)
-info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-cinfo = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-# tcpi_snd_wscale:4, tcpi_rcv_wscale:4 (byte 6), both 0 on both ends.
-expect(info[6] == 0 and cinfo[6] == 0,
-       "window scales: server %#x, client %#x, expected none"
-       % (info[6], cinfo[6]))
-data = pattern(4 << 20)
-t = threading.Thread(target=lambda: (c.sendall(data), c.shutdown(socket.SHUT_WR)))
-t.start()
-got = recv_all(s)
-t.join()
-expect(sha256(got) == sha256(data), "client to server: %d bytes, corrupt or short" % len(got))
-t = threading.Thread(target=lambda: (s.sendall(data[:1 << 20]), s.close()))
-t.start()
-got = recv_all(c)
-t.join()
-expect(sha256(got) == sha256(data[:1 << 20]), "server to client: corrupt or short")
-c.close()
+for n, ts in enumerate((0, 1)):
+    sysctl("timestamps", ts)
+    c = sock()
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1400)
+    c.connect(("127.0.0.1", 5000))
+    s, _ = l.accept()
+    expect_stat("SynCookiesSent", n + 1)
+    expect_stat("SynCookiesRecv", n + 1)
+    expect_stat("PassiveOpens", n + 1)
+    expect_stat("CurrEstab", 2)
+    expect_stat("CurrSynRecv", 0)
+    # The client offered MSS 1400: the cookie's table (536, 1300, 1460,
+    # 8960) rounds it down to 1300, not to lo's 65483.
+    mss = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+    expect(mss == 1300 - 12 * ts, "the cookie's MSS: expected %d (for 1400, timestamps %d), "
+           "got %d" % (1300 - 12 * ts, ts, mss))
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    cinfo = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    # tcpi_options (byte 5: 1 timestamps, 4 window scale), tcpi_snd_wscale:4,
+    # tcpi_rcv_wscale:4 (byte 6): none without timestamps; with them, each
+    # end's send shift the other's receive shift.
+    if not ts:
+        expect(info[6] == 0 and cinfo[6] == 0 and not info[5] & 5,
+               "window scales: server %#x, client %#x, expected none" % (info[6], cinfo[6]))
+    else:
+        expect(info[5] & 5 == 5 and cinfo[5] & 5 == 5,
+               "options: server %#x, client %#x" % (info[5], cinfo[5]))
+        expect(info[6] & 15 == cinfo[6] >> 4 and cinfo[6] & 15 == info[6] >> 4 and
+               info[6] & 15, "window scales: server %#x, client %#x" % (info[6], cinfo[6]))
+    data = pattern(4 << 20)
+    t = threading.Thread(target=lambda: (c.sendall(data), c.shutdown(socket.SHUT_WR)))
+    t.start()
+    got = recv_all(s)
+    t.join()
+    expect(sha256(got) == sha256(data), "client to server: %d bytes, corrupt or short"
+           % len(got))
+    t = threading.Thread(target=lambda: (s.sendall(data[:1 << 20]), s.close()))
+    t.start()
+    got = recv_all(c)
+    t.join()
+    expect(sha256(got) == sha256(data[:1 << 20]), "server to client: corrupt or short")
+    c.close()
+    wait(lambda: stat("CurrEstab") == 0, 5)
 l.close()
 EOF
 }

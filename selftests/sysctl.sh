@@ -25,6 +25,9 @@ rmem 4096,131072,6291456 1,1,1 2147483647,2147483647,2147483647 1,0,1 1,1,214748
 wmem 4096,16384,4194304 1,1,1 2147483647,2147483647,2147483647 0,1,1 1,2147483648,1
 rfc5961 1 0 1 -1 2
 rfc1337 1 0 1 -1 2
+timestamps 1 0 2 -1 3
+tw_reuse 2 0 2 -1 3
+sack 0 0 1 -1 2
 '
 
 # in_ns NETNS: run the bash program on standard input in NETNS, with fail(),

@@ -276,6 +276,9 @@ from etp_util import *
 N, LIFE = 1000, float(sys.argv[1])
 log("2*msl_ms = %d s" % LIFE)
 sysctl("msl_ms", int(LIFE * 500))
+# Without timestamps no connect() takes a TIME_WAIT 4-tuple over (etp(7)'s
+# tw_reuse): every entry lives its time, and a bound port in one is refused.
+sysctl("timestamps", 0)
 l = listener("127.0.0.1", 5000, 64)
 ports, closed = [], {}
 t0 = time.monotonic()
@@ -339,7 +342,8 @@ EOF
 
 # The segments of a connection on the wire, captured by tshark on the veth and
 # decoded as TCP: SYN (with MSS and window scale), SYN-ACK, ACK, the data,
-# then the client's FIN, its ACK, the server's FIN, its ACK; no RST.
+# then the client's FIN, its ACK, the server's FIN, its ACK; no RST; the
+# timestamps option on every segment, the SYN-ACK echoing the SYN's.
 test_wire_sequence() {
 	local a b cap err rdy pid srv i fields
 	need tshark
@@ -392,9 +396,10 @@ EOF
 	[ -n "${ETP_TEST_TCP:-}" ] && [ "${ETP_TEST_TCP}" != 0 ] && proto=6
 	fields=$(tshark -r "$cap" -d "ip.proto==$proto,tcp" -T fields -E separator=, \
 		-e ip.src -e tcp.flags -e tcp.len -e tcp.options.mss_val -e tcp.options.wscale.shift \
-		-e tcp.seq -e tcp.ack -Y "ip.proto==$proto" 2>/dev/null)
+		-e tcp.seq -e tcp.ack -e tcp.options.timestamp.tsval \
+		-e tcp.options.timestamp.tsecr -Y "ip.proto==$proto" 2>/dev/null)
 	rm -f "$cap" "$err" "$rdy"
-	echo "captured (src,flags,len,mss,wscale,seq,ack):"
+	echo "captured (src,flags,len,mss,wscale,seq,ack,tsval,tsecr):"
 	echo "$fields"
 	python3 - "$fields" <<'EOF'
 import sys
@@ -420,6 +425,13 @@ for i, (src, fl) in enumerate(want):
              % (i + 1, name(fl), src, name(seg[i][1]), seg[i][0]))
 if not seg[0][3] or not seg[0][4]:
     fail("the SYN has no MSS or no window scale option: mss=%r wscale=%r" % seg[0][3:5])
+tsval = [r[7] for r in rows]
+tsecr = [r[8] for r in rows]
+if not all(tsval):
+    fail("segments without timestamps: %s" % [i + 1 for i, v in enumerate(tsval) if not v])
+if tsecr[0] != "0" or tsecr[1] != tsval[0]:
+    fail("the SYN-ACK echoes %s, the SYN's TSval is %s (its echo %s)"
+         % (tsecr[1], tsval[0], tsecr[0]))
 if not seg[1][3]:
     fail("the SYN-ACK has no MSS option")
 if not seg[0][4] or not seg[1][4]:

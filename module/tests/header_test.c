@@ -2,8 +2,9 @@
 /*
  * Self-tests of the header (header.c): the SYN option parser on well-formed
  * lists, the caps of RFC 7323 2.3 and ETP_MIN_MSS, and malformed lists,
- * which end the parsing without reading past the header; and what the
- * builder writes, read back. Included by header.c.
+ * which end the parsing without reading past the header; every layout the
+ * builder writes, read back; options of the wrong length. Included by
+ * header.c.
  */
 #include "selftest.h"
 
@@ -34,6 +35,128 @@ static int __init etp_parse_test(const u8 *opt, unsigned int len, u16 *mss,
 	return 0;
 }
 
+/* All of a segment's options (@syn: of a SYN) into @o. */
+static int __init etp_parse_all_test(const u8 *opt, unsigned int len, bool syn,
+				     struct etp_rx_opts *o)
+{
+	struct sk_buff *skb = alloc_skb(sizeof(struct tcphdr) + 40, GFP_KERNEL);
+	struct tcphdr *th;
+
+	if (!skb)
+		return -ENOMEM;
+	th = skb_put_zero(skb, sizeof(*th));
+	th->doff = (sizeof(*th) + len) / 4;
+	th->syn = syn;
+	skb_put_data(skb, opt, len);
+	etp_parse_options(skb, o);
+	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * Every layout etp_push_header() writes (TCP's, tcp_options_write()), its
+ * length as etp_opt_len() says, read back by etp_parse_options().
+ */
+static int __init etp_header_layout_test(void)
+{
+	static const struct {
+		u8 flags, opt;
+		bool ws;
+		unsigned int len;
+		u8 first[4];		/* the first option word after the MSS */
+	} t[] = {
+		{ ETPHDR_SYN, ETP_HOPT_TS | ETP_HOPT_SACK_PERM, true, 20, { 4, 2, 8, 10 } },
+		{ ETPHDR_SYN, ETP_HOPT_TS, true, 20, { 1, 1, 8, 10 } },
+		{ ETPHDR_SYN, ETP_HOPT_TS, false, 16, { 1, 1, 8, 10 } },
+		{ ETPHDR_SYN, ETP_HOPT_SACK_PERM, true, 12, { 1, 1, 4, 2 } },
+		{ ETPHDR_SYN | ETPHDR_ACK, 0, true, 8, { 1, 3, 3, 6 } },
+		{ ETPHDR_ACK, ETP_HOPT_TS, false, 12, { 1, 1, 8, 10 } },
+		{ ETPHDR_ACK | ETPHDR_FIN, 0, false, 0, { } },
+		{ ETPHDR_ACK, ETP_HOPT_TS, false, 12 + 4 + 24, { 1, 1, 8, 10 } },
+	};
+	static const struct etp_sack_block blocks[3] = {
+		{ 0xfffffff0, 0x10 }, { 100, 200 }, { 300, 400 },
+	};
+	struct etp_hdr_args h = {
+		.sport = htons(1), .dport = htons(2), .mss = 1448, .wscale = 6,
+		.tsval = 0xfffffff0, .tsecr = 0x10,
+	};
+	struct sk_buff *skb = alloc_skb(ETP_MAX_HEADER, GFP_KERNEL);
+	struct etp_rx_opts o;
+	int checks = 0, i;
+	const u8 *p;
+
+	if (!skb)
+		return -ENOMEM;
+	skb_reserve(skb, ETP_MAX_HEADER);
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		h.flags = t[i].flags;
+		h.opt = t[i].opt;
+		h.ws = t[i].ws;
+		/* The last: timestamps and three SACK blocks, a 60-byte header. */
+		h.nsacks = i == ARRAY_SIZE(t) - 1 ? 3 : 0;
+		h.sacks = blocks;
+		ETP_CHECK(etp_opt_len(&h) == t[i].len);
+		etp_push_header(skb, &h);
+		ETP_CHECK(skb->len == ETP_HDR_LEN + t[i].len &&
+			  etp_hdr(skb)->doff * 4 == skb->len);
+		p = skb->data + ETP_HDR_LEN + (h.flags & ETPHDR_SYN ? 4 : 0);
+		if (t[i].len)
+			ETP_CHECK(!memcmp(p, t[i].first, 4));
+		etp_parse_options(skb, &o);
+		ETP_CHECK(!(o.flags & ETP_RXO_BAD));
+		if (h.nsacks)
+			ETP_CHECK(!memcmp(p + 12, (u8 []){ 1, 1, 5, 26 }, 4) &&
+				  get_unaligned_be32(p + 16) == 0xfffffff0 &&
+				  get_unaligned_be32(p + 36) == 400);
+		ETP_CHECK(!!(o.flags & ETP_RXO_TS) == !!(h.opt & ETP_HOPT_TS));
+		if (h.opt & ETP_HOPT_TS)
+			ETP_CHECK(o.tsval == h.tsval && o.tsecr == h.tsecr);
+		if (h.flags & ETPHDR_SYN) {
+			ETP_CHECK(o.mss == 1448 && (o.flags & ETP_RXO_MSS));
+			ETP_CHECK(!!(o.flags & ETP_RXO_SACK_PERM) ==
+				  !!(h.opt & ETP_HOPT_SACK_PERM));
+			ETP_CHECK(!!(o.flags & ETP_RXO_WSCALE) == h.ws);
+		}
+		skb_pull(skb, skb->len);
+	}
+	kfree_skb(skb);
+	return checks;
+}
+
+/* Malformed or misplaced options: ignored, and said (ETP_RXO_BAD). */
+static int __init etp_header_bad_opts_test(void)
+{
+	static const u8 ts_short[] = { 1, 1, 8, 8, 0, 0, 0, 1, 0, 0, 0, 2 };
+	static const u8 ts_long[] = { 1, 8, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0 };
+	static const u8 ts_ok[] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2 };
+	static const u8 sackperm_long[] = { 1, 4, 3, 0 };
+	static const u8 sack_odd[] = { 1, 1, 5, 11, 0, 0, 0, 1, 0, 0, 0, 2 };
+	static const u8 sack_ok[] = { 1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2 };
+	static const u8 len_one[] = { 1, 1, 8, 1 };
+	struct etp_rx_opts o;
+	int checks = 0;
+
+	ETP_CHECK(!etp_parse_all_test(ts_short, sizeof(ts_short), false, &o));
+	ETP_CHECK(o.flags == ETP_RXO_BAD);
+	ETP_CHECK(!etp_parse_all_test(ts_long, sizeof(ts_long), false, &o));
+	ETP_CHECK(o.flags == ETP_RXO_BAD);
+	ETP_CHECK(!etp_parse_all_test(ts_ok, sizeof(ts_ok), false, &o));
+	ETP_CHECK(o.flags == ETP_RXO_TS && o.tsval == 1 && o.tsecr == 2);
+	ETP_CHECK(!etp_parse_all_test(sackperm_long, sizeof(sackperm_long), true, &o));
+	ETP_CHECK(o.flags == ETP_RXO_BAD);
+	ETP_CHECK(!etp_parse_all_test(sack_odd, sizeof(sack_odd), false, &o));
+	ETP_CHECK(o.flags == ETP_RXO_BAD);
+	ETP_CHECK(!etp_parse_all_test(sack_ok, sizeof(sack_ok), false, &o));
+	ETP_CHECK(o.flags == 0);
+	ETP_CHECK(!etp_parse_all_test(len_one, sizeof(len_one), false, &o));
+	ETP_CHECK(o.flags == ETP_RXO_BAD);
+	/* The SYN's options on another segment: not taken. */
+	ETP_CHECK(!etp_parse_all_test((const u8 []){ 2, 4, 5, 0, 1, 1, 4, 2 }, 8, false, &o));
+	ETP_CHECK(o.flags == 0 && o.mss == ETP_DEFAULT_MSS);
+	return checks;
+}
+
 /* What etp_push_header() writes, etp_parse_syn_options() reads back. */
 static int __init etp_header_build_test(void)
 {
@@ -54,7 +177,7 @@ static int __init etp_header_build_test(void)
 	skb_reserve(skb, ETP_MAX_HEADER);
 	etp_push_header(skb, &h);
 	th = etp_hdr(skb);
-	ETP_CHECK(skb->len == ETP_HDR_LEN + ETP_SYN_OPT_LEN && th->doff * 4 == skb->len);
+	ETP_CHECK(skb->len == ETP_HDR_LEN + 8 && th->doff * 4 == skb->len);
 	ETP_CHECK(th->source == h.sport && th->dest == h.dport);
 	ETP_CHECK(ntohl(th->seq) == h.seq && ntohl(th->ack_seq) == h.ack);
 	ETP_CHECK(etp_flag_byte(th) == h.flags && ntohs(th->window) == h.window);
@@ -123,6 +246,14 @@ int __init etp_header_selftest(void)
 	ETP_CHECK(!etp_parse_test(lone_kind, sizeof(lone_kind), &mss, &ws, &ok));
 	ETP_CHECK(mss == ETP_DEFAULT_MSS && !ok);
 	n = etp_header_build_test();
+	if (n < 0)
+		return n;
+	checks += n;
+	n = etp_header_layout_test();
+	if (n < 0)
+		return n;
+	checks += n;
+	n = etp_header_bad_opts_test();
 	if (n < 0)
 		return n;
 	return checks + n;
