@@ -109,7 +109,7 @@ extern struct proto etp_prot;
 	X(OutOfWindowIcmps) X(PmtuReduced) X(CurrOrphans) X(AbortOnMemory)	\
 	X(DelayedAcks) X(DeferAcceptDrop) X(TimeWaitKilled) \
 	X(PAWSActive) X(BadOptions) X(PAWSEstab) X(PAWSTimewait)	\
-	X(AckSkippedPAWS)
+	X(AckSkippedPAWS) X(DSACKOldSent) X(DSACKOfoSent)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -148,6 +148,7 @@ struct etp_sysctl {
 	int timestamps;		/* 0 off, 1 on, 2 on without a per-connection offset */
 	int reuse_tw;		/* tw_reuse: connect() over TIME_WAIT: 0, 1, 2 loopback only */
 	int sack;		/* 1: offer and take SACK permitted (RFC 2018) */
+	int dsack;		/* 1: report duplicates (RFC 2883) where SACK is on */
 };
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
@@ -414,7 +415,10 @@ struct etp_sock {
 
 	/* The SACK blocks our ACKs report (RFC 2018; ofo.c), with sack_ok. */
 	struct etp_sack_block sack[ETP_NUM_SACKS];
+	struct etp_sack_block dsack_blk;	/* RFC 2883: a duplicate received */
 	u8 num_sacks;
+	u8 dsack:1;		/* dsack_blk goes on the next pure ACK */
+	u32 rcv_ooopack;	/* segments that came beyond a hole (TCP_INFO) */
 
 	/*
 	 * Receive buffer autotuning (as TCP's rcv_rtt_est, rcvq_space and
@@ -570,6 +574,7 @@ struct sk_buff *etp_ofo_next(struct sock *sk);
 bool etp_ofo_make_room(struct sock *sk, struct sk_buff *skb);
 void etp_ofo_purge(struct sock *sk);
 void etp_sack_remove(struct sock *sk);
+void etp_dsack_set(struct sock *sk, u32 seq, u32 end_seq);
 
 /* Whether segments wait beyond a hole. */
 static inline bool etp_ofo_empty(const struct sock *sk)

@@ -151,10 +151,13 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 		 * A duplicate: the peer missed our ACK. A FIN again goes to the
 		 * state machine, which ACKs it where the state table says.
 		 */
-		if (fin && ep->rcv_fin && cb->end_seq == ep->rcv_nxt)
+		if (fin && ep->rcv_fin && cb->end_seq == ep->rcv_nxt) {
 			etp_sm_event(sk, ETP_EV_RCV_FIN);
-		else
+		} else {
+			if (len)
+				etp_dsack_set(sk, cb->seq, cb->end_seq);
 			etp_send_ack(sk);
+		}
 		why = SKB_DROP_REASON_TCP_OLD_DATA;
 		goto drop;
 	}
@@ -181,6 +184,9 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 		/* A GSO skb (from veth or loopback) is many full segments. */
 		u8 segs = skb_is_gso(skb) ? clamp_t(u16, skb_shinfo(skb)->gso_segs, 1, 2) : 1;
 
+		/* Partly old: that part came twice (RFC 2883). */
+		if (len && etp_before(cb->seq, ep->rcv_nxt))
+			etp_dsack_set(sk, cb->seq, ep->rcv_nxt);
 		if (len && window_closed) {
 			/* No room: drop it, the peer will send it again. */
 			etp_send_ack(sk);
@@ -538,6 +544,11 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	if (etp_before(cb->end_seq, ep->rcv_wup) ||
 	    etp_after(cb->seq, wnd_end) ||
 	    (cb->seq == wnd_end && cb->end_seq != cb->seq)) {
+		/* Old data again: report it (tcp_send_dupack()). */
+		if (cb->end_seq != cb->seq && etp_before(cb->seq, ep->rcv_nxt))
+			etp_dsack_set(sk, cb->seq,
+				      etp_after(cb->end_seq, ep->rcv_nxt) ?
+				      ep->rcv_nxt : cb->end_seq);
 		/* Data is no ACK loop: only empty segments are limited (TCP too). */
 		if (!(cb->flags & ETPHDR_RST) &&
 		    !(cb->seq == cb->end_seq &&

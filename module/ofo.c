@@ -20,7 +20,8 @@
  * With SACK (RFC 2018) the queue's contents are also reported: up to four
  * blocks (three beside timestamps) that output.c writes on every pure ACK,
  * the newest first, kept as TCP's tcp_sack_new_ofo_skb() and
- * tcp_sack_remove() keep theirs. Pruning forgets them (reneging). Callers hold the socket's lock; the skbs' dst
+ * tcp_sack_remove() keep theirs. Pruning forgets them (reneging). Data
+ * received twice goes in a D-SACK block (RFC 2883) ahead of them, once. Callers hold the socket's lock; the skbs' dst
  * is dropped before they come here (skb->rbnode overlays skb->dev).
  */
 #include <linux/rbtree.h>
@@ -123,6 +124,39 @@ void etp_sack_remove(struct sock *sk)
 	}
 }
 
+/*
+ * RFC 2883: report @seq..@end_seq, received again, in a D-SACK block first
+ * on the next pure ACK; a second duplicate before it goes joins the first
+ * if they touch (tcp_dsack_set(), tcp_dsack_extend()).
+ */
+static void __etp_dsack_set(struct sock *sk, u32 seq, u32 end_seq, bool extend)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (!ep->sack_ok || !READ_ONCE(etp_sk_pernet(sk)->sysctl.dsack))
+		return;
+	if (extend && ep->dsack && etp_sack_extend(&ep->dsack_blk, seq, end_seq))
+		return;
+	etp_mib_add(sock_net(sk), etp_before(seq, ep->rcv_nxt) ?
+		    ETP_MIB_DSACKOldSent : ETP_MIB_DSACKOfoSent, 1);
+	ep->dsack_blk.start = seq;
+	ep->dsack_blk.end = end_seq;
+	ep->dsack = 1;
+}
+
+/**
+ * etp_dsack_set() - report data received twice (RFC 2883)
+ * @sk: the socket, locked
+ * @seq: the duplicate's first sequence number
+ * @end_seq: and the one after its last
+ *
+ * Counted in DSACKOldSent (below RCV.NXT) or DSACKOfoSent (beyond a hole).
+ */
+void etp_dsack_set(struct sock *sk, u32 seq, u32 end_seq)
+{
+	__etp_dsack_set(sk, seq, end_seq, false);
+}
+
 /* Free @skb, kept in the queue and charged to the socket. */
 static void etp_ofo_free(struct sock *sk, struct sk_buff *skb)
 {
@@ -145,6 +179,8 @@ bool etp_ofo_insert(struct sock *sk, struct sk_buff *skb)
 	struct rb_node **p = &ep->ooo_root.rb_node, *parent = NULL;
 	struct sk_buff *skb1, *next;
 
+	ep->rcv_ooopack += max_t(u16, skb_shinfo(skb)->gso_segs, 1);
+
 	/* The common case: right after the last one kept. */
 	if (ep->ooo_last && !etp_before(seq, ETP_SKB_CB(ep->ooo_last)->end_seq)) {
 		if (etp_rmem_coalesce(sk, ep->ooo_last, skb))
@@ -164,14 +200,17 @@ bool etp_ofo_insert(struct sock *sk, struct sk_buff *skb)
 		}
 		if (etp_before(seq, ETP_SKB_CB(skb1)->end_seq)) {
 			/* Inside skb1: all of it already here. */
-			if (!etp_after(end_seq, ETP_SKB_CB(skb1)->end_seq))
+			if (!etp_after(end_seq, ETP_SKB_CB(skb1)->end_seq)) {
+				etp_dsack_set(sk, seq, end_seq);
 				goto drop;
+			}
 			/* The same start, more data: skb takes skb1's place. */
 			if (seq == ETP_SKB_CB(skb1)->seq) {
 				if (!etp_rmem_charge(sk, skb))
 					goto drop;
 				rb_replace_node(&skb1->rbnode, &skb->rbnode,
 						&ep->ooo_root);
+				__etp_dsack_set(sk, seq, ETP_SKB_CB(skb1)->end_seq, true);
 				kfree_skb(skb1);
 				goto merge_right;
 			}
@@ -189,6 +228,7 @@ merge_right:
 		if (!etp_after(end_seq, ETP_SKB_CB(next)->seq) ||
 		    etp_before(end_seq, ETP_SKB_CB(next)->end_seq))
 			break;
+		__etp_dsack_set(sk, ETP_SKB_CB(next)->seq, ETP_SKB_CB(next)->end_seq, true);
 		etp_ofo_free(sk, next);
 	}
 	if (!next)

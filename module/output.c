@@ -452,6 +452,7 @@ static struct sk_buff *etp_alloc_ctl_skb(gfp_t gfp)
 /* Send a segment with no payload and no place on the write queue. */
 static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
 {
+	struct etp_sack_block blocks[ETP_NUM_SACKS];
 	struct etp_sock *ep = etp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct etp_hdr_args h = {
@@ -471,11 +472,24 @@ static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
 	}
 	h.window = etp_select_window(sk);
 	etp_hdr_ts(sk, &h);
-	/* SACK blocks ride on pure ACKs only: data keeps one MSS. */
-	if (ep->sack_ok && ep->num_sacks && flags == ETPHDR_ACK) {
-		h.sacks = ep->sack;
-		h.nsacks = min_t(u8, ep->num_sacks,
-				 ep->tstamp_ok ? ETP_NUM_SACKS - 1 : ETP_NUM_SACKS);
+	/*
+	 * SACK blocks ride on pure ACKs only: data keeps one MSS. A D-SACK
+	 * block goes first, once (RFC 2883), then the others.
+	 */
+	if (ep->sack_ok && (ep->num_sacks || ep->dsack) && flags == ETPHDR_ACK) {
+		u8 most = ep->tstamp_ok ? ETP_NUM_SACKS - 1 : ETP_NUM_SACKS;
+
+		if (ep->dsack) {
+			blocks[0] = ep->dsack_blk;
+			memcpy(blocks + 1, ep->sack,
+			       min_t(u8, ep->num_sacks, most - 1) * sizeof(*blocks));
+			h.sacks = blocks;
+			h.nsacks = min_t(u8, ep->num_sacks + 1, most);
+			ep->dsack = 0;
+		} else {
+			h.sacks = ep->sack;
+			h.nsacks = min_t(u8, ep->num_sacks, most);
+		}
 	}
 	etp_push_header(skb, &h);
 	etp_csum_partial(skb, inet->inet_saddr, inet->inet_daddr);

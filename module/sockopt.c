@@ -301,6 +301,7 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rcv_space = ep->rcv_wnd;
 	info->tcpi_snd_wnd = ep->snd_wnd;
 	info->tcpi_total_retrans = ep->total_retrans;
+	info->tcpi_rcv_ooopack = ep->rcv_ooopack;
 	/* No route before connect() and after a reset. */
 	dst = __sk_dst_get(sk);
 	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;

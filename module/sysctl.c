@@ -58,6 +58,7 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->reuse_tw = 2;		/* tw_reuse, TCP's tcp_tw_reuse: loopback only */
 	/* Not TCP's 1 yet: the sender does not use the blocks it gets. */
 	s->sack = 0;
+	s->dsack = 1;			/* TCP's tcp_dsack */
 }
 
 /**
@@ -162,6 +163,7 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(rfc1337, &zero, &one),
 	ETP_SYSCTL(timestamps, &zero, &two),
 	ETP_SYSCTL(sack, &zero, &one),
+	ETP_SYSCTL(dsack, &zero, &one),
 	/* Not named tw_reuse inside: inet_timewait_sock.h defines that. */
 	{
 		.procname	= "tw_reuse",

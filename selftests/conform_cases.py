@@ -1496,10 +1496,11 @@ TCPI_OPT_TIMESTAMPS = 1
 
 def tcp_info(s):
     """The TCP_INFO fields the cases read, by their names in linux/tcp.h."""
-    b = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    b = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 236)
     u32 = lambda off: int.from_bytes(b[off:off + 4], sys.byteorder)  # noqa: E731
     return {"options": b[5], "snd_wscale": b[6] & 15, "rcv_wscale": b[6] >> 4,
-            "snd_mss": u32(16), "rtt": u32(68), "rttvar": u32(72)}
+            "snd_mss": u32(16), "unacked": u32(24), "rtt": u32(68), "rttvar": u32(72),
+            "rcv_ooopack": u32(232)}
 
 
 def ts_of(seg, what):
@@ -1648,9 +1649,10 @@ def synsent_bad_tsecr_rst(t):
     t.abort(s)
 
 
-def rtt_after_retransmission(t, l, with_ts):
+def rtt_after_retransmission(t, l, with_ts, echo_ahead=0):
     """A's smoothed RTT before and after an ACK of a retransmitted segment,
-    which comes 400 ms after the retransmission."""
+    which comes 400 ms after the retransmission (and echoes its TSval plus
+    ECHO_AHEAD)."""
     if with_ts:
         c, aval = ts_passive(t, l)
     else:
@@ -1661,8 +1663,11 @@ def rtt_after_retransmission(t, l, with_ts):
     again = c.expect("A's data again, after its RTO", flags="PA", seq=c.rcv,
                      length=100, timeout=5)
     time.sleep(0.4)
-    kw = {"options": opts(ts=(9000, ts_of(again, "the retransmission")[0]))} if with_ts else {}
+    echo = (ts_of(again, "the retransmission")[0] + echo_ahead) % M32 if with_ts else 0
+    kw = {"options": opts(ts=(9000, echo))} if with_ts else {}
     c.send("A", ack=c.rcv + 100, **kw)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK was not taken: %d unacknowledged" % tcp_info(c.sock)["unacked"])
     t.wait(lambda: not tcp_info(c.sock)["rtt"] == before, 1)
     after = tcp_info(c.sock)["rtt"]
     log("tcpi_rtt %d us before, %d after (first sent with TSval %s)" %
@@ -1684,6 +1689,16 @@ def ts_rtt_from_retransmission(t):
 
 
 # timestamps=2: no offset on the TSval, whose low bits the case reads.
+@case(rto_initial_ms=200)
+def ts_echo_never_sent(t):
+    """An ACK echoing a TSval A never sent (its clock has not reached it)
+    times nothing, as TCP's tcp_rtt_tsopt_us(), and is taken all the same."""
+    l = t.listen()
+    before, after = rtt_after_retransmission(t, l, True, echo_ahead=10 ** 6)
+    t.check(after == before, "SRTT %d us, before %d: a sample from an echo of the future"
+            % (after, before))
+
+
 @case(syncookies=2, timestamps=2)
 def cookie_keeps_wscale_with_ts(t):
     """A SYN cookie with timestamps (TCP's cookie_init_timestamp): the
@@ -1747,7 +1762,10 @@ def sack_blocks_reported(t):
             ack = c.expect_ack("the ACK of a segment beyond a hole")
             want = sent[:most]
             t.check(sack_of(ack) == want, "SACK blocks %s, expected %s" % (sack_of(ack), want))
-        t.check(tcp_info(c.sock)["options"] & 4, "TCP_INFO without SACK")
+        info = tcp_info(c.sock)
+        t.check(info["options"] & 4, "TCP_INFO without SACK")
+        t.check(info["rcv_ooopack"] == 5, "tcpi_rcv_ooopack %d, 5 sent beyond a hole"
+                % info["rcv_ooopack"])
         t.abort(c.sock)
 
 
@@ -1808,6 +1826,64 @@ def sack_off_no_blocks(t):
     syn = t.expect("A's SYN", flags="S", bport=BPORT + 1)
     t.check("SAckOK" not in syn.options, "A's SYN permits SACK: %s" % syn)
     t.abort(s)
+
+
+@case(sack=1)
+def dsack_sent_for_old_duplicate(t):
+    """Data received again below RCV.NXT is reported in a D-SACK block
+    (RFC 2883 4.1.1), below the ACK, once; a segment partly old has its old
+    part reported."""
+    c, aval = sack_passive(t, t.listen())
+    kw = {"options": opts(ts=(2000, aval))}
+    c.send("PA", b"a" * 300, **kw)
+    c.snd += 300
+    c.expect_ack("the ACK of the data", strict=False)
+    c.send("PA", b"a" * 100, seq=c.snd - 200, **kw)
+    ack = c.expect_ack("the ACK of data received again")
+    want = [((c.snd - 200) % M32, (c.snd - 100) % M32)]
+    t.check(sack_of(ack) == want, "blocks %s, expected the D-SACK %s" % (sack_of(ack), want))
+    t.counters(DSACKOldSent=1)
+    c.send("PA", b"b" * 200, seq=c.snd - 100, **kw)
+    ack = c.expect_ack("the ACK of data half old", ack=c.snd + 100)
+    want = [((c.snd - 100) % M32, c.snd % M32)]
+    t.check(sack_of(ack) == want, "blocks %s, expected the D-SACK %s" % (sack_of(ack), want))
+    c.snd += 100
+    c.send("A", **kw)
+    t.quiet("a pure ACK")
+    t.counters(DSACKOldSent=2)
+    t.abort(c.sock)
+
+
+@case(sack=1)
+def dsack_sent_ofo_duplicate(t):
+    """Data received again beyond a hole: the D-SACK block first, then the
+    SACK block that holds it (RFC 2883 4.1.2)."""
+    c, aval = sack_passive(t, t.listen())
+    kw = {"options": opts(ts=(2000, aval))}
+    c.send("PA", b"o" * 200, seq=c.snd + 100, **kw)
+    c.expect_ack("the ACK of data beyond a hole")
+    c.send("PA", b"o" * 100, seq=c.snd + 150, **kw)
+    ack = c.expect_ack("the ACK of it received again")
+    want = [((c.snd + 150) % M32, (c.snd + 250) % M32),
+            ((c.snd + 100) % M32, (c.snd + 300) % M32)]
+    t.check(sack_of(ack) == want, "blocks %s, expected %s" % (sack_of(ack), want))
+    t.counters(DSACKOfoSent=1, DSACKOldSent=0)
+    t.abort(c.sock)
+
+
+@case(sack=1, dsack=0)
+def dsack_off(t):
+    """dsack=0: data received again is not reported."""
+    c, aval = sack_passive(t, t.listen())
+    kw = {"options": opts(ts=(2000, aval))}
+    c.send("PA", b"d" * 100, **kw)
+    c.snd += 100
+    c.expect_ack("the ACK of the data", strict=False)
+    c.send("PA", b"d" * 100, seq=c.snd - 100, **kw)
+    ack = c.expect_ack("the ACK of data received again")
+    t.check(not sack_of(ack), "blocks %s with dsack=0" % sack_of(ack))
+    t.counters(DSACKOldSent=0)
+    t.abort(c.sock)
 
 
 # PAWS (RFC 7323 5; TCP's tcp_paws_discard, tcp_timewait_state_process)

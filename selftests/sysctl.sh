@@ -28,6 +28,7 @@ rfc1337 1 0 1 -1 2
 timestamps 1 0 2 -1 3
 tw_reuse 2 0 2 -1 3
 sack 0 0 1 -1 2
+dsack 1 0 1 -1 2
 '
 
 # in_ns NETNS: run the bash program on standard input in NETNS, with fail(),
