@@ -82,8 +82,11 @@ SKIP_DEBUG ?= faults.sh soak.sh apps.sh docs.sh sysctl.sh netem.sh tools.sh trac
 	l3mdev.sh policy.sh examples.sh lab.sh
 # PREEMPT_RT (Debian's 6.12 RT kernel: softirqs run in threads, spinlocks
 # sleep) runs the tests that take softirq's paths most: the socket calls,
-# segment by segment (conformance.sh), SYN floods and cookies, ICMP, closing
-# under load (TIME_WAIT), and the unload. RT_TESTS= runs everything there.
+# segment by segment (conformance.sh: the cases of DEBUG_CONFORM, which take
+# the timer, allocation and freeing paths in softirq that no other test
+# there takes; RT_CONFORM= runs them all), SYN floods and cookies, ICMP,
+# closing under load (TIME_WAIT), and the unload. RT_TESTS= runs everything
+# there.
 RT_TESTS ?= bind connect data conformance.sh syncookies.sh icmp.sh \
 	teardown_load.sh module.sh
 # offload.sh sends 2 MiB at a time there, not 8 (KASAN's pace), and
@@ -104,8 +107,9 @@ DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 	overlapping_retransmissions fin_closing orphan_zero_window_gives_up \
 	orphans_limited v2way_passive_established_at_synack vclose3_fin_ack_at_once \
 	vtw_off_no_time_wait vno1337_rst_ends_time_wait vno5961_syn_in_window_resets \
-	tw_timestamps tw_reuse_connect ooo_descending_small_segments \
-	sack_blocks_merge_and_vanish
+	tw_timestamps tw_reuse_connect sack_blocks_merge_and_vanish \
+	dsack_sent_ofo_duplicate
+RT_CONFORM ?= $(DEBUG_CONFORM)
 comma := ,
 empty :=
 space := $(empty) $(empty)
@@ -135,12 +139,13 @@ check: setup
 	for k in $(CHECK_KERNELS); do \
 		echo "== selftests on Debian $$k"; \
 		skip=; only=; second=; [ "$$k" = 6.1 ] && skip="$(SKIP_6.1)"; \
-		[ "$$k" = 6.12-rt ] && only="$(RT_TESTS)" && skip="$(ONE_CPU_TESTS)"; \
+		cases=; [ "$$k" = 6.12-rt ] && only="$(RT_TESTS)" && skip="$(ONE_CPU_TESTS)" && \
+			cases="$(if $(strip $(RT_CONFORM)),conformance.sh:$(subst $(space),$(comma),$(strip $(RT_CONFORM))))"; \
 		[ "$$k" = 6.12 ] && second="$(CHECK_SECOND)"; \
 		[ -z "$$second" ] || { scripts/vm --kernel $$k -- selftests/run $$second 2>&1 | \
 			sed -u 's/^/[vm 2] /'; } & pid=$$!; \
 		rc=0; scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip $$second $(ONE_CPU_TESTS)" \
-			selftests/run $$only || rc=$$?; \
+			ETP_CASES="$$cases" selftests/run $$only || rc=$$?; \
 		[ -z "$$second" ] || wait $$pid || rc=$$?; \
 		[ $$rc = 0 ] || exit $$rc; \
 		one=$$(for t in $(ONE_CPU_TESTS); do case " $$skip " in *" $$t "*) ;; *) echo $$t ;; esac; done); \

@@ -529,12 +529,16 @@ struct etp_req {
  * enough to re-ACK a retransmitted FIN and to keep the 4-tuple unique
  * (RFC 9293 3.6.1). The full socket is freed when this is made.
  */
+/* A TIME_WAIT entry's flags. */
+#define ETP_TW_DEAD	0x01	/* out of the table: the lock's owner frees it */
+#define ETP_TW_TS_NOOFF	0x02	/* its TSvals have no offset (timestamps=2 then) */
+
 struct etp_tw {
 	struct rhash_head node;		/* in the tw hash, RCU */
 	union {
 		/* on the death row while hashed, then on a list to release */
 		struct list_head death;
-		/* a released batch's first: its call_rcu (death is gone) */
+		/* freed alone (no batch): its call_rcu, death no longer used */
 		struct rcu_head rcu;
 	};
 	struct_group_tagged(etp_tw_key, key,	/* the hash key */
@@ -547,7 +551,7 @@ struct etp_tw {
 	u32 rcv_nxt;
 	u32 expires;			/* jiffies, low 32 bits */
 	u16 window;			/* to advertise, unscaled */
-	bool dead;			/* out of the table: the lock's owner frees it */
+	u8 flags;			/* ETP_TW_* */
 	u8 variant;			/* the socket's ETP_V_* */
 	u32 lifetime_ms;		/* time_wait=N; 0: 2 * msl_ms, read afresh */
 	u32 ts_recent;			/* the peer's last TSval (RFC 7323) */
@@ -879,6 +883,7 @@ bool etp_tw_show(struct etp_net *en, unsigned int slot, unsigned int offset,
 /* isn.c */
 u32 etp_ts_off(const struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 	       __be16 dport);
+u32 etp_ts_off_hash(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 u32 etp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport,
 	    u8 variant);
 u32 etp_hash_tuple(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport);

@@ -111,6 +111,12 @@ void etp_parse_syn_options(const struct sk_buff *skb, u16 *mss, u8 *wscale,
 	*wscale_ok = o.flags & ETP_RXO_WSCALE;
 }
 
+/* The SACK blocks that fit in 40 bytes of options beside the timestamps. */
+static u8 etp_opt_nsacks(const struct etp_hdr_args *h)
+{
+	return min_t(u8, h->nsacks, h->opt & ETP_HOPT_TS ? 3 : 4);
+}
+
 /**
  * etp_opt_len() - the length of the options etp_push_header() writes
  * @h: what the header says
@@ -122,7 +128,7 @@ unsigned int etp_opt_len(const struct etp_hdr_args *h)
 	unsigned int len = h->opt & ETP_HOPT_TS ? ETP_TS_OPT_LEN : 0;
 
 	if (!(h->flags & ETPHDR_SYN))
-		return len + (h->nsacks ? 4 + 8 * h->nsacks : 0);
+		return len + (h->nsacks ? 4 + 8 * etp_opt_nsacks(h) : 0);
 	/* MSS; SACK permitted rides in the timestamps' NOPs, or has its own. */
 	len += 4;
 	if ((h->opt & (ETP_HOPT_TS | ETP_HOPT_SACK_PERM)) == ETP_HOPT_SACK_PERM)
@@ -181,8 +187,8 @@ void etp_push_header(struct sk_buff *skb, const struct etp_hdr_args *h)
 		int i;
 
 		*opt++ = htonl(ETP_OPT_NOP << 24 | ETP_OPT_NOP << 16 |
-			       ETP_OPT_SACK << 8 | (2 + 8 * h->nsacks));
-		for (i = 0; i < h->nsacks; i++) {
+			       ETP_OPT_SACK << 8 | (2 + 8 * etp_opt_nsacks(h)));
+		for (i = 0; i < etp_opt_nsacks(h); i++) {
 			*opt++ = htonl(b[i].start);
 			*opt++ = htonl(b[i].end);
 		}

@@ -459,6 +459,14 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	 * echoes a TSval our SYN never sent is refused with a RST, as TCP's
 	 * (PAWSActiveRejected): it answers some other SYN.
 	 */
+	/*
+	 * A SYN alone (a simultaneous open) on a 4-tuple taken over from
+	 * TIME_WAIT, with a TSval older than the old connection's last: an
+	 * old duplicate (TCP's PAWS check in tcp_rcv_synsent_state_process()).
+	 */
+	if (!ack && ep->ts_recent_stamp && cb->rx_opts & ETP_RXO_TS &&
+	    etp_paws_reject(ep->ts_recent, ep->ts_recent_stamp, cb->tsval, false))
+		return;
 	if (ep->tstamp_ok && !(cb->rx_opts & ETP_RXO_TS)) {
 		ep->tstamp_ok = 0;
 	} else if (ep->tstamp_ok) {
@@ -534,6 +542,11 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	if (ep->tstamp_ok && cb->rx_opts & ETP_RXO_TS &&
 	    !(cb->flags & (ETPHDR_RST | ETPHDR_SYN)) && etp_paws_discard(sk, skb)) {
 		ETP_INC_STATS(sock_net(sk), PAWSEstab);
+		/* Old data again, as tcp_send_dupack() says it. */
+		if (cb->end_seq != cb->seq && etp_before(cb->seq, ep->rcv_nxt))
+			etp_dsack_set(sk, cb->seq,
+				      etp_after(cb->end_seq, ep->rcv_nxt) ?
+				      ep->rcv_nxt : cb->end_seq);
 		if (!etp_oow_rate_limited(sk, ETP_MIB_AckSkippedPAWS))
 			etp_send_ack(sk);
 		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_RFC7323_PAWS);
@@ -545,7 +558,8 @@ void etp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	    etp_after(cb->seq, wnd_end) ||
 	    (cb->seq == wnd_end && cb->end_seq != cb->seq)) {
 		/* Old data again: report it (tcp_send_dupack()). */
-		if (cb->end_seq != cb->seq && etp_before(cb->seq, ep->rcv_nxt))
+		if (cb->end_seq != cb->seq && etp_before(cb->seq, ep->rcv_nxt) &&
+		    !(cb->flags & (ETPHDR_SYN | ETPHDR_RST)))
 			etp_dsack_set(sk, cb->seq,
 				      etp_after(cb->end_seq, ep->rcv_nxt) ?
 				      ep->rcv_nxt : cb->end_seq);

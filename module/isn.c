@@ -37,6 +37,22 @@ u32 etp_ts_off(const struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
 {
 	if (READ_ONCE(etp_pernet(net)->sysctl.timestamps) == 2)
 		return 0;
+	return etp_ts_off_hash(saddr, daddr, sport, dport);
+}
+
+/**
+ * etp_ts_off_hash() - etp_ts_off() whatever the sysctl says now
+ * @saddr: local address
+ * @daddr: remote address
+ * @sport: local port
+ * @dport: remote port
+ *
+ * For a TIME_WAIT entry, whose connection chose long ago.
+ *
+ * Return: the offset.
+ */
+u32 etp_ts_off_hash(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
+{
 	net_get_random_once(&etp_ts_key, sizeof(etp_ts_key));
 	return siphash_3u32((__force u32)saddr, (__force u32)daddr,
 			    (__force u32)sport << 16 | (__force u32)dport,

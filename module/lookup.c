@@ -76,6 +76,9 @@ static bool __etp_ehash_insert(struct sock *sk, int connect)
 			ok = false;
 	if (ok)
 		tw = etp_tw_lookup(sock_net(sk), laddr, lport, raddr, rport);
+	/* One the timer is taking out holds nothing any more. */
+	if (tw && (READ_ONCE(tw->flags) & ETP_TW_DEAD))
+		tw = NULL;
 	if (tw && connect)
 		reused = etp_tw_reuse(sock_net(sk), tw, sk, connect == 2);
 	if (tw && !reused)

@@ -15,14 +15,15 @@
  *
  * input.c takes segments out again in order (etp_ofo_next()) once rcv_nxt
  * reaches them, and queues them itself, so that a FIN among them still goes
- * to the state table above.
+ * to the state table above. Callers hold the socket's lock; the skbs' dst
+ * is dropped before they come here (its reference and memory are not kept
+ * for data that may wait long; skb->rbnode overlays next, prev and dev).
  *
  * With SACK (RFC 2018) the queue's contents are also reported: up to four
  * blocks (three beside timestamps) that output.c writes on every pure ACK,
  * the newest first, kept as TCP's tcp_sack_new_ofo_skb() and
  * tcp_sack_remove() keep theirs. Pruning forgets them (reneging). Data
- * received twice goes in a D-SACK block (RFC 2883) ahead of them, once. Callers hold the socket's lock; the skbs' dst
- * is dropped before they come here (skb->rbnode overlays skb->dev).
+ * received twice goes in a D-SACK block (RFC 2883) ahead of them, once.
  */
 #include <linux/rbtree.h>
 #include <linux/skbuff.h>
@@ -126,8 +127,8 @@ void etp_sack_remove(struct sock *sk)
 
 /*
  * RFC 2883: report @seq..@end_seq, received again, in a D-SACK block first
- * on the next pure ACK; a second duplicate before it goes joins the first
- * if they touch (tcp_dsack_set(), tcp_dsack_extend()).
+ * on the next pure ACK; with @extend, one pending grows to take it in if
+ * they touch, else stays as it is (tcp_dsack_set(), tcp_dsack_extend()).
  */
 static void __etp_dsack_set(struct sock *sk, u32 seq, u32 end_seq, bool extend)
 {
@@ -135,8 +136,10 @@ static void __etp_dsack_set(struct sock *sk, u32 seq, u32 end_seq, bool extend)
 
 	if (!ep->sack_ok || !READ_ONCE(etp_sk_pernet(sk)->sysctl.dsack))
 		return;
-	if (extend && ep->dsack && etp_sack_extend(&ep->dsack_blk, seq, end_seq))
+	if (extend && ep->dsack) {
+		etp_sack_extend(&ep->dsack_blk, seq, end_seq);
 		return;
+	}
 	etp_mib_add(sock_net(sk), etp_before(seq, ep->rcv_nxt) ?
 		    ETP_MIB_DSACKOldSent : ETP_MIB_DSACKOfoSent, 1);
 	ep->dsack_blk.start = seq;
@@ -177,9 +180,8 @@ bool etp_ofo_insert(struct sock *sk, struct sk_buff *skb)
 	struct etp_sock *ep = etp_sk(sk);
 	u32 seq = ETP_SKB_CB(skb)->seq, end_seq = ETP_SKB_CB(skb)->end_seq;
 	struct rb_node **p = &ep->ooo_root.rb_node, *parent = NULL;
+	u16 segs = max_t(u16, skb_shinfo(skb)->gso_segs, 1);
 	struct sk_buff *skb1, *next;
-
-	ep->rcv_ooopack += max_t(u16, skb_shinfo(skb)->gso_segs, 1);
 
 	/* The common case: right after the last one kept. */
 	if (ep->ooo_last && !etp_before(seq, ETP_SKB_CB(ep->ooo_last)->end_seq)) {
@@ -201,7 +203,11 @@ bool etp_ofo_insert(struct sock *sk, struct sk_buff *skb)
 		if (etp_before(seq, ETP_SKB_CB(skb1)->end_seq)) {
 			/* Inside skb1: all of it already here. */
 			if (!etp_after(end_seq, ETP_SKB_CB(skb1)->end_seq)) {
+				ep->rcv_ooopack += segs;
 				etp_dsack_set(sk, seq, end_seq);
+				/* Its block goes first all the same (RFC 2883 4). */
+				if (ep->sack_ok)
+					etp_sack_new_ofo(ep, seq, end_seq);
 				goto drop;
 			}
 			/* The same start, more data: skb takes skb1's place. */
@@ -214,6 +220,8 @@ bool etp_ofo_insert(struct sock *sk, struct sk_buff *skb)
 				kfree_skb(skb1);
 				goto merge_right;
 			}
+			/* A partial overlap: that part came twice. */
+			etp_dsack_set(sk, seq, ETP_SKB_CB(skb1)->end_seq);
 		}
 		p = &parent->rb_right;
 	}
@@ -228,12 +236,16 @@ merge_right:
 		if (!etp_after(end_seq, ETP_SKB_CB(next)->seq) ||
 		    etp_before(end_seq, ETP_SKB_CB(next)->end_seq))
 			break;
-		__etp_dsack_set(sk, ETP_SKB_CB(next)->seq, ETP_SKB_CB(next)->end_seq, true);
+		__etp_dsack_set(sk, ETP_SKB_CB(next)->seq, ETP_SKB_CB(next)->end_seq,
+				true);
 		etp_ofo_free(sk, next);
 	}
 	if (!next)
 		ep->ooo_last = skb;
+	else if (etp_after(end_seq, ETP_SKB_CB(next)->seq))
+		__etp_dsack_set(sk, ETP_SKB_CB(next)->seq, end_seq, true);
 kept:
+	ep->rcv_ooopack += segs;
 	if (ep->sack_ok)
 		etp_sack_new_ofo(ep, seq, end_seq);
 	return true;

@@ -392,7 +392,8 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	etp_set_mss(child, req->mss);
 	if (skb && !req->retrans) {
 		etp_rtt_sample(child, etp_now_us() - req->synack_us);
-	} else if (skb && req->tstamp_ok && ETP_SKB_CB(skb)->rx_opts & ETP_RXO_TS) {
+	} else if (skb && req->tstamp_ok && ETP_SKB_CB(skb)->rx_opts & ETP_RXO_TS &&
+		   ETP_SKB_CB(skb)->tsecr) {
 		/* The SYN-ACK went more than once: its echo tells which. */
 		long rtt = etp_ts_rtt_us(child, ETP_SKB_CB(skb)->tsecr);
 

@@ -163,7 +163,10 @@ static int etp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	inet->inet_dport = usin->sin_port;
 	inet->inet_daddr = daddr;
 
-	ep->iss = 0;		/* set if a TIME_WAIT entry's 4-tuple is taken over */
+	/* Set if a TIME_WAIT entry's 4-tuple is taken over (etp_tw_reuse()). */
+	ep->iss = 0;
+	ep->ts_recent = 0;
+	ep->ts_recent_stamp = 0;
 	err = etp_connect_port(sk);
 	if (err)
 		goto failure;
@@ -238,6 +241,12 @@ static int etp_disconnect(struct sock *sk, int flags)
 	ep->fin_queued = 0;
 	ep->rcv_fin = 0;
 	ep->persist = 0;
+	/* As tcp_disconnect(): nothing of the old connection's options. */
+	ep->tstamp_ok = 0;
+	ep->sack_ok = 0;
+	ep->dsack = 0;
+	ep->num_sacks = 0;
+	ep->rcv_ooopack = 0;
 	ep->ack_pending = 0;
 	ep->segs_unacked = 0;
 	ep->quick = 0;

@@ -209,16 +209,20 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 	req->snd_wnd = cb->window;
 	/* No SYN-ACK time to take an RTT sample from (but the echo, if any). */
 	req->retrans = 1;
-	if (cb->rx_opts & ETP_RXO_TS && cb->tsecr &&
-	    READ_ONCE(etp_sk_pernet(lsk)->sysctl.timestamps)) {
-		/* The SYN-ACK's options, from its TSval's echo. */
+	if (cb->rx_opts & ETP_RXO_TS) {
+		/*
+		 * The SYN-ACK's options, from its TSval's echo, as TCP's
+		 * cookie_timestamp_decode(); timestamps switched off since
+		 * mean the SYN-ACK's promises cannot be kept: refused.
+		 */
 		u32 opts = (cb->tsecr - etp_ts_off(sock_net(lsk), req->laddr,
 						   req->raddr, req->lport,
 						   req->rport)) &
 			   ((1U << COOKIE_TS_BITS) - 1);
 
 		/* What our settings do not offer, or a shift above 14. */
-		if (((opts & COOKIE_TS_SACK) &&
+		if (!READ_ONCE(etp_sk_pernet(lsk)->sysctl.timestamps) ||
+		    ((opts & COOKIE_TS_SACK) &&
 		     !READ_ONCE(etp_sk_pernet(lsk)->sysctl.sack)) ||
 		    ((opts & COOKIE_TS_WSCALE) > ETP_MAX_WSCALE &&
 		     (opts & COOKIE_TS_WSCALE) != COOKIE_TS_WSCALE)) {

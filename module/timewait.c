@@ -135,7 +135,7 @@ static void etp_tw_unlink(struct etp_tw_table *t, struct etp_tw *tw)
 	lockdep_assert_held(&t->lock);
 	WARN_ON_ONCE(rhashtable_remove_fast(&t->hash, &tw->node, etp_tw_params));
 	list_del(&tw->death);
-	WRITE_ONCE(tw->dead, true);
+	WRITE_ONCE(tw->flags, tw->flags | ETP_TW_DEAD);
 	t->count--;
 }
 
@@ -150,14 +150,16 @@ static void etp_tw_release(struct net *net, struct list_head *list)
 	struct etp_tw_batch *b = NULL;
 	struct etp_tw *tw, *next;
 	int n = 0, in_b = 0;
+	bool nomem = false;
 
 	list_for_each_entry_safe(tw, next, list, death) {
 		etp_port_tw_put(net, ntohs(tw->lport));
 		n++;
-		if (!b) {
+		if (!b && !nomem) {
 			b = kmalloc(sizeof(*b), GFP_ATOMIC | __GFP_NOWARN);
 			if (b)
 				INIT_LIST_HEAD(&b->entries);
+			nomem = !b;	/* no retry for every entry */
 		}
 		if (!b) {
 			list_del(&tw->death);
@@ -212,7 +214,8 @@ void etp_time_wait(struct sock *sk)
 	tw->ts_recent = ep->ts_recent;
 	tw->ts_recent_stamp = ep->tstamp_ok ? max(ep->ts_recent_stamp, 1U) : 0;
 	tw->expires = (u32)jiffies + etp_tw_lifetime(net, tw);
-	tw->dead = false;
+	/* The connection's choice of offset holds for its last segments. */
+	tw->flags = ep->tstamp_ok && !ep->ts_off ? ETP_TW_TS_NOOFF : 0;
 	/* Outside the table's lock, as its put: no bind slot lock nests in it. */
 	etp_port_tw_hold(net, inet->inet_num);
 
@@ -317,7 +320,7 @@ bool etp_tw_show(struct etp_net *en, unsigned int slot, unsigned int offset,
 	if (!tbl)
 		goto out;
 	rht_for_each_entry_rcu(tw, pos, tbl, slot, node)
-		if (!READ_ONCE(tw->dead) && offset-- == 0) {
+		if (!(READ_ONCE(tw->flags) & ETP_TW_DEAD) && offset-- == 0) {
 			show(arg, tw);
 			found = true;
 			break;
@@ -342,7 +345,7 @@ bool etp_tw_ack(struct net *net, struct etp_tw *tw, struct sk_buff *skb)
 	__be32 laddr, raddr;
 
 	spin_lock(&t->lock);
-	if (tw->dead) {
+	if (tw->flags & ETP_TW_DEAD) {
 		spin_unlock(&t->lock);
 		return false;
 	}
@@ -360,8 +363,9 @@ bool etp_tw_ack(struct net *net, struct etp_tw *tw, struct sk_buff *skb)
 	}
 	spin_unlock(&t->lock);
 	if (h.opt)
-		h.tsval = etp_ts_now() + etp_ts_off(net, laddr, raddr, h.sport,
-						    h.dport);
+		h.tsval = etp_ts_now() +
+			  (READ_ONCE(tw->flags) & ETP_TW_TS_NOOFF ? 0 :
+			   etp_ts_off_hash(laddr, raddr, h.sport, h.dport));
 	etp_send_ctl_hdr(net, laddr, raddr, &h, inet_iif(skb), NULL);
 	return true;
 }
@@ -376,7 +380,7 @@ static bool etp_tw_take(struct net *net, struct etp_tw *tw)
 	bool unlinked = false;
 
 	spin_lock(&t->lock);
-	if (!tw->dead) {
+	if (!(tw->flags & ETP_TW_DEAD)) {
 		etp_tw_unlink(t, tw);
 		unlinked = true;
 	}
@@ -386,10 +390,9 @@ static bool etp_tw_take(struct net *net, struct etp_tw *tw)
 
 static void etp_tw_release_one(struct net *net, struct etp_tw *tw)
 {
-	LIST_HEAD(one);
-
-	list_add(&tw->death, &one);
-	etp_tw_release(net, &one);
+	etp_port_tw_put(net, ntohs(tw->lport));
+	call_rcu(&tw->rcu, etp_tw_free_rcu);
+	ETP_ADD_STATS(net, CurrTimeWait, -1);
 }
 
 /**
@@ -509,11 +512,11 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 		return ETP_TW_DONE;
 	}
 	spin_lock(&t->lock);
-	if (tw->dead) {
+	if (tw->flags & ETP_TW_DEAD) {
 		spin_unlock(&t->lock);
 		return ETP_TW_SYN;
 	}
-	if ((cb->flags & ETPHDR_SYN) && !paws_reject &&
+	if ((cb->flags & (ETPHDR_SYN | ETPHDR_ACK)) == ETPHDR_SYN && !paws_reject &&
 	    (etp_after(cb->seq, tw->rcv_nxt) ||
 	     (ts && stamp && (s32)(tw->ts_recent - cb->tsval) < 0))) {
 		/*
@@ -541,7 +544,11 @@ enum etp_tw_verdict etp_tw_rcv(struct net *net, struct etp_tw *tw,
 		ETP_INC_STATS(net, TimeWaitFinReAcked);
 	} else if (!(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)) &&
 		   cb->seq == tw->rcv_nxt && cb->end_seq == cb->seq) {
-		/* A pure ACK in order: nothing to say. */
+		/* A pure ACK in order: nothing to say; its TSval is kept. */
+		if (ts && stamp) {
+			WRITE_ONCE(tw->ts_recent, cb->tsval);
+			WRITE_ONCE(tw->ts_recent_stamp, max_t(u32, ktime_get_seconds(), 1));
+		}
 		spin_unlock(&t->lock);
 		return ETP_TW_DONE;
 	}
@@ -568,7 +575,7 @@ static void etp_tw_timer_fn(struct timer_list *timer)
 		}
 		WARN_ON_ONCE(rhashtable_remove_fast(&t->hash, &tw->node,
 						    etp_tw_params));
-		WRITE_ONCE(tw->dead, true);
+		WRITE_ONCE(tw->flags, tw->flags | ETP_TW_DEAD);
 		list_move_tail(&tw->death, &expired);
 		t->count--;
 	}
@@ -625,7 +632,7 @@ void etp_tw_exit_net(struct etp_net *en)
 	list_for_each_entry_safe(tw, next, &t->death_row, death) {
 		WARN_ON_ONCE(rhashtable_remove_fast(&t->hash, &tw->node,
 						    etp_tw_params));
-		WRITE_ONCE(tw->dead, true);
+		WRITE_ONCE(tw->flags, tw->flags | ETP_TW_DEAD);
 		list_move_tail(&tw->death, &all);
 		t->count--;
 	}

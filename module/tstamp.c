@@ -17,8 +17,6 @@
 
 #include "etp.h"
 
-/* RFC 7323 5.5: a TS.Recent idle this long no longer rejects (TCP's 24 days). */
-#define ETP_PAWS_24DAYS	(60 * 60 * 24 * 24)
 /*
  * PAWS's bounds, TCP's (include/net/tcp.h): a TS.Recent older than
  * TCP_PAWS_WRAP seconds may have wrapped against a microsecond clock and no
@@ -68,31 +66,6 @@ long etp_ts_rtt_us(const struct sock *sk, u32 tsecr)
 	return max(delta, 1U) * USEC_PER_MSEC;
 }
 
-/**
- * etp_ts_take_recent() - keep a segment's TSval as TS.Recent
- * @sk: the socket, locked, timestamps negotiated
- * @skb: an acceptable segment (ETP_SKB_CB filled)
- *
- * RFC 7323 4.3: only from a segment that starts at or before the last ACK
- * sent (Last.ACK.sent, rcv_wup), so that the echo tells the RTT of the data
- * that ACK covered, and only forwards (tcp_replace_ts_recent(): a newer
- * TSval, or the old one idle for 24 days).
- */
-void etp_ts_take_recent(struct sock *sk, const struct sk_buff *skb)
-{
-	const struct etp_skb_cb *cb = ETP_SKB_CB(skb);
-	struct etp_sock *ep = etp_sk(sk);
-	time64_t now = ktime_get_seconds();
-
-	if (!(cb->rx_opts & ETP_RXO_TS) || etp_after(cb->seq, ep->rcv_wup))
-		return;
-	if ((s32)(cb->tsval - ep->ts_recent) >= 0 ||
-	    now >= (time64_t)ep->ts_recent_stamp + ETP_PAWS_24DAYS) {
-		ep->ts_recent = cb->tsval;
-		ep->ts_recent_stamp = (u32)now;
-	}
-}
-
 /* TCP's tcp_paws_check(): whether @tsval passes against TS.Recent. */
 static bool etp_paws_check(u32 ts_recent, u32 stamp, u32 tsval, int win)
 {
@@ -102,6 +75,30 @@ static bool etp_paws_check(u32 ts_recent, u32 stamp, u32 tsval, int win)
 		return true;
 	/* A peer that sent 0 in its SYN: no TS.Recent to hold it to. */
 	return !ts_recent;
+}
+
+/**
+ * etp_ts_take_recent() - keep a segment's TSval as TS.Recent
+ * @sk: the socket, locked, timestamps negotiated
+ * @skb: an acceptable segment (ETP_SKB_CB filled)
+ *
+ * RFC 7323 4.3: only from a segment that starts at or before the last ACK
+ * sent (Last.ACK.sent, rcv_wup), so that the echo tells the RTT of the data
+ * that ACK covered, and only one that PAWS lets through
+ * (tcp_replace_ts_recent()): a newer TSval, or any once TS.Recent is 0 or
+ * idle past ETP_PAWS_WRAP.
+ */
+void etp_ts_take_recent(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (!(cb->rx_opts & ETP_RXO_TS) || etp_after(cb->seq, ep->rcv_wup))
+		return;
+	if (etp_paws_check(ep->ts_recent, ep->ts_recent_stamp, cb->tsval, 0)) {
+		ep->ts_recent = cb->tsval;
+		ep->ts_recent_stamp = (u32)ktime_get_seconds();
+	}
 }
 
 /**
@@ -140,13 +137,17 @@ bool etp_paws_discard(const struct sock *sk, const struct sk_buff *skb)
 	if (etp_paws_check(ep->ts_recent, ep->ts_recent_stamp, cb->tsval,
 			   ETP_PAWS_WINDOW))
 		return false;
-	/* A pure duplicate ACK in order that moves no window, RTO-recent. */
+	/*
+	 * A pure duplicate ACK in order that moves no window, RTO-recent
+	 * (tcp_tsval_replay(): an RTO at a 1,200 Hz peer clock, the fastest
+	 * RFC 7323 5.4 allows).
+	 */
 	return !((cb->flags & ETPHDR_ACK) && cb->seq == cb->end_seq &&
 		 cb->seq == ep->rcv_nxt && cb->ack_seq == ep->snd_una &&
 		 !etp_after(cb->seq, ep->snd_wl1) &&
 		 !(cb->seq == ep->snd_wl1 && (wnd > ep->snd_wnd || !wnd)) &&
 		 (s32)(ep->ts_recent - cb->tsval) <=
-		 (s32)(jiffies_to_msecs(ep->rto)));
+		 (s32)(ep->rto * 1200 / HZ));
 }
 
 /**

@@ -426,6 +426,12 @@ class Case:
         while self.recv(0.05):
             pass
 
+    def flush(self):
+        """Forget what A sent so far without parsing it (many frames)."""
+        self.pending = []
+        while select.select([self.pkt], [], [], 0.05)[0]:
+            self.pkt.recv(65535)
+
     def match(self, seg, flags=None, seq=None, ack=None, length=None,
               win=None, bport=BPORT):
         return ((flags is None or seg.has(flags)) and

@@ -85,8 +85,8 @@ int __init etp_tstamp_selftest(struct sock *sk)
 	cb->end_seq = 1004;		/* data */
 	cb->tsval = 4990;
 	ETP_CHECK(etp_paws_discard(sk, skb));
-	cb->end_seq = 1000;		/* far behind: more than an RTO */
-	cb->tsval = 5000 - jiffies_to_msecs(ep->rto) - 10;
+	cb->end_seq = 1000;		/* far behind: more than an RTO at 1200 Hz */
+	cb->tsval = 5000 - ep->rto * 1200 / HZ - 10;
 	ETP_CHECK(etp_paws_discard(sk, skb));
 
 	ep->ts_recent = 0;
