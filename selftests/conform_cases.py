@@ -1689,6 +1689,29 @@ def ts_rtt_from_retransmission(t):
     t.check(after == before, "SRTT %d us, before %d: a sample under Karn's rule" % (after, before))
 
 
+@case()
+def ts_echo_hole_filled(t):
+    """RFC 7323 4.3: the segment that fills the hole at RCV.NXT starts at
+    Last.ACK.sent, so the ACK it gets at once echoes its TSval, not that of
+    the data before the hole: otherwise a retransmission is timed from its
+    first sending, and the sender's RTO grows by every loss's wait."""
+    c, aval = ts_passive(t, t.listen())
+    d = pattern(300, 5)
+    c.send("PA", d[100:300], seq=c.snd + 100, options=opts(ts=(2000, aval)))
+    ack = c.expect_ack("the ACK of the segment past the hole")
+    t.check(ts_of(ack, "A's ACK")[1] == 1001,
+            "A echoes %d for a segment past the hole; TS.Recent was 1001" %
+            ts_of(ack, "A's ACK")[1])
+    c.send("PA", d[:100], options=opts(ts=(3000, aval)))
+    ack = c.expect("the ACK of everything", flags="A", ack=c.snd + 300)
+    t.check(ts_of(ack, "A's ACK")[1] == 3000,
+            "A echoes %d for the segment that filled the hole, whose TSval was 3000" %
+            ts_of(ack, "A's ACK")[1])
+    c.snd += 300
+    t.check(t.read(c.sock, 300) == d, "data")
+    t.abort(c.sock)
+
+
 # timestamps=2: no offset on the TSval, whose low bits the case reads.
 @case(rto_initial_ms=200)
 def ts_echo_never_sent(t):
