@@ -114,10 +114,11 @@ comma := ,
 empty :=
 space := $(empty) $(empty)
 
-# 6.12's suite, the longest part of `make check` (itself CI's longest path),
-# runs in two VMs at once, these tests in the second, as the debug suite
-# does (DEBUG_SECOND): a TCG VM keeps about one core busy.
-CHECK_SECOND ?= faults.sh docs.sh examples.sh soak.sh
+# `make check` (CI's longest path) runs its VMs in two lanes at once
+# (scripts/check-suites), as the debug suite does (DEBUG_SECOND): a TCG VM
+# keeps about one core busy. Lane 1 runs 6.12's suite but these tests, then
+# 6.12-rt's; lane 2 these on 6.12, then ONE_CPU_TESTS, then 6.1's suite.
+CHECK_SECOND ?= faults.sh docs.sh examples.sh soak.sh netem.sh
 
 # Tests that switch tracepoints on and off: the first event enabled through
 # tracefs registers a probe on sched_switch, which patches __schedule() while
@@ -135,22 +136,10 @@ check: setup
 	$(MAKE) module
 	$(MAKE) selftests tools
 	scripts/vm-check
-	@set -e -o pipefail; export ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600}; \
-	for k in $(CHECK_KERNELS); do \
-		echo "== selftests on Debian $$k"; \
-		skip=; only=; second=; [ "$$k" = 6.1 ] && skip="$(SKIP_6.1)"; \
-		cases=; [ "$$k" = 6.12-rt ] && only="$(RT_TESTS)" && skip="$(ONE_CPU_TESTS)" && \
-			cases="$(if $(strip $(RT_CONFORM)),conformance.sh:$(subst $(space),$(comma),$(strip $(RT_CONFORM))))"; \
-		[ "$$k" = 6.12 ] && second="$(CHECK_SECOND)"; \
-		[ -z "$$second" ] || { scripts/vm --kernel $$k -- selftests/run $$second 2>&1 | \
-			sed -u 's/^/[vm 2] /'; } & pid=$$!; \
-		rc=0; scripts/vm --kernel $$k -- env ETP_SKIP_TESTS="$$skip $$second $(ONE_CPU_TESTS)" \
-			ETP_CASES="$$cases" selftests/run $$only || rc=$$?; \
-		[ -z "$$second" ] || wait $$pid || rc=$$?; \
-		[ $$rc = 0 ] || exit $$rc; \
-		one=$$(for t in $(ONE_CPU_TESTS); do case " $$skip " in *" $$t "*) ;; *) echo $$t ;; esac; done); \
-		[ -z "$$one" ] || ETP_VM_SMP=1 scripts/vm --kernel $$k -- selftests/run $$one; \
-	done
+	CHECK_KERNELS="$(CHECK_KERNELS)" SKIP_61="$(SKIP_6.1)" CHECK_SECOND="$(CHECK_SECOND)" \
+		ONE_CPU_TESTS="$(ONE_CPU_TESTS)" RT_TESTS="$(RT_TESTS)" \
+		RT_CASES="$(if $(strip $(RT_CONFORM)),conformance.sh:$(subst $(space),$(comma),$(strip $(RT_CONFORM))))" \
+		scripts/check-suites
 	@case " $(CHECK_KERNELS) " in *" 6.12 "*) echo "== two VMs on Debian 6.12"; scripts/twovm-test ;; esac
 
 debug-kernel: setup
