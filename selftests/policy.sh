@@ -7,7 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 
 # try_connect NAME PORT: A connects to B:PORT for 2 s while B listens;
-# prints "connected" or "blocked".
+# prints "connected", "blocked" (no answer: a policy drops segments
+# silently) or the error that ended the attempt (ECONNREFUSED: a RST).
 try_connect() {
 	local port=$2 out srv
 	out=$(mktemp)
@@ -23,7 +24,7 @@ PY
 	wait_started "$out" $srv
 	ip netns exec "$A" env ETP_TEST_TCP="$ETP_TEST_TCP" PYTHONPATH="$SELFTESTS" \
 		timeout 30 python3 - "$port" <<'PY'
-import select, sys
+import errno, select, sys
 from etp_util import *
 c = sock()
 c.setblocking(False)
@@ -32,8 +33,8 @@ try:
 except BlockingIOError:
     pass
 w = select.select([], [c], [], 2)[1]
-print("connected" if w and not c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-      else "blocked")
+err = c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) if w else 0
+print("blocked" if not w else "connected" if not err else errno.errorcode.get(err, err))
 PY
 	wait $srv 2>/dev/null || true
 	rm -f "$out"
