@@ -34,6 +34,8 @@ void etp_init_xmit_vars(struct sock *sk)
 	ep->rcv_rtt_on = 0;
 	ep->rcvq_on = 0;
 	ep->recover = ep->iss;
+	ep->lost_out = 0;
+	ep->retrans_out = 0;
 }
 
 /**
@@ -149,8 +151,7 @@ void etp_mtu_reduced(struct sock *sk)
 	ETP_INC_STATS(sock_net(sk), PmtuReduced);
 	if (ep->snd_una != ep->snd_max) {
 		/* Go back N, as a timeout would, but with the window kept. */
-		ep->send_head = skb_peek(&sk->sk_write_queue);
-		ep->snd_nxt = ep->snd_una;
+		etp_mark_all_lost(sk);
 		etp_write_xmit(sk);
 	}
 }
@@ -161,13 +162,13 @@ void etp_mtu_reduced(struct sock *sk)
  */
 void etp_purge_queues(struct sock *sk)
 {
-	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		etp_wmem_free_skb(sk, skb);
-	ep->send_head = NULL;
+	while ((skb = etp_rtx_head(sk)))
+		etp_rtx_unlink_free(sk, skb);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	etp_ofo_purge(sk);
 	sk_mem_reclaim(sk);

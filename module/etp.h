@@ -300,7 +300,13 @@ struct etp_skb_cb {
 	u32 tsval;		/* received: the timestamps option's values, */
 	u32 tsecr;		/* if rx_opts has ETP_RXO_TS */
 	u8 rx_opts;		/* received: ETP_RXO_* (demux.c) */
+	u8 sacked;		/* sent: ETP_SACKED_* (the scoreboard's marks) */
 };
+
+/* A sent skb's marks, TCP's TCPCB_SACKED_* and TCPCB_LOST. */
+#define ETP_SACKED_RETRANS	0x02	/* sent again since it was marked lost */
+#define ETP_SACKED_LOST		0x04	/* taken for lost: to send again */
+#define ETP_EVER_RETRANS	0x80	/* sent more than once */
 
 /* A SACK block (RFC 2018): received data from start to end (excluded). */
 struct etp_sack_block {
@@ -439,7 +445,14 @@ struct etp_sock {
 	u32 mtu_info;		/* the MTU an ICMP error reported (icmp.c) */
 	u32 tw_ms;		/* time_wait=N: TIME_WAIT's length (ETP_V_TW_LEN) */
 
-	struct sk_buff *send_head;	/* first unsent on sk_write_queue */
+	/*
+	 * Sent and not yet acknowledged, by seq (TCP's tcp_rtx_queue); what
+	 * is not sent yet waits on sk_write_queue. lost_out and retrans_out
+	 * count the bytes marked ETP_SACKED_LOST and ETP_SACKED_RETRANS.
+	 */
+	struct rb_root rtx_root;
+	u32 lost_out;
+	u32 retrans_out;
 	struct rb_root ooo_root;	/* out of order, by seq (ofo.c) */
 	struct sk_buff *ooo_last;	/* its highest, NULL if empty */
 
@@ -477,13 +490,50 @@ static inline bool etp_v(const struct sock *sk, u8 bit)
 
 /*
  * Whether a queued segment was never sent, so that data or a FIN may still
- * join it: it starts at or beyond snd_max (which a timeout's go-back-N does
- * not rewind) and no clone of it is in flight.
+ * join it: it starts at or beyond snd_max and no clone of it is in flight.
  */
 static inline bool etp_never_sent(const struct sock *sk, const struct sk_buff *skb)
 {
 	return !etp_before(ETP_SKB_CB(skb)->seq, etp_sk(sk)->snd_max) &&
 	       !skb_cloned(skb);
+}
+
+/* The first skb not yet sent, or NULL. */
+static inline struct sk_buff *etp_send_head(const struct sock *sk)
+{
+	return skb_peek(&sk->sk_write_queue);
+}
+
+/* The oldest skb sent and not acknowledged, or NULL. */
+static inline struct sk_buff *etp_rtx_head(const struct sock *sk)
+{
+	return skb_rb_first(&etp_sk(sk)->rtx_root);
+}
+
+/* Whether nothing is queued, sent or not. */
+static inline bool etp_queues_empty(const struct sock *sk)
+{
+	return skb_queue_empty(&sk->sk_write_queue) &&
+	       RB_EMPTY_ROOT(&etp_sk(sk)->rtx_root);
+}
+
+/*
+ * The bytes in the network (RFC 6675's pipe, TCP's tcp_packets_in_flight()
+ * in bytes): sent and not acknowledged, less those taken for lost, plus
+ * those sent again.
+ */
+static inline u32 etp_in_flight(const struct etp_sock *ep)
+{
+	u32 out = ep->snd_max - ep->snd_una;
+
+	/* retrans_out counts lost bytes only: never above lost_out. */
+	return out - min(out, ep->lost_out - ep->retrans_out);
+}
+
+/* Bytes taken for lost and not sent again yet. */
+static inline u32 etp_lost_unsent(const struct etp_sock *ep)
+{
+	return ep->lost_out - ep->retrans_out;
 }
 
 /* Free an skb of the write queue and give its memory back to the socket. */
@@ -787,6 +837,8 @@ void etp_write_xmit(struct sock *sk);
 bool etp_write_wakeup(struct sock *sk);
 void etp_push(struct sock *sk, int flags);
 int etp_retransmit_head(struct sock *sk);
+void etp_mark_all_lost(struct sock *sk);
+void etp_rtx_unlink_free(struct sock *sk, struct sk_buff *skb);
 int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
 unsigned int etp_skb_pcount(const struct sock *sk, const struct sk_buff *skb);
 
@@ -909,6 +961,7 @@ int etp_window_selftest(struct sock *sk);
 int etp_delack_selftest(struct sock *sk);
 int etp_tstamp_selftest(struct sock *sk);
 int etp_ofo_selftest(struct sock *sk);
+int etp_rtx_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);

@@ -253,12 +253,11 @@ drop:
  */
 static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
 {
-	struct etp_sock *ep = etp_sk(sk);
 	bool retransmitted = false, sampled = false;
 	u32 first_sent = 0;
 	struct sk_buff *skb;
 
-	while ((skb = skb_peek(&sk->sk_write_queue))) {
+	while ((skb = etp_rtx_head(sk))) {
 		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 
 		if (etp_after(cb->end_seq, ack))
@@ -269,26 +268,18 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
 			first_sent = cb->sent_us;
 			sampled = true;
 		}
-		if (skb == ep->send_head)
-			ep->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-					NULL : skb->next;
-		__skb_unlink(skb, &sk->sk_write_queue);
-		etp_wmem_free_skb(sk, skb);
+		etp_rtx_unlink_free(sk, skb);
 	}
 	/*
 	 * A large skb partly acknowledged loses its acknowledged head, so that
 	 * a retransmission starts at the first byte missing (tcp_trim_head()).
 	 * Without memory for the split it stays whole, and is sent whole.
 	 */
-	skb = skb_peek(&sk->sk_write_queue);
+	skb = etp_rtx_head(sk);
 	if (skb && etp_before(ETP_SKB_CB(skb)->seq, ack) &&
 	    !(ETP_SKB_CB(skb)->flags & ETPHDR_SYN) &&
-	    !etp_fragment(sk, skb, ack - ETP_SKB_CB(skb)->seq)) {
-		if (skb == ep->send_head)
-			ep->send_head = skb->next;
-		__skb_unlink(skb, &sk->sk_write_queue);
-		etp_wmem_free_skb(sk, skb);
-	}
+	    !etp_fragment(sk, skb, ack - ETP_SKB_CB(skb)->seq))
+		etp_rtx_unlink_free(sk, skb);
 	sk_mem_reclaim(sk);
 	if (retransmitted || !sampled)
 		return 0;

@@ -39,7 +39,7 @@ static struct inet_protosw etp_protosw = {
  * The self-tests of module/tests/: the pure functions (sequence numbers,
  * options, RTT and RTO, windows, cookies, the state table's invariants,
  * GSO's size estimate, the lookups' walks of a chain that changes, the
- * TIME_WAIT death row's order),
+ * TIME_WAIT death row's order, the out-of-order and retransmission queues),
  * checked at every load, as WireGuard's debug builds do, on a socket of the
  * initial namespace where they need one. They take well under a
  * millisecond, and their code is freed after the load.
@@ -53,7 +53,7 @@ static int __init etp_selftests(void)
 	};
 	int (*const on_sock[])(struct sock *) = {
 		etp_rto_selftest, etp_window_selftest, etp_delack_selftest,
-		etp_tstamp_selftest, etp_ofo_selftest,
+		etp_tstamp_selftest, etp_ofo_selftest, etp_rtx_selftest,
 	};
 	struct socket *sock;
 	int i, n, total = 0;

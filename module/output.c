@@ -2,9 +2,13 @@
 /*
  * Building and sending segments.
  *
- * A connection's data, SYN and FIN live on sk_write_queue as skbs of one MSS,
+ * A connection's data, SYN and FIN wait on sk_write_queue as skbs of one MSS,
  * or of many where the route allows segmentation offload (offload.c), until
- * acknowledged; send_head is the first not yet sent.
+ * sent; then they move to the retransmission queue (rtx_root, an rbtree by
+ * sequence number, as TCP's since 4.15) until acknowledged. An skb taken for
+ * lost (a timeout marks them all, RFC 6298 5.4's go-back-N) is sent again
+ * from there, in order, as the congestion window allows
+ * (etp_xmit_retransmit_queue()), before any new data.
  * What goes on the wire is a clone with the header pushed in front (a copy,
  * if an earlier clone is still in flight), so the queued skb can be sent
  * again. Segments that no socket owns (RST to a closed port, ACKs from
@@ -154,6 +158,16 @@ static void etp_trace_retransmit(struct sock *sk, const struct sk_buff *skb)
 			     cb->seq, skb->len, cb->flags, cb->retrans, cause);
 }
 
+/* Sent again: one taken for lost counts in retrans_out, once. */
+static void etp_rtx_mark_sent(struct etp_sock *ep, struct etp_skb_cb *cb)
+{
+	if ((cb->sacked & (ETP_SACKED_LOST | ETP_SACKED_RETRANS)) == ETP_SACKED_LOST) {
+		cb->sacked |= ETP_SACKED_RETRANS;
+		ep->retrans_out += cb->end_seq - cb->seq;
+	}
+	cb->sacked |= ETP_EVER_RETRANS;
+}
+
 /* Note that @skb went out now, for RTT samples and retransmission counts. */
 static void etp_sent(struct sock *sk, struct sk_buff *skb)
 {
@@ -161,6 +175,7 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 
 	if (etp_before(cb->seq, ep->snd_max)) {
+		etp_rtx_mark_sent(ep, cb);
 		cb->retrans++;
 		ep->total_retrans += etp_skb_pcount(sk, skb);
 		ETP_ADD_STATS(sock_net(sk), RetransSegs, etp_skb_pcount(sk, skb));
@@ -174,10 +189,71 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 		ep->snd_max = ep->snd_nxt;
 }
 
+/* Put a sent skb in the retransmission queue, by seq (tcp_rbtree_insert()). */
+static void etp_rtx_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct rb_node **p = &etp_sk(sk)->rtx_root.rb_node, *parent = NULL;
+
+	while (*p) {
+		parent = *p;
+		if (etp_before(ETP_SKB_CB(skb)->seq, ETP_SKB_CB(rb_to_skb(parent))->seq))
+			p = &parent->rb_left;
+		else
+			p = &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &etp_sk(sk)->rtx_root);
+}
+
+/**
+ * etp_rtx_unlink_free() - take an acknowledged skb out and free it
+ * @sk: the socket, locked
+ * @skb: an skb of the retransmission queue
+ *
+ * Its bytes leave the lost and retransmitted counts it was in.
+ */
+void etp_rtx_unlink_free(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	struct etp_sock *ep = etp_sk(sk);
+	u32 len = cb->end_seq - cb->seq;
+
+	if (cb->sacked & ETP_SACKED_LOST)
+		ep->lost_out -= len;
+	if (cb->sacked & ETP_SACKED_RETRANS)
+		ep->retrans_out -= len;
+	rb_erase(&skb->rbnode, &ep->rtx_root);
+	etp_wmem_free_skb(sk, skb);
+}
+
+/**
+ * etp_mark_all_lost() - take everything in flight for lost
+ * @sk: the socket, locked
+ *
+ * After a retransmission timeout (RFC 6298 5.4, TCP's tcp_enter_loss()) or
+ * a smaller path MTU: every skb sent and not acknowledged goes again, from
+ * the oldest, as the congestion window allows; one already sent again goes
+ * once more.
+ */
+void etp_mark_all_lost(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+
+	sock_owned_by_me(sk);
+	ep->lost_out = 0;
+	skb_rbtree_walk(skb, &ep->rtx_root) {
+		ETP_SKB_CB(skb)->sacked &= ~ETP_SACKED_RETRANS;
+		ETP_SKB_CB(skb)->sacked |= ETP_SACKED_LOST;
+		ep->lost_out += ETP_SKB_CB(skb)->end_seq - ETP_SKB_CB(skb)->seq;
+	}
+	ep->retrans_out = 0;
+}
+
 /**
  * etp_fragment() - split a queued skb
  * @sk: its socket, locked
- * @skb: the skb, on sk_write_queue, with more than @len bytes
+ * @skb: the skb, on sk_write_queue or sent (rtx_root), with more than @len bytes
  * @len: the bytes it keeps
  *
  * So that its head fits a window, or is one segment to retransmit, or is
@@ -220,9 +296,14 @@ int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	ncb->flags = cb->flags & (ETPHDR_FIN | ETPHDR_PSH);
 	ncb->retrans = cb->retrans;
 	ncb->sent_us = cb->sent_us;
+	/* Both halves keep the marks: the counters are bytes, they hold. */
+	ncb->sacked = cb->sacked;
 	cb->flags &= ~(ETPHDR_FIN | ETPHDR_PSH);
 	cb->end_seq = ncb->seq;
-	__skb_queue_after(&sk->sk_write_queue, skb, buff);
+	if (etp_before(cb->seq, etp_sk(sk)->snd_max))
+		etp_rtx_insert(sk, buff);
+	else
+		__skb_queue_after(&sk->sk_write_queue, skb, buff);
 	return 0;
 }
 
@@ -248,63 +329,128 @@ enum {
 };
 
 /*
- * Send what the windows and Nagle allow; with ETP_XMIT_FORCE (the probe
- * timer's override, RFC 9293 3.8.6.2.1) send what fits in a small window
- * too, and what Nagle or the cork holds back.
+ * Cut @skb to what the peer's window and the congestion window take now
+ * (*@cut set if it was cut). Sender SWS avoidance: a part of the window
+ * only if it is worth it, unless @force (the probe timer's override, RFC
+ * 9293 3.8.6.2.1); whole segments up to cwnd, one at least with nothing in
+ * flight. A bare FIN takes a sequence number too: past the window's edge
+ * the receiver would drop it, so it waits for window, as TCP's
+ * (tcp_snd_wnd_test()), and the probe timer asks for it.
+ *
+ * Return: 0 to send it, -EAGAIN to wait, -ENOMEM if it could not be cut
+ * with nothing in flight (the timer must try again).
+ */
+static int etp_fit(struct sock *sk, struct sk_buff *skb, bool force, bool *cut)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	u32 in_flight = etp_in_flight(ep);
+	u32 wnd_end = ep->snd_una + ep->snd_wnd;
+
+	if (!skb->len && (cb->flags & ETPHDR_FIN) &&
+	    etp_after(cb->seq + 1, wnd_end)) {
+		etp_wait_for_window(sk);
+		return -EAGAIN;
+	}
+	if (skb->len && etp_after(cb->seq + skb->len, wnd_end)) {
+		u32 avail = etp_before(cb->seq, wnd_end) ? wnd_end - cb->seq : 0;
+
+		if (avail && (force || avail >= min_t(u32, ep->mss,
+						      ep->max_window / 2)) &&
+		    !etp_fragment(sk, skb, avail)) {
+			*cut = true;
+		} else {
+			etp_wait_for_window(sk);
+			return -EAGAIN;
+		}
+	}
+	if (in_flight + skb->len > ep->cwnd) {
+		u32 room = rounddown(ep->cwnd > in_flight ? ep->cwnd - in_flight : 0,
+				     ep->mss);
+
+		if (!room && in_flight)
+			return -EAGAIN;
+		room = max_t(u32, room, ep->mss);
+		if (skb->len > room) {
+			if (etp_fragment(sk, skb, room))
+				return in_flight ? -EAGAIN : -ENOMEM;
+			*cut = true;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Send again what is taken for lost, oldest first, as the windows allow
+ * (TCP's tcp_xmit_retransmit_queue()). Return: true if a send failed with
+ * nothing in flight.
+ */
+static bool etp_xmit_retransmit_queue(struct sock *sk, bool force)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb, *next;
+	bool cut;
+	int err;
+
+	for (skb = etp_rtx_head(sk); skb && etp_lost_unsent(ep); skb = next) {
+		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+		if ((cb->sacked & (ETP_SACKED_LOST | ETP_SACKED_RETRANS)) !=
+		    ETP_SACKED_LOST) {
+			next = skb_rb_next(skb);
+			continue;
+		}
+		err = etp_fit(sk, skb, force, &cut);
+		if (err)
+			return err == -ENOMEM;
+		next = skb_rb_next(skb);
+		if (force && skb->len)
+			cb->flags |= ETPHDR_PSH;
+		if (etp_transmit_skb(sk, skb))
+			return !etp_in_flight(ep);
+		etp_sent(sk, skb);
+		if (!timer_pending(&ep->rtx_timer) || ep->persist) {
+			ep->persist = 0;
+			etp_reset_rtx_timer(sk);
+		}
+		force = false;
+	}
+	return false;
+}
+
+/*
+ * Send what the windows and Nagle allow, what is taken for lost first;
+ * with ETP_XMIT_FORCE (the probe timer's override, RFC 9293 3.8.6.2.1)
+ * send what fits in a small window too, and what Nagle or the cork holds
+ * back.
  */
 static void __etp_write_xmit(struct sock *sk, unsigned int how)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	bool force = how & ETP_XMIT_FORCE;
-	bool failed = false;
+	bool failed = false, cut;
 	struct sk_buff *skb;
+	int err;
 
-	while ((skb = ep->send_head)) {
+	if (etp_lost_unsent(ep)) {
+		failed = etp_xmit_retransmit_queue(sk, force);
+		if (etp_lost_unsent(ep))	/* lost data goes first */
+			goto out;
+	}
+	while ((skb = etp_send_head(sk))) {
 		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
-		u32 in_flight = ep->snd_nxt - ep->snd_una;
+		u32 in_flight = etp_in_flight(ep);
 		bool idle = ep->snd_max == ep->snd_una;
-		u32 wnd_end = ep->snd_una + ep->snd_wnd;
 		bool last = skb_queue_is_last(&sk->sk_write_queue, skb);
 
-		/*
-		 * A bare FIN takes a sequence number too: past the window's
-		 * edge the receiver would drop it, so it waits for window, as
-		 * TCP's (tcp_snd_wnd_test()), and the probe timer asks for it.
-		 */
-		if (!skb->len && (cb->flags & ETPHDR_FIN) &&
-		    etp_after(cb->seq + 1, wnd_end)) {
-			etp_wait_for_window(sk);
+		cut = false;
+		err = etp_fit(sk, skb, force, &cut);
+		if (err) {
+			failed = err == -ENOMEM;
 			break;
 		}
-		if (skb->len && etp_after(cb->seq + skb->len, wnd_end)) {
-			u32 avail = etp_before(cb->seq, wnd_end) ? wnd_end - cb->seq : 0;
-
-			/* Sender SWS avoidance: a part only if it is worth it. */
-			if (avail && (force || avail >= min_t(u32, ep->mss,
-							      ep->max_window / 2)) &&
-			    !etp_fragment(sk, skb, avail)) {
-				last = false;
-			} else {
-				etp_wait_for_window(sk);
-				break;
-			}
-		}
-		if (in_flight + skb->len > ep->cwnd) {
-			/* Whole segments up to cwnd; one at least if none in flight. */
-			u32 room = rounddown(ep->cwnd > in_flight ? ep->cwnd - in_flight : 0,
-					     ep->mss);
-
-			if (!room && in_flight)
-				break;
-			room = max_t(u32, room, ep->mss);
-			if (skb->len > room) {
-				if (etp_fragment(sk, skb, room)) {
-					failed = !in_flight;
-					break;
-				}
-				last = false;
-			}
-		}
+		if (cut)
+			last = false;
 		/*
 		 * A small last data segment waits while data is in flight
 		 * (Nagle, RFC 9293 3.7.4); while TCP_CORK or MSG_MORE say more
@@ -337,10 +483,11 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 			failed = true;
 			break;
 		}
+		/* Sent: it waits for its ACK in the retransmission queue. */
+		__skb_unlink(skb, &sk->sk_write_queue);
+		etp_rtx_insert(sk, skb);
 		etp_sent(sk, skb);
 		ep->probe_backoff = 0;		/* the window took it */
-		ep->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				NULL : skb->next;
 		/*
 		 * The first segment in flight starts the timer afresh (it may
 		 * be pending from a failed send, or a probe), and a new run
@@ -354,6 +501,7 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 		}
 		force = false;
 	}
+out:
 	/*
 	 * What is left must not wait for nothing: if data is in flight, its
 	 * ACK or the timer sends more; if a segment could not be sent (no
@@ -361,7 +509,8 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 	 * with nothing in flight (a SYN, the first data), as TCP's probe0
 	 * timer (tcp_check_probe_timer()).
 	 */
-	if (ep->send_head && (failed || ep->snd_max != ep->snd_una) &&
+	if ((etp_send_head(sk) || etp_lost_unsent(ep)) &&
+	    (failed || ep->snd_max != ep->snd_una) &&
 	    !timer_pending(&ep->rtx_timer))
 		etp_reset_rtx_timer(sk);
 }
@@ -370,7 +519,8 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
  * etp_write_xmit() - send what the windows and Nagle allow
  * @sk: the socket, locked
  *
- * Sends from send_head while the segment fits in the peer's window and the
+ * Sends what is taken for lost, then from the head of sk_write_queue, while
+ * the segment fits in the peer's window and the
  * congestion window, holding back a small last segment while data is in
  * flight (Nagle, RFC 9293 3.7.4) unless TCP_NODELAY is set, and while
  * TCP_CORK is set, for an RTO at most. A segment
@@ -393,12 +543,13 @@ void etp_write_xmit(struct sock *sk)
 bool etp_write_wakeup(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	u32 snd_nxt = ep->snd_nxt;
+	/* Sent: new data (snd_nxt moves) or lost data again (retrans_out). */
+	u32 sent = ep->snd_nxt + ep->retrans_out;
 
 	sock_owned_by_me(sk);
 	if (ep->snd_wnd)
 		__etp_write_xmit(sk, ETP_XMIT_FORCE);
-	if (ep->snd_nxt != snd_nxt)
+	if (ep->snd_nxt + ep->retrans_out != sent)
 		return true;
 	etp_send_probe(sk);
 	return false;
@@ -424,11 +575,11 @@ void etp_push(struct sock *sk, int flags)
  */
 int etp_retransmit_head(struct sock *sk)
 {
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct sk_buff *skb = etp_rtx_head(sk);
 	int err;
 
 	sock_owned_by_me(sk);
-	if (!skb || skb == etp_sk(sk)->send_head)
+	if (!skb)
 		return 0;
 	/* One segment, as TCP: the rest of a large skb may have arrived. */
 	if (skb->len > etp_sk(sk)->mss)
@@ -553,7 +704,7 @@ static struct sk_buff *etp_flag_skb(struct sock *sk, u32 seq, u8 flags,
 int etp_send_syn(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct sk_buff *skb = etp_rtx_head(sk);
 
 	sock_owned_by_me(sk);
 	/* Simultaneous open: our SYN is queued, and now carries an ACK. */
@@ -562,12 +713,16 @@ int etp_send_syn(struct sock *sk)
 		etp_reset_rtx_timer(sk);
 		return 0;
 	}
+	skb = etp_send_head(sk);
+	if (skb && (ETP_SKB_CB(skb)->flags & ETPHDR_SYN)) {
+		etp_write_xmit(sk);	/* never sent (no memory then) */
+		return 0;
+	}
 	skb = etp_flag_skb(sk, ep->iss, ETPHDR_SYN, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
 	ep->write_seq = ep->iss + 1;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	ep->send_head = skb;
 	etp_write_xmit(sk);
 	return 0;
 }
@@ -596,8 +751,6 @@ void etp_fin_queue(struct sock *sk, struct sk_buff *fin)
 
 	sock_owned_by_me(sk);
 	__skb_queue_tail(&sk->sk_write_queue, fin);
-	if (!ep->send_head)
-		ep->send_head = fin;
 	ep->write_seq++;
 	ep->fin_queued = 1;
 	etp_write_xmit(sk);
@@ -846,3 +999,5 @@ void etp_ctl_exit(struct etp_net *en)
 	inet_ctl_sock_destroy(en->ctl_sk);
 	en->ctl_sk = NULL;
 }
+
+#include "tests/rtx_test.c"

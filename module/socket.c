@@ -196,7 +196,7 @@ static int etp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	atomic_set(&inet->inet_id, get_random_u16());
 
 	etp_sm_event(sk, ETP_EV_CONNECT);
-	if (skb_queue_empty(&sk->sk_write_queue)) {
+	if (etp_queues_empty(sk)) {
 		/* No memory for the SYN. */
 		etp_sm_event(sk, ETP_EV_ABORT);
 		return -ENOBUFS;

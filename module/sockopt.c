@@ -291,7 +291,10 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 		info->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
 		info->tcpi_sacked = READ_ONCE(sk->sk_max_ack_backlog);
 	} else if (ep->mss) {
+		/* ETP counts bytes; TCP_INFO says segments, as TCP's. */
 		info->tcpi_unacked = DIV_ROUND_UP(ep->snd_max - ep->snd_una, ep->mss);
+		info->tcpi_lost = DIV_ROUND_UP(ep->lost_out, ep->mss);
+		info->tcpi_retrans = DIV_ROUND_UP(ep->retrans_out, ep->mss);
 	}
 	info->tcpi_last_data_recv = jiffies_to_msecs(jiffies - ep->rcv_tstamp);
 	info->tcpi_rtt = ep->srtt_us >> 3;

@@ -189,7 +189,7 @@ etp_variant_row(struct sock *sk, enum etp_event ev, int old,
 		if (r->ev != ev || r->state != old || !(ep->variant & r->when))
 			continue;
 		if (r->guard & G_NOTHING_QUEUED) {
-			if (!skb_queue_empty(&sk->sk_write_queue) || ep->fin_queued)
+			if (!etp_queues_empty(sk) || ep->fin_queued)
 				continue;
 			*fin = etp_fin_alloc(sk, GFP_ATOMIC | __GFP_NOWARN);
 			if (!*fin)
@@ -277,7 +277,7 @@ int etp_sm_event(struct sock *sk, enum etp_event ev)
 	if (a & A_FIN_NOW) {
 		etp_fin_queue(sk, fin);
 		/* The FIN carries the ACK, unless the peer's window holds it. */
-		if (etp_sk(sk)->send_head == fin)
+		if (etp_send_head(sk) == fin)
 			etp_send_ack(sk);
 	}
 	if (a & A_ACK)

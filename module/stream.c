@@ -79,8 +79,6 @@ static struct sk_buff *etp_new_data_skb(struct sock *sk)
 	sk_wmem_queued_add(sk, skb->truesize);
 	sk_mem_charge(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	if (!ep->send_head)
-		ep->send_head = skb;
 	ep->nagle_push = 0;	/* TCP_NODELAY's push was for what waited */
 	return skb;
 }

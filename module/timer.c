@@ -63,7 +63,7 @@ static void etp_probe_timeout(struct sock *sk)
 	if (etp_orphan_abort(sk))
 		return;
 	ep->persist = 0;
-	if (!ep->send_head || ep->snd_max != ep->snd_una) {
+	if (!etp_send_head(sk) || ep->snd_max != ep->snd_una) {
 		ep->probes_out = 0;
 		ep->probe_backoff = 0;
 		etp_write_xmit(sk);
@@ -142,7 +142,7 @@ static void etp_rtx_timeout(struct sock *sk)
 		etp_probe_timeout(sk);
 		return;
 	}
-	if (ep->snd_una == ep->snd_max && !ep->send_head)
+	if (ep->snd_una == ep->snd_max && !etp_send_head(sk))
 		return;
 	if (etp_orphan_abort(sk))
 		return;
@@ -176,8 +176,7 @@ static void etp_rtx_timeout(struct sock *sk)
 	if (ep->snd_una != ep->snd_max) {
 		etp_cong(sk)->timeout(sk);
 		/* Go back N: everything unacknowledged is sent again, as cwnd allows. */
-		ep->send_head = skb_peek(&sk->sk_write_queue);
-		ep->snd_nxt = ep->snd_una;
+		etp_mark_all_lost(sk);
 	}
 	etp_write_xmit(sk);
 	/*
@@ -210,7 +209,7 @@ static void etp_keepalive_timeout(struct sock *sk)
 	if (!sock_flag(sk, SOCK_KEEPOPEN) || !etp_state_is(sk, ETP_S_KEEPALIVE))
 		return;
 	/* Data in flight: the retransmission timer watches the peer. */
-	if (ep->snd_max != ep->snd_una || ep->send_head) {
+	if (ep->snd_max != ep->snd_una || etp_send_head(sk)) {
 		sk_reset_timer(sk, &sk->sk_timer, jiffies + etp_keepalive_time(sk));
 		return;
 	}

@@ -1500,7 +1500,8 @@ def tcp_info(s):
     b = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 236)
     u32 = lambda off: int.from_bytes(b[off:off + 4], sys.byteorder)  # noqa: E731
     return {"options": b[5], "snd_wscale": b[6] & 15, "rcv_wscale": b[6] >> 4,
-            "snd_mss": u32(16), "unacked": u32(24), "rtt": u32(68), "rttvar": u32(72),
+            "snd_mss": u32(16), "unacked": u32(24), "lost": u32(32), "retrans": u32(36),
+            "rtt": u32(68), "rttvar": u32(72),
             "rcv_ooopack": u32(224)}
 
 
@@ -1709,6 +1710,41 @@ def ts_echo_hole_filled(t):
             ts_of(ack, "A's ACK")[1])
     c.snd += 300
     t.check(t.read(c.sock, 300) == d, "data")
+    t.abort(c.sock)
+
+
+@case(rto_initial_ms=300)
+def rto_marks_lost(t):
+    """RFC 6298 5.4, as TCP's tcp_enter_loss() without SACK: a timeout takes
+    every segment in flight for lost (TCP_INFO's tcpi_lost) and sends them
+    again oldest first, as a window of one segment allows (tcpi_retrans);
+    each ACK takes what it covers out of both counts."""
+    c = t.passive(t.listen())
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.sock.sendall(b"a" * 1460)
+    c.sock.sendall(b"b" * 500)
+    c.expect("the first segment", seq=c.rcv, length=1460)
+    c.expect("the second", seq=c.rcv + 1460, length=500)
+    info = tcp_info(c.sock)
+    t.check(info["unacked"] == 2 and info["lost"] == 0 and info["retrans"] == 0,
+            "before the timeout: TCP_INFO %s" % info)
+    c.expect("the first again, after the RTO", seq=c.rcv, length=1460, timeout=5)
+    t.quiet("a window of one segment: the second waits for the ACK", 0.2)
+    info = tcp_info(c.sock)
+    t.check(info["lost"] == 2 and info["retrans"] == 1,
+            "after the timeout: lost %d, retrans %d, expected 2 and 1 (%s)" %
+            (info["lost"], info["retrans"], info))
+    c.send("A", ack=c.rcv + 1460)
+    c.expect("the second again, once the first is acknowledged",
+             seq=c.rcv + 1460, length=500)
+    info = tcp_info(c.sock)
+    t.check(info["unacked"] == 1 and info["lost"] == 1 and info["retrans"] == 1,
+            "after the first ACK: TCP_INFO %s" % info)
+    c.send("A", ack=c.rcv + 1960)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    info = tcp_info(c.sock)
+    t.check(info["lost"] == 0 and info["retrans"] == 0, "at the end: TCP_INFO %s" % info)
     t.abort(c.sock)
 
 
