@@ -34,6 +34,7 @@ void etp_init_xmit_vars(struct sock *sk)
 	ep->rcv_rtt_on = 0;
 	ep->rcvq_on = 0;
 	ep->recover = ep->iss;
+	ep->sacked_out = 0;
 	ep->lost_out = 0;
 	ep->retrans_out = 0;
 }

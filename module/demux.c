@@ -105,6 +105,7 @@ int etp_v4_rcv(struct sk_buff *skb)
 
 		etp_parse_options(skb, &o);
 		cb->rx_opts = o.flags;
+		cb->sack_off = o.sack_off;
 		cb->tsval = o.tsval;
 		cb->tsecr = o.tsecr;
 		if (unlikely(o.flags & ETP_RXO_BAD))

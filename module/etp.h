@@ -21,9 +21,11 @@
  *   8 timer.c       what the timers do: retransmission, probes, keepalive
  *   7 statetable.c  every state transition, in one table
  *   6 conn.c        a connection's life: initial variables, MSS, its end
+ *   6 recovery.c    loss recovery: what is lost, fast recovery, the timeout's Loss
  *   5 lookup.c      the listener and established tables; connect()'s 4-tuple
  *   5 cong.c        congestion control (NewReno) behind struct etp_cong_ops
  *   4 timewait.c    the TIME_WAIT table
+ *   4 sack.c        the sender's scoreboard: SACK blocks marking what arrived
  *   3 output.c      building and sending segments
  *   3 ofo.c         the receiver's out-of-order queue (an rbtree)
  *   3 port.c        the bind table: local ports
@@ -109,7 +111,9 @@ extern struct proto etp_prot;
 	X(OutOfWindowIcmps) X(PmtuReduced) X(CurrOrphans) X(AbortOnMemory)	\
 	X(DelayedAcks) X(DeferAcceptDrop) X(TimeWaitKilled) \
 	X(PAWSActive) X(BadOptions) X(PAWSEstab) X(PAWSTimewait)	\
-	X(AckSkippedPAWS) X(DSACKOldSent) X(DSACKOfoSent)
+	X(AckSkippedPAWS) X(DSACKOldSent) X(DSACKOfoSent)		\
+	X(Timeouts) X(RenoRecovery) X(SackRecovery) X(FastRetrans)	\
+	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -300,10 +304,14 @@ struct etp_skb_cb {
 	u32 tsval;		/* received: the timestamps option's values, */
 	u32 tsecr;		/* if rx_opts has ETP_RXO_TS */
 	u8 rx_opts;		/* received: ETP_RXO_* (demux.c) */
+	u8 sack_off;		/* received: the SACK option's offset in the
+				 * header, if rx_opts has ETP_RXO_SACK
+				 */
 	u8 sacked;		/* sent: ETP_SACKED_* (the scoreboard's marks) */
 };
 
 /* A sent skb's marks, TCP's TCPCB_SACKED_* and TCPCB_LOST. */
+#define ETP_SACKED_ACKED	0x01	/* the peer has it: a SACK block said so */
 #define ETP_SACKED_RETRANS	0x02	/* sent again since it was marked lost */
 #define ETP_SACKED_LOST		0x04	/* taken for lost: to send again */
 #define ETP_EVER_RETRANS	0x80	/* sent more than once */
@@ -320,15 +328,27 @@ struct etp_sack_block {
 #define ETP_RXO_WSCALE		0x02
 #define ETP_RXO_SACK_PERM	0x04
 #define ETP_RXO_TS		0x08
+#define ETP_RXO_SACK		0x10	/* SACK blocks, at sack_off */
 #define ETP_RXO_BAD		0x80	/* a malformed option (BadOptions) */
 
 #define ETP_SKB_CB(skb) ((struct etp_skb_cb *)&((skb)->cb[0]))
 
-/* Congestion avoidance phases (RFC 5681, NewReno recovery of RFC 6582). */
+/*
+ * Loss recovery's states (recovery.c), numbered as TCP's TCP_CA_* so that
+ * TCP_INFO's tcpi_ca_state is a copy (Disorder and CWR ETP has not).
+ */
 enum etp_ca_state {
-	ETP_CA_OPEN,
-	ETP_CA_RECOVERY,	/* fast recovery after three duplicate ACKs */
-	ETP_CA_LOSS,		/* after a retransmission timeout */
+	ETP_CA_OPEN = 0,
+	ETP_CA_RECOVERY = 3,	/* fast recovery: duplicate ACKs or SACKs told of a loss */
+	ETP_CA_LOSS = 4,	/* after a retransmission timeout */
+};
+
+/* Why the state changed (the etp_ca_state tracepoint's cause). */
+enum etp_ca_cause {
+	ETP_CA_DUPACKS,		/* three duplicate ACKs */
+	ETP_CA_SACKED,		/* enough SACKed above the oldest (RFC 6675 IsLost()) */
+	ETP_CA_RTO,		/* the retransmission timer */
+	ETP_CA_RECOVERED,	/* an ACK past the recovery point */
 };
 
 /*
@@ -364,6 +384,10 @@ struct etp_sock {
 	u32 cwnd;		/* congestion window, bytes */
 	u32 ssthresh;
 	u32 recover;		/* snd_max when recovery began */
+	/* RFC 6937's proportional rate reduction in Recovery (recovery.c), bytes */
+	u32 prr_delivered;	/* delivered to the peer since it began */
+	u32 prr_out;		/* sent since it began */
+	u32 prr_recover_fs;	/* RecoverFS: the flight when it began */
 
 	u32 srtt_us;		/* smoothed RTT << 3 (RFC 6298) */
 	u32 rttvar_us;		/* RTT variation << 2 */
@@ -447,10 +471,12 @@ struct etp_sock {
 
 	/*
 	 * Sent and not yet acknowledged, by seq (TCP's tcp_rtx_queue); what
-	 * is not sent yet waits on sk_write_queue. lost_out and retrans_out
-	 * count the bytes marked ETP_SACKED_LOST and ETP_SACKED_RETRANS.
+	 * is not sent yet waits on sk_write_queue. sacked_out, lost_out and
+	 * retrans_out count the bytes marked ETP_SACKED_ACKED, ETP_SACKED_LOST
+	 * and ETP_SACKED_RETRANS.
 	 */
 	struct rb_root rtx_root;
+	u32 sacked_out;
 	u32 lost_out;
 	u32 retrans_out;
 	struct rb_root ooo_root;	/* out of order, by seq (ofo.c) */
@@ -527,7 +553,7 @@ static inline u32 etp_in_flight(const struct etp_sock *ep)
 	u32 out = ep->snd_max - ep->snd_una;
 
 	/* retrans_out counts lost bytes only: never above lost_out. */
-	return out - min(out, ep->lost_out - ep->retrans_out);
+	return out - min(out, ep->sacked_out + ep->lost_out - ep->retrans_out);
 }
 
 /* Bytes taken for lost and not sent again yet. */
@@ -622,6 +648,17 @@ bool etp_rmem_charge(struct sock *sk, struct sk_buff *skb);
 bool etp_rmem_charge_window(struct sock *sk, struct sk_buff *skb);
 bool etp_rmem_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *skb);
 
+/* sack.c */
+#define ETP_SACK_NEW	0x01	/* a block marked data not marked before */
+#define ETP_SACK_DSACK	0x02	/* the first block reports a duplicate */
+#define ETP_ACK_DUP	0x04	/* a duplicate ACK (RFC 5681 2), for recovery.c */
+int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked);
+
+/* recovery.c */
+void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag);
+void etp_enter_loss(struct sock *sk);
+void etp_recovery_syn_acked(struct sock *sk);
+
 /* ofo.c */
 bool etp_ofo_insert(struct sock *sk, struct sk_buff *skb);
 struct sk_buff *etp_ofo_next(struct sock *sk);
@@ -655,24 +692,20 @@ int etp_ack_get_quickack(const struct sock *sk);
 
 /* cong.c */
 /**
- * struct etp_cong_ops - a congestion control algorithm
+ * struct etp_cong_ops - a congestion control algorithm (TCP's tcp_congestion_ops)
  * @name: its name, as TCP_CONGESTION gives it
  * @init: set the initial window, once the MSS is known (cwnd is 0 before)
- * @acked: new data is acknowledged, @acked bytes of it; return true on a
- *         partial ACK that calls for the next hole to be resent
- * @dupack: a duplicate ACK; return true when the first unacknowledged
- *          segment is to be resent at once (fast retransmit)
- * @timeout: the retransmission timer fired with data in flight
+ * @ssthresh: the slow-start threshold after a loss (recovery.c sets it)
+ * @cong_avoid: new data is acknowledged, @acked bytes of it, outside
+ *              fast recovery: grow cwnd
  *
- * Each runs with the socket locked and changes only cwnd, ssthresh,
- * recover, dupacks and ca_state; the caller sends.
+ * Each runs with the socket locked; the caller sends.
  */
 struct etp_cong_ops {
 	const char *name;
 	void (*init)(struct sock *sk);
-	bool (*acked)(struct sock *sk, u32 acked);
-	bool (*dupack)(struct sock *sk);
-	void (*timeout)(struct sock *sk);
+	u32 (*ssthresh)(struct sock *sk);
+	void (*cong_avoid)(struct sock *sk, u32 acked);
 };
 
 extern const struct etp_cong_ops etp_newreno;
@@ -788,6 +821,7 @@ struct etp_rx_opts {
 	u16 mss;		/* ETP_DEFAULT_MSS without the option */
 	u8 wscale;		/* capped at ETP_MAX_WSCALE */
 	u8 flags;		/* ETP_RXO_* */
+	u8 sack_off;		/* the SACK option's offset, with ETP_RXO_SACK */
 };
 
 /* Options of an etp_hdr_args: which ones a segment carries. */
@@ -827,8 +861,8 @@ enum etp_rst_reason {
 
 /* Why a segment is sent again (the etp_retransmit tracepoint's cause). */
 enum etp_rtx_cause {
-	ETP_RTX_TIMEOUT,	/* the retransmission timer fired (go-back-N) */
-	ETP_RTX_FAST,		/* three duplicate ACKs, or a partial ACK in recovery */
+	ETP_RTX_TIMEOUT,	/* after a retransmission timeout (in Loss) */
+	ETP_RTX_FAST,		/* in fast recovery: duplicate ACKs, SACKs, partial ACKs */
 	ETP_RTX_SYNACK_TIMER,	/* a half-open entry's SYN-ACK timer */
 	ETP_RTX_SIMULTANEOUS_OPEN, /* our SYN again, as SYN-ACK */
 };
@@ -838,6 +872,7 @@ bool etp_write_wakeup(struct sock *sk);
 void etp_push(struct sock *sk, int flags);
 int etp_retransmit_head(struct sock *sk);
 void etp_mark_all_lost(struct sock *sk);
+void etp_skb_mark_lost(struct sock *sk, struct sk_buff *skb);
 void etp_rtx_unlink_free(struct sock *sk, struct sk_buff *skb);
 int etp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
 unsigned int etp_skb_pcount(const struct sock *sk, const struct sk_buff *skb);
@@ -962,6 +997,8 @@ int etp_delack_selftest(struct sock *sk);
 int etp_tstamp_selftest(struct sock *sk);
 int etp_ofo_selftest(struct sock *sk);
 int etp_rtx_selftest(struct sock *sk);
+int etp_sack_selftest(struct sock *sk);
+int etp_recovery_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);

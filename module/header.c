@@ -77,6 +77,11 @@ void etp_parse_options(const struct sk_buff *skb, struct etp_rx_opts *o)
 			o->flags |= ETP_RXO_TS;
 			o->tsval = get_unaligned_be32(p + 2);
 			o->tsecr = get_unaligned_be32(p + 6);
+		} else if (kind == ETP_OPT_SACK) {
+			if (!th->syn) {
+				o->flags |= ETP_RXO_SACK;
+				o->sack_off = p - (const u8 *)th;
+			}
 		} else if (th->syn) {
 			if (kind == ETP_OPT_MSS) {
 				o->mss = max_t(u16, get_unaligned_be16(p + 2), ETP_MIN_MSS);

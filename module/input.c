@@ -318,9 +318,10 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
-	u32 ack = cb->ack_seq, acked, rtt;
+	u32 ack = cb->ack_seq, acked, rtt, sacked = 0, prior_sacked = ep->sacked_out;
 	u32 wnd = (u32)cb->window << ep->snd_wscale;
-	bool wnd_changed = false, hole;
+	bool wnd_changed = false;
+	int flag = 0;
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!etp_after(ack, ep->snd_una) || etp_after(ack, ep->snd_max)) {
@@ -339,6 +340,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		ep->snd_wnd = wnd;
 		ep->snd_wl1 = cb->seq;
 		ep->snd_wl2 = ack;
+		etp_recovery_syn_acked(sk);
 		etp_sm_event(sk, ETP_EV_SYN_ACKED);
 	}
 
@@ -358,6 +360,12 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	/* The peer is alive: keepalive and window probes start over. */
 	ep->probes_out = 0;
+	/*
+	 * The peer's SACK blocks, once SACK is negotiated (sack.c); an old
+	 * ACK's too, as TCP's: ACKs overtake one another.
+	 */
+	if (ep->sack_ok && cb->rx_opts & ETP_RXO_SACK)
+		flag = etp_sack_tag(sk, skb, &sacked);
 	if (etp_before(ack, ep->snd_una))
 		return true;		/* an old ACK: its data still counts */
 
@@ -378,11 +386,13 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		if (etp_before(ep->snd_nxt, ack))
 			ep->snd_nxt = ack;
 		etp_ack_rtt(sk, skb, rtt);
-		ep->dupacks = 0;
-		hole = etp_cong(sk)->acked(sk, acked);
+		/*
+		 * Delivered: what it acknowledged that no SACK had, and what
+		 * it SACKed anew (RFC 6937's DeliveredData).
+		 */
+		etp_recovery_ack(sk, acked, acked + ep->sacked_out - prior_sacked,
+				 flag);
 		etp_sndbuf_expand(sk);
-		if (hole)
-			etp_retransmit_head(sk);
 		if (ep->snd_una == ep->snd_max)
 			etp_stop_rtx_timer(sk);
 		else
@@ -399,11 +409,12 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
 		    sk_stream_is_writeable(sk))
 			sk->sk_write_space(sk);
-	} else if (!wnd_changed && ep->snd_max != ep->snd_una &&
-		   skb->len == etp_hdr(skb)->doff * 4 &&
-		   !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN))) {
-		if (etp_cong(sk)->dupack(sk))
-			etp_retransmit_head(sk);
+	} else if (ep->snd_max != ep->snd_una) {
+		/* RFC 5681 2: a duplicate ACK carries no data, SYN, FIN or new window. */
+		if (!wnd_changed && skb->len == etp_hdr(skb)->doff * 4 &&
+		    !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)))
+			flag |= ETP_ACK_DUP;
+		etp_recovery_ack(sk, 0, ep->sacked_out - prior_sacked, flag);
 	}
 	if (!etp_state_is(sk, ETP_S_CONN))		/* closed, or handed to TIME_WAIT */
 		return false;
@@ -489,6 +500,7 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		ep->snd_una = cb->ack_seq;
 		etp_ack_rtt(sk, skb, rtt);
 		etp_stop_rtx_timer(sk);
+		etp_recovery_syn_acked(sk);
 		etp_sm_event(sk, ETP_EV_RCV_SYNACK);
 		etp_reset_keepalive(sk);
 		etp_write_xmit(sk);

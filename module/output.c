@@ -174,9 +174,16 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 
+	if (ep->ca_state == ETP_CA_RECOVERY)
+		ep->prr_out += cb->end_seq - cb->seq;	/* RFC 6937's prr_out */
 	if (etp_before(cb->seq, ep->snd_max)) {
 		etp_rtx_mark_sent(ep, cb);
 		cb->retrans++;
+		/* As TCP: in Loss, after a timeout; else in fast recovery. */
+		if (ep->ca_state == ETP_CA_LOSS)
+			ETP_INC_STATS(sock_net(sk), SlowStartRetrans);
+		else if (ep->ca_state == ETP_CA_RECOVERY)
+			ETP_INC_STATS(sock_net(sk), FastRetrans);
 		ep->total_retrans += etp_skb_pcount(sk, skb);
 		ETP_ADD_STATS(sock_net(sk), RetransSegs, etp_skb_pcount(sk, skb));
 		if (trace_etp_retransmit_enabled())
@@ -218,12 +225,32 @@ void etp_rtx_unlink_free(struct sock *sk, struct sk_buff *skb)
 	struct etp_sock *ep = etp_sk(sk);
 	u32 len = cb->end_seq - cb->seq;
 
+	if (cb->sacked & ETP_SACKED_ACKED)
+		ep->sacked_out -= len;
 	if (cb->sacked & ETP_SACKED_LOST)
 		ep->lost_out -= len;
 	if (cb->sacked & ETP_SACKED_RETRANS)
 		ep->retrans_out -= len;
 	rb_erase(&skb->rbnode, &ep->rtx_root);
 	etp_wmem_free_skb(sk, skb);
+}
+
+/**
+ * etp_skb_mark_lost() - take one sent skb for lost
+ * @sk: the socket, locked
+ * @skb: an skb of the retransmission queue, not SACKed
+ *
+ * It goes again, before new data, as the window allows; one already marked
+ * (and perhaps sent again) stays as it is.
+ */
+void etp_skb_mark_lost(struct sock *sk, struct sk_buff *skb)
+{
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+	if (cb->sacked & (ETP_SACKED_LOST | ETP_SACKED_ACKED))
+		return;
+	cb->sacked |= ETP_SACKED_LOST;
+	etp_sk(sk)->lost_out += cb->end_seq - cb->seq;
 }
 
 /**
@@ -243,6 +270,8 @@ void etp_mark_all_lost(struct sock *sk)
 	sock_owned_by_me(sk);
 	ep->lost_out = 0;
 	skb_rbtree_walk(skb, &ep->rtx_root) {
+		if (ETP_SKB_CB(skb)->sacked & ETP_SACKED_ACKED)
+			continue;	/* the peer has it */
 		ETP_SKB_CB(skb)->sacked &= ~ETP_SACKED_RETRANS;
 		ETP_SKB_CB(skb)->sacked |= ETP_SACKED_LOST;
 		ep->lost_out += ETP_SKB_CB(skb)->end_seq - ETP_SKB_CB(skb)->seq;

@@ -270,8 +270,7 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 	memset(info, 0, sizeof(*info));
 	info->tcpi_state = inet_sk_state_load(sk);
 	lock_sock(sk);
-	info->tcpi_ca_state = ep->ca_state == ETP_CA_RECOVERY ? 3 :
-			      ep->ca_state == ETP_CA_LOSS ? 4 : 0;
+	info->tcpi_ca_state = ep->ca_state;	/* TCP's numbers */
 	info->tcpi_retransmits = ep->retransmits;
 	info->tcpi_probes = ep->probes_out;
 	if (ep->tstamp_ok && etp_state_is(sk, ETP_S_SYNC))
@@ -293,6 +292,7 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 	} else if (ep->mss) {
 		/* ETP counts bytes; TCP_INFO says segments, as TCP's. */
 		info->tcpi_unacked = DIV_ROUND_UP(ep->snd_max - ep->snd_una, ep->mss);
+		info->tcpi_sacked = DIV_ROUND_UP(ep->sacked_out, ep->mss);
 		info->tcpi_lost = DIV_ROUND_UP(ep->lost_out, ep->mss);
 		info->tcpi_retrans = DIV_ROUND_UP(ep->retrans_out, ep->mss);
 	}

@@ -56,8 +56,7 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->rfc1337 = 1;
 	s->timestamps = 1;		/* TCP's tcp_timestamps */
 	s->reuse_tw = 2;		/* tw_reuse, TCP's tcp_tw_reuse: loopback only */
-	/* Not TCP's 1 yet: the sender does not use the blocks it gets. */
-	s->sack = 0;
+	s->sack = 1;			/* TCP's tcp_sack */
 	s->dsack = 1;			/* TCP's tcp_dsack */
 }
 

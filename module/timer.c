@@ -173,11 +173,8 @@ static void etp_rtx_timeout(struct sock *sk)
 	 * __etp_write_xmit()): try again, backing off, without the response
 	 * to a loss.
 	 */
-	if (ep->snd_una != ep->snd_max) {
-		etp_cong(sk)->timeout(sk);
-		/* Go back N: everything unacknowledged is sent again, as cwnd allows. */
-		etp_mark_all_lost(sk);
-	}
+	if (ep->snd_una != ep->snd_max)
+		etp_enter_loss(sk);	/* what is in flight and not SACKed goes again */
 	etp_write_xmit(sk);
 	/*
 	 * With nothing in flight, __etp_write_xmit() armed the timer if the

@@ -76,6 +76,17 @@
 	EM(ETP_RTX_SYNACK_TIMER, "SYNACK_TIMER")	\
 	EMe(ETP_RTX_SIMULTANEOUS_OPEN, "SIMULTANEOUS_OPEN")
 
+#define etp_trace_ca_states				\
+	EM(ETP_CA_OPEN, "OPEN")				\
+	EM(ETP_CA_RECOVERY, "RECOVERY")			\
+	EMe(ETP_CA_LOSS, "LOSS")
+
+#define etp_trace_ca_causes				\
+	EM(ETP_CA_DUPACKS, "DUPACKS")			\
+	EM(ETP_CA_SACKED, "SACKED")			\
+	EM(ETP_CA_RTO, "RTO")				\
+	EMe(ETP_CA_RECOVERED, "RECOVERED")
+
 /* User space (trace-cmd, perf) sees the enums' values, not their names. */
 #undef EM
 #undef EMe
@@ -86,6 +97,8 @@ etp_trace_states
 etp_trace_events
 etp_trace_rst_reasons
 etp_trace_rtx_causes
+etp_trace_ca_states
+etp_trace_ca_causes
 
 #undef EM
 #undef EMe
@@ -96,6 +109,8 @@ etp_trace_rtx_causes
 #define etp_show_event(e)	__print_symbolic(e, etp_trace_events)
 #define etp_show_reason(r)	__print_symbolic(r, etp_trace_rst_reasons)
 #define etp_show_cause(c)	__print_symbolic(c, etp_trace_rtx_causes)
+#define etp_show_ca_state(s)	__print_symbolic(s, etp_trace_ca_states)
+#define etp_show_ca_cause(c)	__print_symbolic(c, etp_trace_ca_causes)
 #define etp_show_variant(v)	__print_flags(v, "|",			\
 	{ ETP_V_TRACE_STANDARD, "standard" },				\
 	{ ETP_V_2WAY, "handshake=2way" }, { ETP_V_CLOSE3, "close=3way" }, \
@@ -177,6 +192,51 @@ TRACE_EVENT(etp_retransmit,
 		  ETP_TUPLE_ARGS, etp_show_state(__entry->state),
 		  __entry->seq, __entry->len, etp_show_flags(__entry->flags),
 		  __entry->count, etp_show_cause(__entry->cause))
+);
+
+/*
+ * Loss recovery's state changed (recovery.c): into fast recovery, into
+ * Loss on a timeout, back to Open; cwnd and ssthresh are the new ones, the
+ * scoreboard's counts in bytes.
+ */
+TRACE_EVENT(etp_ca_state,
+
+	TP_PROTO(const struct net *net, const struct sock *sk, int old, int cause),
+
+	TP_ARGS(net, sk, old, cause),
+
+	TP_STRUCT__entry(
+		ETP_TUPLE_ENTRY
+		__field(int, old)
+		__field(int, new)
+		__field(int, cause)
+		__field(__u32, cwnd)
+		__field(__u32, ssthresh)
+		__field(__u32, snd_una)
+		__field(__u32, recover)
+		__field(__u32, sacked)
+		__field(__u32, lost)
+	),
+
+	TP_fast_assign(
+		ETP_TUPLE_ASSIGN(sk, inet_sk(sk)->inet_saddr, inet_sk(sk)->inet_daddr,
+				 inet_sk(sk)->inet_sport, inet_sk(sk)->inet_dport);
+		__entry->old = old;
+		__entry->new = etp_sk(sk)->ca_state;
+		__entry->cause = cause;
+		__entry->cwnd = etp_sk(sk)->cwnd;
+		__entry->ssthresh = etp_sk(sk)->ssthresh;
+		__entry->snd_una = etp_sk(sk)->snd_una;
+		__entry->recover = etp_sk(sk)->recover;
+		__entry->sacked = etp_sk(sk)->sacked_out;
+		__entry->lost = etp_sk(sk)->lost_out;
+	),
+
+	TP_printk(ETP_TUPLE_FMT " old=%s new=%s cause=%s cwnd=%u ssthresh=%u snd_una=%u recover=%u sacked=%u lost=%u",
+		  ETP_TUPLE_ARGS, etp_show_ca_state(__entry->old),
+		  etp_show_ca_state(__entry->new), etp_show_ca_cause(__entry->cause),
+		  __entry->cwnd, __entry->ssthresh, __entry->snd_una,
+		  __entry->recover, __entry->sacked, __entry->lost)
 );
 
 /* @skaddr is NULL when no socket sends it (the namespace's control socket). */

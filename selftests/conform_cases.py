@@ -1499,10 +1499,11 @@ def tcp_info(s):
     """The TCP_INFO fields the cases read, by their names in linux/tcp.h."""
     b = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 236)
     u32 = lambda off: int.from_bytes(b[off:off + 4], sys.byteorder)  # noqa: E731
-    return {"options": b[5], "snd_wscale": b[6] & 15, "rcv_wscale": b[6] >> 4,
-            "snd_mss": u32(16), "unacked": u32(24), "lost": u32(32), "retrans": u32(36),
-            "rtt": u32(68), "rttvar": u32(72),
-            "rcv_ooopack": u32(224)}
+    return {"ca_state": b[1], "options": b[5], "snd_wscale": b[6] & 15,
+            "rcv_wscale": b[6] >> 4, "snd_mss": u32(16), "unacked": u32(24),
+            "sacked": u32(28), "lost": u32(32), "retrans": u32(36),
+            "rtt": u32(68), "rttvar": u32(72), "snd_ssthresh": u32(76),
+            "snd_cwnd": u32(80), "rcv_ooopack": u32(224)}
 
 
 def ts_of(seg, what):
@@ -1515,13 +1516,13 @@ def ts_of(seg, what):
 
 def ts_passive(t, l, bport=BPORT, tsval=1000):
     """A connection the peer opens with timestamps (and SACK permitted, which
-    A does not take yet); returns (Conn, A's first TSval)."""
+    sack=1, the default, takes); returns (Conn, A's first TSval)."""
     x = random.randrange(M32)
     t.send("S", x, bport=bport, options=opts(mss=1460, sackok=True, ts=(tsval, 0), ws=7))
     sa = t.expect("SYN-ACK", flags="SA", ack=x + 1, bport=bport)
     aval, aecr = ts_of(sa, "SYN-ACK")
     t.check(aecr == tsval, "SYN-ACK echoes %d, the SYN's TSval was %d" % (aecr, tsval))
-    t.check("SAckOK" not in sa.options, "SYN-ACK offers SACK: %s" % sa)
+    t.check("SAckOK" in sa.options, "SYN-ACK does not permit SACK: %s" % sa)
     t.check(sa.options.get("MSS") == 1460 and "WScale" in sa.options,
             "SYN-ACK options %s" % sa.options)
     t.send("A", x + 1, sa.seq + 1, bport=bport, options=opts(ts=(tsval + 1, aval)))
@@ -1568,14 +1569,14 @@ def ts_not_offered(t):
 
 @case()
 def ts_active(t):
-    """A's SYN offers MSS, timestamps (echo 0) and window scale, in TCP's
-    layout; a SYN-ACK with timestamps echoing it negotiates them, one
-    without leaves A's segments without."""
+    """A's SYN offers MSS, SACK permitted, timestamps (echo 0) and window
+    scale, in TCP's layout; a SYN-ACK with timestamps echoing it negotiates
+    them, one without leaves A's segments without."""
     s = t.connect()
     syn = t.expect("A's SYN", flags="S")
     sval, secr = ts_of(syn, "A's SYN")
     t.check(secr == 0 and "MSS" in syn.options and "WScale" in syn.options and
-            "SAckOK" not in syn.options, "A's SYN options %s" % syn.options)
+            "SAckOK" in syn.options, "A's SYN options %s" % syn.options)
     t.send("SA", 7000, syn.seq + 1, options=opts(mss=1460, ts=(77, sval), ws=7))
     ack = t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=7001)
     val, ecr = ts_of(ack, "A's ACK")
@@ -1866,9 +1867,9 @@ def sack_blocks_at_wrap(t):
     t.abort(c.sock)
 
 
-@case()
+@case(sack=0)
 def sack_off_no_blocks(t):
-    """sack=0 (the default while ETP's sender does not use SACK): a SYN
+    """sack=0: a SYN
     permitting SACK gets a SYN-ACK that does not, A's SYN does not offer
     it, and no ACK carries blocks."""
     l = t.listen()
@@ -1946,6 +1947,164 @@ def dsack_off(t):
     ack = c.expect_ack("the ACK of data received again")
     t.check(not sack_of(ack), "blocks %s with dsack=0" % sack_of(ack))
     t.counters(DSACKOldSent=0)
+    t.abort(c.sock)
+
+
+# The sender's use of SACK (RFC 2018, RFC 6675; TCP's tcp_sacktag_write_queue,
+# tcp_fastretrans_alert)
+
+
+def sack_sent(t, n):
+    """A connection permitting SACK (no timestamps: 1460-byte segments) that
+    sent N segments the peer has not acknowledged; returns (Conn, the first
+    one's seq)."""
+    c, _ = sack_passive(t, t.listen(), ts=False)
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.sock.sendall(b"s" * 1460 * n)
+    for i in range(n):
+        c.expect("segment %d" % (i + 1), seq=c.rcv + 1460 * i, length=1460)
+    return c, c.rcv
+
+
+# An RTO of three seconds at least: the cases wait on ACKs, not timeouts.
+@case(rto_min_ms=3000, rto_initial_ms=3000)
+def reno_fast_retransmit_partial_ack(t):
+    """Without SACK, NewReno (RFC 5681 3.2, RFC 6582): the third duplicate
+    ACK resends the first segment, one segment, with ssthresh half the
+    flight and cwnd ssthresh + 3; each further duplicate inflates cwnd by
+    one; a partial ACK resends the next hole at once; the ACK past what
+    was in flight ends recovery with cwnd = ssthresh (RenoRecovery)."""
+    c = t.passive(t.listen())
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.sock.sendall(b"r" * 1460 * 6)
+    for i in range(6):
+        c.expect("segment %d" % (i + 1), seq=c.rcv + 1460 * i, length=1460)
+    base = c.rcv
+    c.send("A", ack=base)
+    c.send("A", ack=base)
+    t.quiet("two duplicate ACKs: not yet", 0.3)
+    c.send("A", ack=base)
+    c.expect("the first segment again", seq=base, length=1460)
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 3 and info["snd_ssthresh"] == 3 and info["snd_cwnd"] == 6,
+            "in recovery: ssthresh %d, cwnd %d, expected 3 and 6 (%s)" %
+            (info["snd_ssthresh"], info["snd_cwnd"], info))
+    c.send("A", ack=base)
+    t.check(t.wait(lambda: tcp_info(c.sock)["snd_cwnd"] == 7, 1),
+            "a fourth duplicate does not inflate cwnd: %s" % tcp_info(c.sock))
+    c.send("A", ack=base + 2920)
+    c.expect("the third segment, after a partial ACK", seq=base + 2920, length=1460)
+    t.quiet("nothing else goes again", 0.5)
+    c.send("A", ack=base + 8760)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 0 and info["snd_cwnd"] == 3, "after recovery: %s" % info)
+    t.counters(RenoRecovery=1, SackRecovery=0, FastRetrans=2, RetransSegs=2)
+    t.abort(c.sock)
+
+
+@case(rto_min_ms=3000, rto_initial_ms=3000)
+def sack_recovery_resends_the_hole(t):
+    """RFC 6675: duplicate ACKs SACKing segments 2 to 5 start recovery at
+    the third, when more than two segments' worth lies SACKed above the
+    first (IsLost()); A sends the first again, only it (not what the
+    blocks cover, not the sixth, with nothing SACKed above it), and
+    TCP_INFO shows the scoreboard; the ACK past it all ends recovery."""
+    c, base = sack_sent(t, 6)
+    c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 2920)]))
+    c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 4380)]))
+    t.quiet("two segments SACKed: not yet taken for a loss", 0.3)
+    info = tcp_info(c.sock)
+    t.check(info["sacked"] == 2 and info["lost"] == 0 and info["ca_state"] == 0,
+            "after two SACKs: TCP_INFO %s" % info)
+    c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 5840)]))
+    c.expect("the first segment again", seq=base, length=1460)
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 3 and info["sacked"] == 3 and info["lost"] == 1 and
+            info["retrans"] == 1, "in recovery: TCP_INFO %s" % info)
+    t.quiet("nothing else goes again", 0.5)
+    c.send("A", ack=base + 5840)
+    c.send("A", ack=base + 8760)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 0 and info["sacked"] == 0 and info["lost"] == 0,
+            "after recovery: TCP_INFO %s" % info)
+    t.counters(SackRecovery=1, RenoRecovery=0, FastRetrans=1, RetransSegs=1,
+               Timeouts=0)
+    t.abort(c.sock)
+
+
+@case(rto_min_ms=3000, rto_initial_ms=3000)
+def sack_multiple_holes(t):
+    """RFC 6675 with several holes: an ACK SACKing segments 2-3, 5-6 and
+    8-10 of ten takes 1, 4 and 7 for lost (each has more than two segments
+    SACKed above it); A sends 1 at once and, as PRR lets the pipe grow back
+    to ssthresh, 4 and 7, in order, and nothing the blocks cover."""
+    c, base = sack_sent(t, 10)
+    seg = lambda i: base + 1460 * (i - 1)      # noqa: E731
+    c.send("A", ack=base, options=opts(sack=[(seg(8), seg(11)), (seg(5), seg(7)),
+                                             (seg(2), seg(4))]))
+    for i in (1, 4, 7):
+        c.expect("segment %d again" % i, seq=seg(i), length=1460)
+    t.quiet("the SACKed segments do not go again", 0.5)
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 3 and info["sacked"] == 7 and info["lost"] == 3 and
+            info["retrans"] == 3, "in recovery: TCP_INFO %s" % info)
+    c.send("A", ack=seg(11))
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    t.counters(SackRecovery=1, FastRetrans=3, RetransSegs=3)
+    t.abort(c.sock)
+
+
+@case(rto_min_ms=1000, rto_initial_ms=1000)
+def sack_rto_skips_sacked(t):
+    """A timeout (RFC 6298 5.4) takes for lost what the peer did not SACK
+    (tcp_enter_loss()): segments 3 and 4 SACKed, too few for a fast
+    retransmit; after the RTO A sends 1, then 2, never 3 or 4."""
+    c, base = sack_sent(t, 4)
+    c.send("A", ack=base, options=opts(sack=[(base + 2920, base + 5840)]))
+    c.expect("the first again, after the RTO", seq=base, length=1460, timeout=5)
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 4 and info["sacked"] == 2 and info["lost"] == 2,
+            "after the timeout: TCP_INFO %s" % info)
+    c.send("A", ack=base + 1460, options=opts(sack=[(base + 2920, base + 5840)]))
+    c.expect("the second again", seq=base + 1460, length=1460)
+    t.quiet("the SACKed segments do not go again", 0.5)
+    c.send("A", ack=base + 5840)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    t.counters(Timeouts=1, SlowStartRetrans=2, RetransSegs=2, SackRecovery=0)
+    t.abort(c.sock)
+
+
+@case(rto_min_ms=3000, rto_initial_ms=3000)
+def sack_blocks_bad_ignored(t):
+    """SACK blocks A cannot take are ignored and counted, as TCP's: past
+    what was sent or reversed (SACKDiscard), a D-SACK below the ACK
+    (DSACKRecv), an option of a length no blocks have (BadOptions);
+    overlapping blocks count their bytes once. The scoreboard stays right
+    and the connection goes on."""
+    c, base = sack_sent(t, 3)
+    c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 8760)]))
+    c.send("A", ack=base, options=opts(sack=[(base + 2920, base + 1460)]))
+    c.send("A", ack=base, options=opts(sack=[(base - 100, base)]))
+    c.send("A", ack=base, options=opts(raw=b"\x01\x01\x05\x0b" + b"\x00" * 9))
+    t.counters(SACKDiscard=2, DSACKRecv=1, BadOptions=1)
+    t.check(tcp_info(c.sock)["sacked"] == 0, "marked by bad blocks: %s" % tcp_info(c.sock))
+    c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 4380),
+                                             (base + 1460, base + 2920)]))
+    t.check(t.wait(lambda: tcp_info(c.sock)["sacked"] == 2, 1),
+            "overlapping blocks: TCP_INFO %s" % tcp_info(c.sock))
+    c.send("A", ack=base + 4380)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    t.check(tcp_info(c.sock)["sacked"] == 0, "TCP_INFO %s" % tcp_info(c.sock))
+    c.sock.sendall(b"t" * 100)
+    c.expect("more data", seq=base + 4380, length=100)
+    t.counters(SACKDiscard=2, RetransSegs=0)
     t.abort(c.sock)
 
 

@@ -106,8 +106,9 @@ def write_sysctl(path, value):
 
 def opts(**kw):
     """TCP options as bytes, NOP-padded to 4 bytes: opts(mss=1460, ws=7,
-    ts=(TSVAL, TSECR), sackok=True, raw=b"...") in TCP's order (MSS, SACK
-    permitted in the timestamps' NOPs, window scale; RAW last)."""
+    ts=(TSVAL, TSECR), sackok=True, sack=[(LEFT, RIGHT), ...], raw=b"...")
+    in TCP's order (MSS, SACK permitted in the timestamps' NOPs, window
+    scale, NOP NOP SACK; RAW last)."""
     b = b""
     if "mss" in kw:
         b += struct.pack("!BBH", 2, 4, kw["mss"])
@@ -118,6 +119,9 @@ def opts(**kw):
         b += b"\x01\x01\x04\x02"
     if "ws" in kw:
         b += struct.pack("!BBB", 3, 3, kw["ws"]) + b"\x01"
+    if kw.get("sack"):
+        b += b"\x01\x01" + struct.pack("!BB", 5, 2 + 8 * len(kw["sack"])) + \
+            b"".join(struct.pack("!II", le % M32, ri % M32) for le, ri in kw["sack"])
     b += kw.get("raw", b"")
     return b + b"\x01" * (-len(b) % 4)
 

@@ -9,9 +9,10 @@ flight both ways, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, CLOSING,
 TIME_WAIT) a fresh pair of namespaces is set up the way the conformance cases
 do it (the seeds), then COUNT mutated segments go to it in bursts: random
 flags, seq/ack near the numbers of the connection and random, windows
-0/random/65535, good and malformed options, data offsets 0..15, payloads of
-0..MSS+100 bytes, truncated segments, right (mostly) and wrong checksums.
-Between bursts the application reads, writes, accepts and closes.
+0/random/65535, good and malformed options (SACK blocks too), data offsets
+0..15, payloads of 0..MSS+100 bytes, truncated segments, right (mostly) and
+wrong checksums. Between bursts the application reads, writes, accepts and
+closes.
 
 At the end of every state everything is closed (the peer resets what is
 left, from the numbers A last sent), and the tables must be empty, the Curr*
@@ -93,11 +94,26 @@ class Fuzzer:
 
     # --- segments ---------------------------------------------------------
 
-    def options(self):
+    def options(self, c):
         r = self.rng
-        k = r.randrange(10)
+        k = r.randrange(12)
         if k < 4:
             return b""
+        if k >= 10:
+            # SACK blocks (RFC 2018) around what A sent: in and past its
+            # data, reversed, below the ACK (D-SACK), overlapping, one to
+            # four, of a right length or not.
+            una = c.rcv
+            nxt = self.a_nxt.get((c.aport, c.bport), una)
+            edges = [una, nxt, una + 1460, una + 2920, nxt + 1460, una - 1000]
+            blocks = b""
+            for _ in range(r.choice([1, 1, 2, 3, 4])):
+                le = self.near(r.choice(edges))
+                ri = self.near(r.choice(edges)) if r.randrange(4) else le + 1460
+                blocks += struct.pack("!II", le % M32, ri % M32)
+            ln = 2 + len(blocks) if r.randrange(8) else r.choice([2, 9, 11, 42])
+            b = b"\x01\x01" + bytes([5, ln]) + blocks
+            return b[:40] + b"\x01" * (-len(b[:40]) % 4)
         if k < 6:
             return opts(mss=r.choice([0, 1, 536, 1460, 65535,
                                       r.randrange(65536)]),
@@ -158,7 +174,7 @@ class Fuzzer:
         else:
             ack = r.choice([0, r.randrange(M32)])
         win = r.choice([0, 65535, 65535, r.randrange(65536), r.randrange(1024)])
-        options = self.options()
+        options = self.options(c)
         k = r.random()
         if k < 0.5:
             payload = b""
@@ -314,7 +330,9 @@ def st_syn_recv(t, rng, lsock, bport):
 
 
 def st_established(t, rng, lsock, bport):
-    c = t.passive(lsock, bport=bport)
+    # Half of them with SACK, whose blocks then reach the scoreboard.
+    c = t.passive(lsock, bport=bport,
+                  options=opts(mss=1460, sackok=bool(rng.randrange(2))))
     with_data_in_flight(t, c)
     return c, [c.sock]
 

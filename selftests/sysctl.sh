@@ -27,7 +27,7 @@ rfc5961 1 0 1 -1 2
 rfc1337 1 0 1 -1 2
 timestamps 1 0 2 -1 3
 tw_reuse 2 0 2 -1 3
-sack 0 0 1 -1 2
+sack 1 0 1 -1 2
 dsack 1 0 1 -1 2
 '
 

@@ -258,6 +258,18 @@ n_a = len([e for e in rtx if e["netns"] == ns_a])
 n_b = len(rtx) - n_a
 expect((n_a, n_b) == (rs_a, rs_b),
        "retransmit events (%d, %d), RetransSegs (%d, %d)" % (n_a, n_b, rs_a, rs_b))
+# Loss recovery's states on A: Loss on the SYN's timeout and on the data's,
+# each ended by the ACK that follows; every change starts where the last one
+# ended.
+ca = [e for e in of(events, "ca_state") if e["netns"] == ns_a]
+expect([e["old"] for e in ca] == ["OPEN"] + [e["new"] for e in ca[:-1]] and
+       ca and ca[-1]["new"] == "OPEN", "states do not chain: %s" % dump(ca))
+expect(any(e["new"] == "LOSS" and e["cause"] == "RTO" and e["snd_una"] == iss for e in ca) and
+       any(e["new"] == "LOSS" and e["cause"] == "RTO" and e["snd_una"] == (iss + 1) % 2**32
+           and e["cwnd"] > 0 for e in ca),
+       "no Loss on the SYN's and the data's timeouts: %s" % dump(ca))
+expect(all(e["cause"] == "RECOVERED" for e in ca if e["new"] == "OPEN"),
+       "Open again other than by an ACK: %s" % dump(ca))
 print("# %d SYN, %d SYN-ACK and %d data retransmissions traced" % (len(syn), len(synack), len(data)))
 EOF
 }

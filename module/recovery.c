@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loss recovery: what ACKs and timeouts say was lost, and what the sender
+ * does about it, as TCP's tcp_fastretrans_alert() and its family
+ * (tcp_input.c). The states are TCP's (enum etp_ca_state): Open; Recovery,
+ * entered on the third duplicate ACK (RFC 5681 3.2) or, with SACK, once
+ * the scoreboard takes the oldest segment for lost (RFC 6675); Loss, after
+ * a retransmission timeout (RFC 5681 3.1, RFC 6298 5.4). Recovery and Loss
+ * end when the cumulative ACK passes what was in flight when they began
+ * (recover, TCP's high_seq).
+ *
+ * Without SACK, recovery is NewReno's (RFC 6582): the oldest segment goes
+ * again at once, each further duplicate ACK inflates the window by a
+ * segment, a partial ACK deflates it and resends the next hole. With SACK
+ * it is RFC 6675's: a segment with more than DupThresh - 1 segments' worth
+ * of SACKed bytes above it is lost (IsLost()), and the pipe
+ * (etp_in_flight()) against the window decides what output.c's
+ * etp_xmit_retransmit_queue() sends, the holes before new data; the window
+ * comes down to ssthresh over the round, as RFC 6937's proportional rate
+ * reduction (PRR) paces it, as TCP's.
+ *
+ * What is lost is marked ETP_SACKED_LOST here; output.c sends. The
+ * algorithm's hooks (cong.c) give ssthresh and the growth outside
+ * recovery. Everything here runs with the socket locked, from input.c's
+ * ACK step and timer.c's retransmission timeout.
+ */
+#include <net/sock.h>
+
+#include "etp.h"
+#include "trace.h"
+
+/* RFC 5681's and RFC 6675's DupThresh, TCP's tcp_reordering default. */
+#define ETP_DUPTHRESH	3
+
+/* Into state @new, for @cause; the tracepoint shows the window set for it. */
+static void etp_set_ca_state(struct sock *sk, u8 new, int cause)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u8 old = ep->ca_state;
+
+	ep->ca_state = new;
+	trace_etp_ca_state(sock_net(sk), sk, old, cause);
+}
+
+/*
+ * RFC 6675 IsLost() for the whole queue at once, as tcp_mark_head_lost():
+ * an skb not SACKed with more than (DupThresh - 1) * MSS SACKed bytes
+ * above it is lost. The SACKed bytes above only shrink going up, so the
+ * walk from the oldest ends where too few are left.
+ */
+static void etp_sack_mark_lost(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 above = ep->sacked_out, thresh = (ETP_DUPTHRESH - 1) * ep->mss;
+	struct sk_buff *skb;
+
+	for (skb = etp_rtx_head(sk); skb && above > thresh;
+	     skb = skb_rb_next(skb)) {
+		const struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+		if (cb->sacked & ETP_SACKED_ACKED)
+			above -= cb->end_seq - cb->seq;
+		else
+			etp_skb_mark_lost(sk, skb);
+	}
+}
+
+/*
+ * The oldest segment is lost: mark it and send it now, whatever the window
+ * (RFC 5681 3.2 step 2, RFC 6675 5 step 4.3). One segment: the rest of a
+ * large skb may have arrived (tcp_mark_head_lost() cuts it too). A send
+ * that fails leaves it to output.c, which sends any lost skb.
+ */
+static void etp_retransmit_lost_head(struct sock *sk)
+{
+	struct sk_buff *skb = etp_rtx_head(sk);
+
+	if (!skb || ETP_SKB_CB(skb)->sacked & ETP_SACKED_ACKED)
+		return;
+	/* Without memory for the cut, the whole skb goes again. */
+	if (skb->len > etp_sk(sk)->mss &&
+	    !(ETP_SKB_CB(skb)->sacked & ETP_SACKED_LOST))
+		etp_fragment(sk, skb, etp_sk(sk)->mss);
+	etp_skb_mark_lost(sk, skb);
+	if (!(ETP_SKB_CB(skb)->sacked & ETP_SACKED_RETRANS))
+		etp_retransmit_head(sk);
+}
+
+/*
+ * Fast retransmit: into Recovery, with half the flight as ssthresh and
+ * ssthresh + @extra segments as the window.
+ */
+static void etp_enter_recovery(struct sock *sk, u32 extra, int cause)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	ep->ssthresh = etp_cong(sk)->ssthresh(sk);
+	ep->cwnd = ep->ssthresh + extra * ep->mss;
+	ep->recover = ep->snd_max;
+	ep->prr_delivered = 0;
+	ep->prr_out = 0;
+	ep->prr_recover_fs = max(ep->snd_max - ep->snd_una, 1U);
+	etp_set_ca_state(sk, ETP_CA_RECOVERY, cause);
+	etp_mib_add(sock_net(sk), ep->sack_ok ? ETP_MIB_SackRecovery :
+						ETP_MIB_RenoRecovery, 1);
+}
+
+/*
+ * RFC 6937's proportional rate reduction, as tcp_cwnd_reduction(): in
+ * Recovery, the window follows what the peer got (@delivered bytes on
+ * this ACK), sending ssthresh/RecoverFS of it while the pipe is above
+ * ssthresh, so that the flight comes down to ssthresh by the end of the
+ * round instead of all at once; below it, slow start back up to it, at
+ * most what was delivered and one segment more (PRR-SSRB).
+ */
+static void etp_prr(struct sock *sk, u32 delivered)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 pipe = etp_in_flight(ep);
+	s64 sndcnt;
+
+	ep->prr_delivered += delivered;
+	if (pipe > ep->ssthresh) {
+		sndcnt = div_u64((u64)ep->ssthresh * ep->prr_delivered +
+				 ep->prr_recover_fs - 1, ep->prr_recover_fs);
+		sndcnt -= ep->prr_out;
+	} else {
+		sndcnt = min_t(s64, ep->ssthresh - pipe,
+			       max_t(s64, (s64)ep->prr_delivered - ep->prr_out,
+				     delivered) + ep->mss);
+	}
+	ep->cwnd = pipe + max_t(s64, sndcnt, 0);
+}
+
+/* NewReno (RFC 5681 3.2, RFC 6582), without SACK. */
+static void etp_reno_ack(struct sock *sk, u32 acked, int flag)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (!acked) {
+		if (!(flag & ETP_ACK_DUP) || ++ep->dupacks < ETP_DUPTHRESH)
+			return;
+		if (ep->dupacks == ETP_DUPTHRESH && ep->ca_state == ETP_CA_OPEN) {
+			etp_enter_recovery(sk, ETP_DUPTHRESH, ETP_CA_DUPACKS);
+			etp_retransmit_lost_head(sk);
+		} else if (ep->ca_state == ETP_CA_RECOVERY) {
+			ep->cwnd += ep->mss;		/* inflate */
+		}
+		return;
+	}
+	ep->dupacks = 0;
+	if (ep->ca_state == ETP_CA_RECOVERY) {
+		if (!etp_before(ep->snd_una, ep->recover)) {
+			ep->cwnd = ep->ssthresh;	/* full ACK */
+			etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+			return;
+		}
+		/* Partial ACK: deflate, and the next hole goes again. */
+		ep->cwnd = max_t(u32, ep->cwnd - min(acked, ep->cwnd) + ep->mss,
+				 ep->mss);
+		etp_retransmit_lost_head(sk);
+		return;
+	}
+	if (ep->ca_state == ETP_CA_LOSS && !etp_before(ep->snd_una, ep->recover))
+		etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+	etp_cong(sk)->cong_avoid(sk, acked);
+}
+
+/* RFC 6675, with SACK, and RFC 6937 for the window in Recovery. */
+static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (acked)
+		ep->dupacks = 0;
+	else if (flag & ETP_ACK_DUP && flag & ETP_SACK_NEW && ep->dupacks < U8_MAX)
+		ep->dupacks++;		/* RFC 6675 2: DupAcks */
+
+	switch (ep->ca_state) {
+	case ETP_CA_OPEN:
+		if (acked)
+			etp_cong(sk)->cong_avoid(sk, acked);
+		/* RFC 6675 5 step 4: DupThresh duplicates, or the head IsLost(). */
+		if (ep->sacked_out > (ETP_DUPTHRESH - 1) * ep->mss)
+			etp_enter_recovery(sk, 0, ETP_CA_SACKED);
+		else if (ep->dupacks >= ETP_DUPTHRESH)
+			etp_enter_recovery(sk, 0, ETP_CA_DUPACKS);
+		else
+			return;
+		etp_sack_mark_lost(sk);
+		etp_retransmit_lost_head(sk);
+		etp_prr(sk, delivered);
+		return;
+	case ETP_CA_RECOVERY:
+		if (acked && !etp_before(ep->snd_una, ep->recover)) {
+			ep->cwnd = ep->ssthresh;	/* RFC 6675 5 step 3 */
+			etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+			return;
+		}
+		if (flag & ETP_SACK_NEW)
+			etp_sack_mark_lost(sk);
+		etp_prr(sk, delivered);
+		return;
+	default:	/* Loss: every hole is marked already; slow start */
+		if (acked && !etp_before(ep->snd_una, ep->recover))
+			etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+		if (acked)
+			etp_cong(sk)->cong_avoid(sk, acked);
+	}
+}
+
+/**
+ * etp_recovery_ack() - weigh an ACK for loss, as tcp_fastretrans_alert()
+ * @sk: the socket, locked, in a synchronized state
+ * @acked: the bytes its cumulative ACK newly covered (snd_una has moved)
+ * @delivered: the bytes it told arrived: @acked but what was SACKed
+ *             before, and what it SACKed anew
+ * @flag: ETP_ACK_DUP for a duplicate ACK (RFC 5681 2), and etp_sack_tag()'s
+ *        ETP_SACK_* when it carried SACK blocks
+ *
+ * Grows the window, or enters, continues or ends recovery: marks what is
+ * lost and sends the oldest lost segment at once when recovery begins or
+ * a partial ACK calls for it. The caller then runs etp_write_xmit().
+ */
+void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
+{
+	sock_owned_by_me(sk);
+	if (flag & ETP_SACK_DSACK)
+		ETP_INC_STATS(sock_net(sk), DSACKRecv);
+	if (etp_sk(sk)->sack_ok)
+		etp_sack_ack(sk, acked, delivered, flag);
+	else
+		etp_reno_ack(sk, acked, flag);
+}
+
+/**
+ * etp_enter_loss() - the retransmission timer fired with data in flight
+ * @sk: the socket, locked
+ *
+ * RFC 5681 3.1 and RFC 6298 5.4, as tcp_enter_loss(): half the flight as
+ * ssthresh, once per loss episode; a window of one segment; everything in
+ * flight and not SACKed is taken for lost and goes again, oldest first, as
+ * the window opens; everything sent by then counts as sent before the
+ * loss.
+ */
+void etp_enter_loss(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	sock_owned_by_me(sk);
+	ETP_INC_STATS(sock_net(sk), Timeouts);
+	if (ep->ca_state != ETP_CA_LOSS)
+		ep->ssthresh = etp_cong(sk)->ssthresh(sk);
+	ep->cwnd = ep->mss;
+	ep->recover = ep->snd_max;
+	ep->dupacks = 0;
+	etp_mark_all_lost(sk);
+	/* Traced once per episode: a timeout in Loss backs off, no more. */
+	if (ep->ca_state != ETP_CA_LOSS)
+		etp_set_ca_state(sk, ETP_CA_LOSS, ETP_CA_RTO);
+}
+
+/**
+ * etp_recovery_syn_acked() - the peer acknowledged our SYN
+ * @sk: the socket, locked
+ *
+ * Timeouts of the SYN put the socket in Loss; the ACK of the SYN ends that
+ * episode, as TCP's ACK processing of the SYN-ACK does. The window of one
+ * segment they left stays (RFC 5681 3.1: the loss window).
+ */
+void etp_recovery_syn_acked(struct sock *sk)
+{
+	if (etp_sk(sk)->ca_state != ETP_CA_OPEN)
+		etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+}
+
+#include "tests/recovery_test.c"

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sender's scoreboard (RFC 2018, RFC 6675): the SACK blocks an ACK
+ * carries mark the skbs of the retransmission queue they cover as received
+ * (ETP_SACKED_ACKED), which takes them out of the pipe (etp_in_flight())
+ * and out of what a loss sends again; a first block below the cumulative
+ * ACK, or inside the second block, reports a duplicate (RFC 2883's
+ * D-SACK), which recovery.c weighs. As TCP's tcp_sacktag_write_queue(),
+ * counting bytes where TCP counts segments.
+ *
+ * Blocks are checked as TCP's tcp_is_sackblock_valid(): nothing past
+ * SND.MAX, nothing reversed, nothing at or below SND.UNA (a D-SACK's
+ * block is reported, not marked); the others are counted in SACKDiscard.
+ * An skb of many segments is cut where a block ends inside it, at a
+ * segment's edge only (tcp_match_skb_to_sack()): a receiver cannot make
+ * the sender keep skbs smaller than an MSS.
+ *
+ * Everything here runs with the socket locked, from input.c's ACK step.
+ */
+#include <linux/tcp.h>
+#include <net/sock.h>
+
+#include "etp.h"
+
+/* The blocks of @skb's SACK option, in host order; returns how many. */
+static int etp_sack_read(const struct sk_buff *skb, struct etp_sack_block *sp)
+{
+	const u8 *p = (const u8 *)etp_hdr(skb) + ETP_SKB_CB(skb)->sack_off;
+	int n = (p[1] - 2) / 8, i;
+
+	for (i = 0; i < n; i++) {
+		sp[i].start = get_unaligned_be32(p + 2 + 8 * i);
+		sp[i].end = get_unaligned_be32(p + 6 + 8 * i);
+	}
+	return n;
+}
+
+/*
+ * RFC 2883 4.1, TCP's tcp_check_dsack(): the first block reports a
+ * duplicate if it lies below the cumulative ACK, or inside the second.
+ */
+static bool etp_sack_is_dsack(const struct etp_sack_block *sp, int n, u32 ack)
+{
+	if (etp_before(sp[0].start, ack))
+		return true;
+	return n > 1 && !etp_after(sp[0].end, sp[1].end) &&
+	       !etp_before(sp[0].start, sp[1].start);
+}
+
+/* A block that may mark something: above SND.UNA, within what was sent. */
+static bool etp_sack_valid(const struct etp_sock *ep,
+			   const struct etp_sack_block *b)
+{
+	return etp_before(b->start, b->end) && !etp_after(b->end, ep->snd_max) &&
+	       etp_after(b->start, ep->snd_una);
+}
+
+/* The first skb of the retransmission queue that ends after @seq. */
+static struct sk_buff *etp_rtx_find(struct sock *sk, u32 seq)
+{
+	struct rb_node *p = etp_sk(sk)->rtx_root.rb_node;
+	struct sk_buff *found = NULL;
+
+	while (p) {
+		struct sk_buff *skb = rb_to_skb(p);
+
+		if (etp_after(ETP_SKB_CB(skb)->end_seq, seq)) {
+			found = skb;
+			p = p->rb_left;
+		} else {
+			p = p->rb_right;
+		}
+	}
+	return found;
+}
+
+/* The peer has @skb: out of the lost and retransmitted counts, into sacked. */
+static u32 etp_sack_mark(struct etp_sock *ep, struct sk_buff *skb)
+{
+	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+	u32 len = cb->end_seq - cb->seq;
+
+	if (cb->sacked & ETP_SACKED_RETRANS)
+		ep->retrans_out -= len;
+	if (cb->sacked & ETP_SACKED_LOST)
+		ep->lost_out -= len;
+	cb->sacked &= ~(ETP_SACKED_RETRANS | ETP_SACKED_LOST);
+	cb->sacked |= ETP_SACKED_ACKED;
+	ep->sacked_out += len;
+	return len;
+}
+
+/*
+ * Mark what the block [@start, @end) covers. An skb it covers in part is
+ * cut at a segment's edge, so that the part marked lies in the block
+ * (TCP's tcp_match_skb_to_sack()); without memory for the cut it stays
+ * whole and unmarked. Return: the bytes newly marked.
+ */
+static u32 etp_sack_tag_block(struct sock *sk, u32 start, u32 end)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb = etp_rtx_find(sk, start);
+	u32 marked = 0;
+
+	while (skb) {
+		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+		u32 mss = ep->mss, cut;
+
+		if (!etp_before(cb->seq, end))
+			break;
+		if (cb->sacked & ETP_SACKED_ACKED) {
+			skb = skb_rb_next(skb);
+			continue;
+		}
+		if (etp_before(cb->seq, start)) {
+			/* The head lies before the block: cut it off, rounded up. */
+			cut = roundup(start - cb->seq, mss);
+			if (cut < skb->len && etp_fragment(sk, skb, cut))
+				break;
+			/* The tail, if cut off, is next; else the skb after it. */
+			skb = skb_rb_next(skb);
+			continue;
+		}
+		if (etp_after(cb->end_seq, end)) {
+			/* The tail runs past it: keep what it covers, rounded down. */
+			cut = rounddown(end - cb->seq, mss);
+			if (!cut || etp_fragment(sk, skb, cut))
+				break;
+		}
+		marked += etp_sack_mark(ep, skb);
+		skb = skb_rb_next(skb);
+	}
+	return marked;
+}
+
+/**
+ * etp_sack_tag() - take an ACK's SACK blocks into the scoreboard
+ * @sk: the socket, locked, SACK negotiated
+ * @skb: the ACK, its header at skb->data, with ETP_RXO_SACK
+ * @sacked: the bytes newly marked as received are added here
+ *
+ * Return: ETP_SACK_DSACK if its first block reports a duplicate,
+ * ETP_SACK_NEW if a block marked something new.
+ */
+int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
+{
+	struct etp_sack_block sp[ETP_NUM_SACKS];
+	struct etp_sock *ep = etp_sk(sk);
+	int n = etp_sack_read(skb, sp), i, ret = 0;
+	u32 ack = ETP_SKB_CB(skb)->ack_seq;
+	u32 marked;
+
+	sock_owned_by_me(sk);
+	if (etp_sack_is_dsack(sp, n, ack))
+		ret |= ETP_SACK_DSACK;
+	for (i = 0; i < n; i++) {
+		if (!etp_sack_valid(ep, &sp[i])) {
+			/*
+			 * As tcp_sacktag_write_queue(): a D-SACK reports, an
+			 * old ACK's block below SND.UNA is just late; any
+			 * other is a receiver's error (SACKDiscard).
+			 */
+			if (!(i == 0 && ret & ETP_SACK_DSACK) &&
+			    !(ack != ep->snd_una && !etp_after(sp[i].end, ep->snd_una)))
+				ETP_INC_STATS(sock_net(sk), SACKDiscard);
+			continue;
+		}
+		marked = etp_sack_tag_block(sk, sp[i].start, sp[i].end);
+		if (marked) {
+			*sacked += marked;
+			ret |= ETP_SACK_NEW;
+		}
+	}
+	return ret;
+}
+
+#include "tests/sack_test.c"

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-tests of loss recovery's arithmetic (recovery.c) on a socket: RFC
+ * 6675's IsLost() marks what has more than two segments SACKed above it
+ * and nothing else; RFC 6937's PRR sends ssthresh/RecoverFS of what the
+ * peer got while the pipe is above ssthresh (one segment every other ACK
+ * for half the flight), never a burst, and brings the pipe back up to
+ * ssthresh, no further, once it fell below. Included by recovery.c.
+ */
+#include "selftest.h"
+
+#define ETP_RT_MSS	100
+
+/* A sent skb at @seq of one segment, marked @sacked, in rtx_root. */
+static bool __init etp_rt_seg(struct sock *sk, u32 seq, u8 sacked)
+{
+	struct rb_node **p = &etp_sk(sk)->rtx_root.rb_node, *parent = NULL;
+	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
+
+	if (!skb)
+		return false;
+	memset(skb->cb, 0, sizeof(skb->cb));
+	ETP_SKB_CB(skb)->seq = seq;
+	ETP_SKB_CB(skb)->end_seq = seq + ETP_RT_MSS;
+	ETP_SKB_CB(skb)->sacked = sacked;
+	if (sacked & ETP_SACKED_ACKED)
+		etp_sk(sk)->sacked_out += ETP_RT_MSS;
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	while (*p) {
+		parent = *p;
+		p = etp_before(seq, ETP_SKB_CB(rb_to_skb(parent))->seq) ?
+		    &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &etp_sk(sk)->rtx_root);
+	return true;
+}
+
+/* Which segments are marked lost, as a bit mask by seq / ETP_RT_MSS. */
+static u32 __init etp_rt_lost(struct sock *sk)
+{
+	struct sk_buff *skb;
+	u32 mask = 0;
+
+	skb_rbtree_walk(skb, &etp_sk(sk)->rtx_root)
+		if (ETP_SKB_CB(skb)->sacked & ETP_SACKED_LOST)
+			mask |= 1U << (ETP_SKB_CB(skb)->seq / ETP_RT_MSS);
+	return mask;
+}
+
+static int __init etp_rt_islost(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+	int checks = 0;
+
+	/* Segments 0-5; 1, 3 and 4 SACKed: 300 bytes above 0, 200 above 2. */
+	ETP_CHECK(etp_rt_seg(sk, 0, 0) && etp_rt_seg(sk, 100, ETP_SACKED_ACKED) &&
+		  etp_rt_seg(sk, 200, 0) && etp_rt_seg(sk, 300, ETP_SACKED_ACKED) &&
+		  etp_rt_seg(sk, 400, ETP_SACKED_ACKED) && etp_rt_seg(sk, 500, 0));
+	etp_sack_mark_lost(sk);
+	ETP_CHECK(etp_rt_lost(sk) == 0x1 && ep->lost_out == 100);
+	/* Segment 5 SACKed too: 300 above 2, which is lost now. */
+	skb = skb_rb_last(&ep->rtx_root);
+	ETP_SKB_CB(skb)->sacked = ETP_SACKED_ACKED;
+	ep->sacked_out += ETP_RT_MSS;
+	etp_sack_mark_lost(sk);
+	ETP_CHECK(etp_rt_lost(sk) == 0x5 && ep->lost_out == 200);
+	/* Marking again changes nothing. */
+	etp_sack_mark_lost(sk);
+	ETP_CHECK(etp_rt_lost(sk) == 0x5 && ep->lost_out == 200);
+
+	while ((skb = etp_rtx_head(sk)))
+		etp_rtx_unlink_free(sk, skb);
+	ETP_CHECK(!ep->sacked_out && !ep->lost_out);
+	sk_mem_reclaim(sk);
+	return checks;
+}
+
+/*
+ * RFC 6937 section 5's case: twenty segments in flight, the first lost,
+ * ssthresh ten. Each ACK SACKs one more segment; what the window then
+ * allows is sent, as new data.
+ */
+static int __init etp_rt_prr(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 sent, total = 0, i, pipe;
+	int checks = 0;
+
+	ep->snd_una = 0;
+	ep->snd_max = 20 * ETP_RT_MSS;
+	ep->ssthresh = 10 * ETP_RT_MSS;
+	ep->prr_recover_fs = 20 * ETP_RT_MSS;
+	ep->prr_delivered = 0;
+	ep->prr_out = ETP_RT_MSS;		/* the first, sent again */
+	ep->lost_out = ETP_RT_MSS;
+	ep->retrans_out = ETP_RT_MSS;
+	ep->sacked_out = 3 * ETP_RT_MSS;	/* the three that began it */
+	etp_prr(sk, ETP_RT_MSS);
+	/* Half of the 100 bytes delivered is less than the 100 already sent. */
+	ETP_CHECK(ep->cwnd == etp_in_flight(ep));
+
+	for (i = 0; i < 16; i++) {
+		ep->sacked_out += ETP_RT_MSS;
+		pipe = etp_in_flight(ep);
+		etp_prr(sk, ETP_RT_MSS);
+		sent = ep->cwnd > pipe ? rounddown(ep->cwnd - pipe, ETP_RT_MSS) : 0;
+		/* Never a burst: one segment an ACK at most. */
+		ETP_CHECK(sent <= ETP_RT_MSS);
+		if (pipe > ep->ssthresh)
+			/* Proportional: ssthresh / RecoverFS of what arrived. */
+			ETP_CHECK(ep->prr_out + sent <=
+				  DIV_ROUND_UP(ep->prr_delivered, 2) &&
+				  ep->prr_out + sent + ETP_RT_MSS >=
+				  DIV_ROUND_UP(ep->prr_delivered, 2));
+		else
+			/* Slow start back up to ssthresh, not past it. */
+			ETP_CHECK(pipe + sent <= ep->ssthresh);
+		ep->snd_max += sent;
+		ep->prr_out += sent;
+		total += sent;
+	}
+	/* The pipe fell from 17 segments to 10 and stays there. */
+	ETP_CHECK(etp_in_flight(ep) == ep->ssthresh);
+	/* One every other ACK above ssthresh (4), then one an ACK (5). */
+	ETP_CHECK(total == 9 * ETP_RT_MSS);
+
+	ep->snd_una = 0;
+	ep->snd_max = 0;
+	ep->lost_out = 0;
+	ep->retrans_out = 0;
+	ep->sacked_out = 0;
+	return checks;
+}
+
+int __init etp_recovery_selftest(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 mss = ep->mss, cwnd = ep->cwnd, ssthresh = ep->ssthresh;
+	int a, b;
+
+	ep->mss = ETP_RT_MSS;
+	a = etp_rt_islost(sk);
+	b = a < 0 ? a : etp_rt_prr(sk);
+	ep->mss = mss;
+	ep->cwnd = cwnd;
+	ep->ssthresh = ssthresh;
+	return b < 0 ? b : a + b;
+}
