@@ -27,17 +27,23 @@ static void etp_newreno_init(struct sock *sk)
 
 /*
  * RFC 5681 3.1 and 3.2: on a loss, half the data in flight (FlightSize),
- * at least two segments.
+ * at least two segments; and no more than half the window: with SACK the
+ * unacknowledged data can hold far more than the network carries (all
+ * that was SACKed above a hole while a retransmission was lost), and half
+ * of that would raise the window a loss should cut.
  */
 static u32 etp_newreno_ssthresh(struct sock *sk)
 {
 	const struct etp_sock *ep = etp_sk(sk);
 
-	return max_t(u32, (ep->snd_max - ep->snd_una) / 2, 2U * ep->mss);
+	return max_t(u32, min(ep->snd_max - ep->snd_una, ep->cwnd) / 2,
+		     2U * ep->mss);
 }
 
 /*
- * RFC 5681 3.1 on a new cumulative ACK of @acked bytes, outside recovery:
+ * RFC 5681 3.1 on a new cumulative ACK that delivered @acked bytes (with
+ * SACK, those no block had reported, and those blocks newly reported),
+ * outside recovery:
  * slow start below ssthresh, congestion avoidance above, counted in bytes
  * acknowledged, not ACKs (RFC 3465, as Linux counts segments): one ACK may
  * cover a whole GSO skb of many segments.

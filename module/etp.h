@@ -696,8 +696,9 @@ int etp_ack_get_quickack(const struct sock *sk);
  * @name: its name, as TCP_CONGESTION gives it
  * @init: set the initial window, once the MSS is known (cwnd is 0 before)
  * @ssthresh: the slow-start threshold after a loss (recovery.c sets it)
- * @cong_avoid: new data is acknowledged, @acked bytes of it, outside
- *              fast recovery: grow cwnd
+ * @cong_avoid: an ACK moved SND.UNA and delivered @acked bytes (TCP's
+ *              acked_sacked: what no SACK had reported, and what it newly
+ *              SACKed), outside fast recovery: grow cwnd
  *
  * Each runs with the socket locked; the caller sends.
  */

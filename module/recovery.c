@@ -176,10 +176,14 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
 	else if (flag & ETP_ACK_DUP && flag & ETP_SACK_NEW && ep->dupacks < U8_MAX)
 		ep->dupacks++;		/* RFC 6675 2: DupAcks */
 
+	/*
+	 * The window grows by what was delivered (TCP's acked_sacked): a
+	 * cumulative ACK over data SACKed before counts only what is new.
+	 */
 	switch (ep->ca_state) {
 	case ETP_CA_OPEN:
-		if (acked)
-			etp_cong(sk)->cong_avoid(sk, acked);
+		if (acked && delivered)
+			etp_cong(sk)->cong_avoid(sk, delivered);
 		/* RFC 6675 5 step 4: DupThresh duplicates, or the head IsLost(). */
 		if (ep->sacked_out > (ETP_DUPTHRESH - 1) * ep->mss)
 			etp_enter_recovery(sk, 0, ETP_CA_SACKED);
@@ -204,8 +208,8 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
 	default:	/* Loss: every hole is marked already; slow start */
 		if (acked && !etp_before(ep->snd_una, ep->recover))
 			etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
-		if (acked)
-			etp_cong(sk)->cong_avoid(sk, acked);
+		if (acked && delivered)
+			etp_cong(sk)->cong_avoid(sk, delivered);
 	}
 }
 

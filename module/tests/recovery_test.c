@@ -5,7 +5,9 @@
  * and nothing else; RFC 6937's PRR sends ssthresh/RecoverFS of what the
  * peer got while the pipe is above ssthresh (one segment every other ACK
  * for half the flight), never a burst, and brings the pipe back up to
- * ssthresh, no further, once it fell below. Included by recovery.c.
+ * ssthresh, no further, once it fell below; NewReno's ssthresh is half
+ * the flight, and of the window when the flight holds more. Included by
+ * recovery.c.
  */
 #include "selftest.h"
 
@@ -135,6 +137,28 @@ static int __init etp_rt_prr(struct sock *sk)
 	return checks;
 }
 
+/*
+ * NewReno's ssthresh: half the flight (RFC 5681), but never more than half
+ * the window, however much SACKed data the flight holds.
+ */
+static int __init etp_rt_ssthresh(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	int checks = 0;
+
+	ep->snd_una = -300U;			/* across the wrap */
+	ep->snd_max = ep->snd_una + 6 * ETP_RT_MSS;
+	ep->cwnd = 10 * ETP_RT_MSS;
+	ETP_CHECK(etp_cong(sk)->ssthresh(sk) == 3 * ETP_RT_MSS);
+	ep->snd_max = ep->snd_una + 40 * ETP_RT_MSS;
+	ETP_CHECK(etp_cong(sk)->ssthresh(sk) == 5 * ETP_RT_MSS);
+	ep->cwnd = ETP_RT_MSS;
+	ETP_CHECK(etp_cong(sk)->ssthresh(sk) == 2 * ETP_RT_MSS);
+	ep->snd_una = 0;
+	ep->snd_max = 0;
+	return checks;
+}
+
 int __init etp_recovery_selftest(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
@@ -144,6 +168,10 @@ int __init etp_recovery_selftest(struct sock *sk)
 	ep->mss = ETP_RT_MSS;
 	a = etp_rt_islost(sk);
 	b = a < 0 ? a : etp_rt_prr(sk);
+	if (b >= 0) {
+		a += b;
+		b = etp_rt_ssthresh(sk);
+	}
 	ep->mss = mss;
 	ep->cwnd = cwnd;
 	ep->ssthresh = ssthresh;
