@@ -113,7 +113,7 @@ extern struct proto etp_prot;
 	X(PAWSActive) X(BadOptions) X(PAWSEstab) X(PAWSTimewait)	\
 	X(AckSkippedPAWS) X(DSACKOldSent) X(DSACKOfoSent)		\
 	X(Timeouts) X(RenoRecovery) X(SackRecovery) X(FastRetrans)	\
-	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard)
+	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard) X(SACKReneging)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -653,6 +653,8 @@ bool etp_rmem_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *skb)
 #define ETP_SACK_DSACK	0x02	/* the first block reports a duplicate */
 #define ETP_ACK_DUP	0x04	/* a duplicate ACK (RFC 5681 2), for recovery.c */
 int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked);
+bool etp_sack_reneged(struct sock *sk);
+void etp_sack_forget(struct sock *sk);
 
 /* recovery.c */
 void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag);
@@ -926,6 +928,7 @@ void etp_rto_restore(struct sock *sk);
 u32 etp_rto_initial(const struct sock *sk);
 u32 etp_rto_max(const struct sock *sk);
 void etp_reset_rtx_timer(struct sock *sk);
+void etp_rtx_timer_soon(struct sock *sk);
 void etp_stop_rtx_timer(struct sock *sk);
 void etp_schedule_ack(struct sock *sk);
 u32 etp_keepalive_time(const struct sock *sk);

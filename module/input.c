@@ -386,6 +386,11 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		if (etp_before(ep->snd_nxt, ack))
 			ep->snd_nxt = ack;
 		etp_ack_rtt(sk, skb, rtt);
+		/* RFC 6298 5.2, 5.3; recovery may bring the timer closer. */
+		if (ep->snd_una == ep->snd_max)
+			etp_stop_rtx_timer(sk);
+		else
+			etp_reset_rtx_timer(sk);
 		/*
 		 * Delivered: what it acknowledged that no SACK had, and what
 		 * it SACKed anew (RFC 6937's DeliveredData).
@@ -393,10 +398,6 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		etp_recovery_ack(sk, acked, acked + ep->sacked_out - prior_sacked,
 				 flag);
 		etp_sndbuf_expand(sk);
-		if (ep->snd_una == ep->snd_max)
-			etp_stop_rtx_timer(sk);
-		else
-			etp_reset_rtx_timer(sk);
 		if (ep->fin_queued && ep->snd_una == ep->write_seq &&
 		    etp_sm_event(sk, ETP_EV_FIN_ACKED) == TCP_CLOSE)
 			return false;

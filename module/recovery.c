@@ -231,6 +231,15 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
 	sock_owned_by_me(sk);
 	if (flag & ETP_SACK_DSACK)
 		ETP_INC_STATS(sock_net(sk), DSACKRecv);
+	/*
+	 * An ACK up to data the peer SACKed: it dropped it (RFC 2018 8).
+	 * No recovery step on this ACK; the timer, soon, resends it and
+	 * forgets the marks (etp_enter_loss()), as tcp_check_sack_reneging().
+	 */
+	if (acked && etp_sack_reneged(sk)) {
+		etp_rtx_timer_soon(sk);
+		return;
+	}
 	if (etp_sk(sk)->sack_ok)
 		etp_sack_ack(sk, acked, delivered, flag);
 	else
@@ -245,7 +254,8 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
  * ssthresh, once per loss episode; a window of one segment; everything in
  * flight and not SACKed is taken for lost and goes again, oldest first, as
  * the window opens; everything sent by then counts as sent before the
- * loss.
+ * loss. If the oldest skb is SACKed, the peer reneged: all SACK marks go
+ * (SACKReneging) and everything in flight is lost.
  */
 void etp_enter_loss(struct sock *sk)
 {
@@ -258,6 +268,11 @@ void etp_enter_loss(struct sock *sk)
 	ep->cwnd = ep->mss;
 	ep->recover = ep->snd_max;
 	ep->dupacks = 0;
+	/* A peer that reneged may have dropped any of it (RFC 2018 8). */
+	if (etp_sack_reneged(sk)) {
+		ETP_INC_STATS(sock_net(sk), SACKReneging);
+		etp_sack_forget(sk);
+	}
 	etp_mark_all_lost(sk);
 	/* Traced once per episode: a timeout in Loss backs off, no more. */
 	if (ep->ca_state != ETP_CA_LOSS)

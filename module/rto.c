@@ -145,6 +145,25 @@ void etp_reset_rtx_timer(struct sock *sk)
 }
 
 /**
+ * etp_rtx_timer_soon() - fire the retransmission timer in half an RTT
+ * @sk: the socket, locked
+ *
+ * For a peer that reneged on its SACKs (recovery.c): what it dropped goes
+ * again after half the smoothed RTT, at least 10 ms, not a whole RTO
+ * later, as tcp_check_sack_reneging(); the ACKs in between may still show
+ * it was a reordering.
+ */
+void etp_rtx_timer_soon(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	unsigned long when = max(usecs_to_jiffies(ep->srtt_us >> 4),
+				 msecs_to_jiffies(10));
+
+	sock_owned_by_me(sk);
+	sk_reset_timer(sk, &ep->rtx_timer, jiffies + when);
+}
+
+/**
  * etp_stop_rtx_timer() - stop the retransmission or probe timer
  * @sk: the socket, locked
  */

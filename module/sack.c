@@ -174,4 +174,43 @@ int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
 	return ret;
 }
 
+/**
+ * etp_sack_reneged() - has the peer dropped data it SACKed?
+ * @sk: the socket, locked
+ *
+ * A cumulative ACK that ends where a SACKed skb begins says so: a receiver
+ * that still held it would have acknowledged it too. RFC 2018 section 8
+ * lets a receiver discard what it SACKed (TCP prunes its out-of-order
+ * queue when short of memory), so the sender must not count on it; as
+ * TCP's FLAG_SACK_RENEGING.
+ *
+ * Return: true if the oldest unacknowledged skb is marked SACKed.
+ */
+bool etp_sack_reneged(struct sock *sk)
+{
+	struct sk_buff *skb = etp_rtx_head(sk);
+
+	return skb && ETP_SKB_CB(skb)->sacked & ETP_SACKED_ACKED;
+}
+
+/**
+ * etp_sack_forget() - clear the scoreboard
+ * @sk: the socket, locked
+ *
+ * After a peer reneged, every SACK mark is doubtful: RFC 2018 section 8's
+ * sender "SHOULD turn off all of the SACKed bits" after a timeout, as
+ * tcp_timeout_mark_lost() does when the head is SACKed. What the peer
+ * SACKs afterwards marks again.
+ */
+void etp_sack_forget(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+
+	sock_owned_by_me(sk);
+	skb_rbtree_walk(skb, &ep->rtx_root)
+		ETP_SKB_CB(skb)->sacked &= ~ETP_SACKED_ACKED;
+	ep->sacked_out = 0;
+}
+
 #include "tests/sack_test.c"

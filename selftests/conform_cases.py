@@ -2081,6 +2081,33 @@ def sack_rto_skips_sacked(t):
 
 
 @case(rto_min_ms=3000, rto_initial_ms=3000)
+def sack_reneging_resends(t):
+    """A receiver may drop what it SACKed (RFC 2018 8: short of memory, it
+    prunes its out-of-order queue). A cumulative ACK that ends where
+    SACKed data begins shows it did: A sends that data again after half
+    an RTT, not a whole RTO, with every SACK mark forgotten (SACKReneging),
+    as TCP's tcp_check_sack_reneging(). Trusting the marks, A would wait
+    for an ACK of data it never sends again."""
+    c, base = sack_sent(t, 4)
+    c.send("A", ack=base, options=opts(sack=[(base + 2920, base + 5840)]))
+    t.check(t.wait(lambda: tcp_info(c.sock)["sacked"] == 2, 1),
+            "the SACK of 3 and 4 was not taken: %s" % tcp_info(c.sock))
+    c.send("A", ack=base + 2920)
+    c.expect("the third again, well before the RTO", seq=base + 2920,
+             length=1460, timeout=1.5)
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 4 and info["sacked"] == 0 and info["lost"] == 2,
+            "after the peer reneged: TCP_INFO %s" % info)
+    c.send("A", ack=base + 4380)
+    c.expect("the fourth again", seq=base + 4380, length=1460)
+    c.send("A", ack=base + 5840)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    t.counters(SACKReneging=1, Timeouts=1, SlowStartRetrans=2, RetransSegs=2)
+    t.abort(c.sock)
+
+
+@case(rto_min_ms=3000, rto_initial_ms=3000)
 def sack_blocks_bad_ignored(t):
     """SACK blocks A cannot take are ignored and counted, as TCP's: past
     what was sent or reversed (SACKDiscard), a D-SACK below the ACK

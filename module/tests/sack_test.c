@@ -6,7 +6,9 @@
  * ends inside it, and one a block covers only in part stays unmarked;
  * blocks at or below SND.UNA or past SND.MAX mark nothing; a first block
  * below the ACK, or inside the second, is a D-SACK; a timeout does not
- * take what was SACKed for lost. Included by sack.c.
+ * take what was SACKed for lost; an ACK that ends at a SACKed skb shows
+ * the peer reneged, and the scoreboard can be forgotten. Included by
+ * sack.c.
  */
 #include "selftest.h"
 
@@ -129,6 +131,11 @@ static int __init etp_sack_run(struct sock *sk, u32 base)
 		{ 1000, 1100, 0 }, { 1100, 1200, 1 }, { 1200, 1400, 0 },
 		{ 1400, 1500, 1 }, { 1500, 1600, 0 }, { 1600, 1700, 0 },
 	};
+	/* After the D-SACK step cut 1200..1400, the head gone, unmarked. */
+	static const u32 forgotten[][3] = {
+		{ 1100, 1200, 0 }, { 1200, 1300, 0 }, { 1300, 1400, 0 },
+		{ 1400, 1500, 0 }, { 1500, 1600, 0 }, { 1600, 1700, 0 },
+	};
 	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb;
 	u32 sacked;
@@ -179,6 +186,17 @@ static int __init etp_sack_run(struct sock *sk, u32 base)
 	/* A timeout takes for lost only what the peer has not SACKed. */
 	etp_mark_all_lost(sk);
 	ETP_CHECK(ep->lost_out == 300 && !ep->retrans_out && ep->sacked_out == 400);
+	ETP_CHECK(!etp_sack_reneged(sk));
+
+	/* An ACK of the head alone: the SACKed 1100..1200 is next, reneged. */
+	etp_rtx_unlink_free(sk, etp_rtx_head(sk));
+	ep->snd_una = base + 1100;
+	ETP_CHECK(etp_sack_reneged(sk) && ep->lost_out == 200);
+	/* Forgotten, every mark goes: the next timeout takes all for lost. */
+	etp_sack_forget(sk);
+	ETP_CHECK(!ep->sacked_out && etp_sack_is(sk, base, forgotten, 6));
+	etp_mark_all_lost(sk);
+	ETP_CHECK(ep->lost_out == 600 && !etp_in_flight(ep));
 
 	while ((skb = etp_rtx_head(sk)))
 		etp_rtx_unlink_free(sk, skb);
