@@ -35,6 +35,9 @@ void etp_init_xmit_vars(struct sock *sk)
 	ep->rcvq_on = 0;
 	ep->recover = ep->iss;
 	ep->sacked_out = 0;
+	ep->sack_high = ep->iss;
+	ep->reordering = READ_ONCE(etp_sk_pernet(sk)->sysctl.reordering);
+	ep->reord_seen = 0;
 	ep->lost_out = 0;
 	ep->retrans_out = 0;
 }

@@ -113,7 +113,8 @@ extern struct proto etp_prot;
 	X(PAWSActive) X(BadOptions) X(PAWSEstab) X(PAWSTimewait)	\
 	X(AckSkippedPAWS) X(DSACKOldSent) X(DSACKOfoSent)		\
 	X(Timeouts) X(RenoRecovery) X(SackRecovery) X(FastRetrans)	\
-	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard) X(SACKReneging)
+	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard) X(SACKReneging)	\
+	X(SACKReorder)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -153,6 +154,8 @@ struct etp_sysctl {
 	int reuse_tw;		/* tw_reuse: connect() over TIME_WAIT: 0, 1, 2 loopback only */
 	int sack;		/* 1: offer and take SACK permitted (RFC 2018) */
 	int dsack;		/* 1: report duplicates (RFC 2883) where SACK is on */
+	int reordering;		/* segments SACKed above a hole that make it a loss, at first */
+	int max_reordering;	/* the most that reordering seen may raise it to */
 };
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
@@ -476,6 +479,9 @@ struct etp_sock {
 	 * and ETP_SACKED_RETRANS.
 	 */
 	struct rb_root rtx_root;
+	u32 sack_high;		/* seq of the highest skb SACKed, while sacked_out */
+	u32 reordering;		/* segments: how far the network was seen to reorder */
+	u32 reord_seen;		/* times it was seen to (TCP_INFO) */
 	u32 sacked_out;
 	u32 lost_out;
 	u32 retrans_out;
@@ -655,6 +661,13 @@ bool etp_rmem_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *skb)
 int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked);
 bool etp_sack_reneged(struct sock *sk);
 void etp_sack_forget(struct sock *sk);
+void etp_sack_reordering(struct sock *sk, u32 low, u32 fack);
+
+/* The highest SACKed sequence number (TCP's tcp_highest_sack_seq()). */
+static inline u32 etp_sack_fack(const struct etp_sock *ep)
+{
+	return ep->sacked_out ? ep->sack_high : ep->snd_una;
+}
 
 /* recovery.c */
 void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag);

@@ -251,10 +251,10 @@ drop:
  * since it may answer the retransmission; otherwise the earliest segment
  * it covers is timed, as Linux TCP does.
  */
-static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
+static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack)
 {
 	bool retransmitted = false, sampled = false;
-	u32 first_sent = 0;
+	u32 first_sent = 0, reord = etp_sk(sk)->snd_max;
 	struct sk_buff *skb;
 
 	while ((skb = etp_rtx_head(sk))) {
@@ -268,8 +268,14 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack)
 			first_sent = cb->sent_us;
 			sampled = true;
 		}
+		/* Sent once, not SACKed, below a SACK: it came late. */
+		if (!cb->retrans && !(cb->sacked & ETP_SACKED_ACKED) &&
+		    etp_before(cb->seq, reord))
+			reord = cb->seq;
 		etp_rtx_unlink_free(sk, skb);
 	}
+	if (etp_sk(sk)->sack_ok)
+		etp_sack_reordering(sk, reord, prior_fack);
 	/*
 	 * A large skb partly acknowledged loses its acknowledged head, so that
 	 * a retransmission starts at the first byte missing (tcp_trim_head()).
@@ -319,6 +325,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, acked, rtt, sacked = 0, prior_sacked = ep->sacked_out;
+	u32 prior_fack = etp_sack_fack(ep);
 	u32 wnd = (u32)cb->window << ep->snd_wscale;
 	bool wnd_changed = false;
 	int flag = 0;
@@ -381,7 +388,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 
 	acked = ack - ep->snd_una;
 	if (acked) {
-		rtt = etp_clean_rtx_queue(sk, ack);
+		rtt = etp_clean_rtx_queue(sk, ack, prior_fack);
 		ep->snd_una = ack;
 		if (etp_before(ep->snd_nxt, ack))
 			ep->snd_nxt = ack;
@@ -497,7 +504,7 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	ep->snd_wl2 = cb->ack_seq;
 
 	if (ack) {
-		rtt = etp_clean_rtx_queue(sk, cb->ack_seq);
+		rtt = etp_clean_rtx_queue(sk, cb->ack_seq, ep->snd_una);
 		ep->snd_una = cb->ack_seq;
 		etp_ack_rtt(sk, skb, rtt);
 		etp_stop_rtx_timer(sk);

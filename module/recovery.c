@@ -51,7 +51,7 @@ static void etp_set_ca_state(struct sock *sk, u8 new, int cause)
 static void etp_sack_mark_lost(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	u32 above = ep->sacked_out, thresh = (ETP_DUPTHRESH - 1) * ep->mss;
+	u32 above = ep->sacked_out, thresh = (ep->reordering - 1) * ep->mss;
 	struct sk_buff *skb;
 
 	for (skb = etp_rtx_head(sk); skb && above > thresh;
@@ -185,9 +185,9 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
 		if (acked && delivered)
 			etp_cong(sk)->cong_avoid(sk, delivered);
 		/* RFC 6675 5 step 4: DupThresh duplicates, or the head IsLost(). */
-		if (ep->sacked_out > (ETP_DUPTHRESH - 1) * ep->mss)
+		if (ep->sacked_out > (ep->reordering - 1) * ep->mss)
 			etp_enter_recovery(sk, 0, ETP_CA_SACKED);
-		else if (ep->dupacks >= ETP_DUPTHRESH)
+		else if (ep->dupacks >= ep->reordering)
 			etp_enter_recovery(sk, 0, ETP_CA_DUPACKS);
 		else
 			return;

@@ -74,11 +74,47 @@ static struct sk_buff *etp_rtx_find(struct sock *sk, u32 seq)
 	return found;
 }
 
-/* The peer has @skb: out of the lost and retransmitted counts, into sacked. */
-static u32 etp_sack_mark(struct etp_sock *ep, struct sk_buff *skb)
+/**
+ * etp_sack_reordering() - data sent once arrived below data SACKed before it
+ * @sk: the socket, locked, SACK negotiated
+ * @low: the lowest sequence number of such data
+ * @fack: the highest SACKed sequence number before it came
+ *
+ * As tcp_check_sack_reordering(): the network reordered by fack - low; a
+ * hole takes that many segments SACKed above it before it counts as lost
+ * (ep->reordering, up to max_reordering). Counted in SACKReorder.
+ */
+void etp_sack_reordering(struct sock *sk, u32 low, u32 fack)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 metric;
+
+	if (!etp_before(low, fack))
+		return;
+	metric = fack - low;
+	if (metric > ep->reordering * ep->mss)
+		ep->reordering = min_t(u32, DIV_ROUND_UP(metric, ep->mss),
+				       READ_ONCE(etp_sk_pernet(sk)->sysctl.max_reordering));
+	ep->reord_seen++;
+	ETP_INC_STATS(sock_net(sk), SACKReorder);
+}
+
+/*
+ * The peer has @skb: out of the lost and retransmitted counts, into
+ * sacked. One never sent again below what was SACKed before came late:
+ * *@reord keeps the lowest such seq.
+ */
+static u32 etp_sack_mark(struct etp_sock *ep, struct sk_buff *skb, u32 fack,
+			 u32 *reord)
 {
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 len = cb->end_seq - cb->seq;
+
+	if (!(cb->sacked & (ETP_EVER_RETRANS | ETP_SACKED_RETRANS)) &&
+	    etp_before(cb->seq, fack) && etp_before(cb->seq, *reord))
+		*reord = cb->seq;
+	if (!ep->sacked_out || etp_after(cb->seq, ep->sack_high))
+		ep->sack_high = cb->seq;
 
 	if (cb->sacked & ETP_SACKED_RETRANS)
 		ep->retrans_out -= len;
@@ -96,7 +132,8 @@ static u32 etp_sack_mark(struct etp_sock *ep, struct sk_buff *skb)
  * (TCP's tcp_match_skb_to_sack()); without memory for the cut it stays
  * whole and unmarked. Return: the bytes newly marked.
  */
-static u32 etp_sack_tag_block(struct sock *sk, u32 start, u32 end)
+static u32 etp_sack_tag_block(struct sock *sk, u32 start, u32 end, u32 fack,
+			      u32 *reord)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb = etp_rtx_find(sk, start);
@@ -127,7 +164,7 @@ static u32 etp_sack_tag_block(struct sock *sk, u32 start, u32 end)
 			if (!cut || etp_fragment(sk, skb, cut))
 				break;
 		}
-		marked += etp_sack_mark(ep, skb);
+		marked += etp_sack_mark(ep, skb, fack, reord);
 		skb = skb_rb_next(skb);
 	}
 	return marked;
@@ -147,7 +184,8 @@ int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
 	struct etp_sack_block sp[ETP_NUM_SACKS];
 	struct etp_sock *ep = etp_sk(sk);
 	int n = etp_sack_read(skb, sp), i, ret = 0;
-	u32 ack = ETP_SKB_CB(skb)->ack_seq;
+	u32 ack = ETP_SKB_CB(skb)->ack_seq, fack = etp_sack_fack(ep);
+	u32 reord = ep->snd_max;
 	u32 marked;
 
 	sock_owned_by_me(sk);
@@ -165,12 +203,19 @@ int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
 				ETP_INC_STATS(sock_net(sk), SACKDiscard);
 			continue;
 		}
-		marked = etp_sack_tag_block(sk, sp[i].start, sp[i].end);
+		marked = etp_sack_tag_block(sk, sp[i].start, sp[i].end, fack,
+					    &reord);
 		if (marked) {
 			*sacked += marked;
 			ret |= ETP_SACK_NEW;
 		}
 	}
+	/*
+	 * After a timeout everything was taken for lost at once: what the
+	 * peer had then is no sign of reordering (as TCP, without undo).
+	 */
+	if (ep->ca_state != ETP_CA_LOSS)
+		etp_sack_reordering(sk, reord, fack);
 	return ret;
 }
 

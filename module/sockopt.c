@@ -293,6 +293,8 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 		/* ETP counts bytes; TCP_INFO says segments, as TCP's. */
 		info->tcpi_unacked = DIV_ROUND_UP(ep->snd_max - ep->snd_una, ep->mss);
 		info->tcpi_sacked = DIV_ROUND_UP(ep->sacked_out, ep->mss);
+		info->tcpi_reordering = ep->reordering;
+		info->tcpi_reord_seen = ep->reord_seen;
 		info->tcpi_lost = DIV_ROUND_UP(ep->lost_out, ep->mss);
 		info->tcpi_retrans = DIV_ROUND_UP(ep->retrans_out, ep->mss);
 	}

@@ -22,6 +22,7 @@ static int hour_ms = 3600 * 1000;
 static int keepalive_max_ms = 32767 * 1000;	/* as TCP_KEEPIDLE */
 static int rto_ceiling_ms = 120 * 1000;	/* RFC 6298: at least 60 s allowed */
 static int int_max = INT_MAX;
+static int reordering_limit = 1024;	/* segments */
 static int tw_max = 16 << 20;
 
 /**
@@ -58,6 +59,8 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->reuse_tw = 2;		/* tw_reuse, TCP's tcp_tw_reuse: loopback only */
 	s->sack = 1;			/* TCP's tcp_sack */
 	s->dsack = 1;			/* TCP's tcp_dsack */
+	s->reordering = 3;		/* TCP's tcp_reordering */
+	s->max_reordering = 300;	/* TCP's tcp_max_reordering */
 }
 
 /**
@@ -163,6 +166,8 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(timestamps, &zero, &two),
 	ETP_SYSCTL(sack, &zero, &one),
 	ETP_SYSCTL(dsack, &zero, &one),
+	ETP_SYSCTL(reordering, &one, &reordering_limit),
+	ETP_SYSCTL(max_reordering, &one, &reordering_limit),
 	/* Not named tw_reuse inside: inet_timewait_sock.h defines that. */
 	{
 		.procname	= "tw_reuse",

@@ -1503,7 +1503,8 @@ def tcp_info(s):
             "rcv_wscale": b[6] >> 4, "snd_mss": u32(16), "unacked": u32(24),
             "sacked": u32(28), "lost": u32(32), "retrans": u32(36),
             "rtt": u32(68), "rttvar": u32(72), "snd_ssthresh": u32(76),
-            "snd_cwnd": u32(80), "rcv_ooopack": u32(224)}
+            "snd_cwnd": u32(80), "reordering": u32(88), "reord_seen": u32(220),
+            "rcv_ooopack": u32(224)}
 
 
 def ts_of(seg, what):
@@ -2056,6 +2057,31 @@ def sack_multiple_holes(t):
     t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
             "the ACK of everything was not taken")
     t.counters(SackRecovery=1, FastRetrans=3, RetransSegs=3)
+    t.abort(c.sock)
+
+
+@case(rto_min_ms=3000, rto_initial_ms=3000)
+def sack_reordering_raises_threshold(t):
+    """tcp_check_sack_reordering(): segment 2, sent once, SACKed after
+    segment 8 came late by six segments, so reordering becomes 6
+    (SACKReorder, tcpi_reordering); then five segments SACKed above the
+    first are not yet a loss, the sixth is."""
+    c, base = sack_sent(t, 10)
+    seg = lambda i: base + 1460 * (i - 1)      # noqa: E731
+    c.send("A", ack=base, options=opts(sack=[(seg(8), seg(9))]))
+    c.send("A", ack=base, options=opts(sack=[(seg(2), seg(3)), (seg(8), seg(9))]))
+    t.check(t.wait(lambda: tcp_info(c.sock)["reordering"] == 6, 1),
+            "reordering after a late segment: %s" % tcp_info(c.sock))
+    t.counters(SACKReorder=1)
+    for i in (3, 4, 5):
+        c.send("A", ack=base, options=opts(sack=[(seg(2), seg(i + 1)), (seg(8), seg(9))]))
+    t.quiet("five segments SACKed, reordering 6: not yet a loss", 0.5)
+    c.send("A", ack=base, options=opts(sack=[(seg(2), seg(7)), (seg(8), seg(9))]))
+    c.expect("the first segment again", seq=base, length=1460)
+    c.send("A", ack=seg(11))
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    t.counters(SackRecovery=1, RetransSegs=1)
     t.abort(c.sock)
 
 

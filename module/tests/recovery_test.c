@@ -163,9 +163,11 @@ int __init etp_recovery_selftest(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	u32 mss = ep->mss, cwnd = ep->cwnd, ssthresh = ep->ssthresh;
+	u32 reordering = ep->reordering;
 	int a, b;
 
 	ep->mss = ETP_RT_MSS;
+	ep->reordering = 3;
 	a = etp_rt_islost(sk);
 	b = a < 0 ? a : etp_rt_prr(sk);
 	if (b >= 0) {
@@ -173,6 +175,7 @@ int __init etp_recovery_selftest(struct sock *sk)
 		b = etp_rt_ssthresh(sk);
 	}
 	ep->mss = mss;
+	ep->reordering = reordering;
 	ep->cwnd = cwnd;
 	ep->ssthresh = ssthresh;
 	return b < 0 ? b : a + b;

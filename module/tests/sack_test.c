@@ -205,16 +205,57 @@ static int __init etp_sack_run(struct sock *sk, u32 base)
 	return checks;
 }
 
+/*
+ * Reordering (tcp_check_sack_reordering()): data sent once and SACKed
+ * below what was SACKed before came late; ep->reordering rises to the
+ * distance, in segments, when that is more than it was.
+ */
+static int __init etp_sack_reorder_run(struct sock *sk)
+{
+	static const u32 top[][2] = { { 5600, 5700 } };
+	static const u32 late[][2] = { { 5100, 5200 } };
+	static const u32 later[][2] = { { 5200, 5300 } };
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+	u32 sacked, seq;
+	int checks = 0;
+
+	ep->snd_una = 5000;
+	ep->snd_nxt = 5700;
+	ep->snd_max = 5700;
+	ep->reord_seen = 0;
+	for (seq = 5000; seq < 5700; seq += 100)
+		ETP_CHECK(etp_sack_seg(sk, seq, 100));
+	ETP_CHECK(etp_sack_try(sk, 0, 5000, top, 1, &sacked) == ETP_SACK_NEW &&
+		  ep->reordering == 3 && !ep->reord_seen);
+	/* 5100 five segments below 5600: reordering 5. */
+	ETP_CHECK(etp_sack_try(sk, 0, 5000, late, 1, &sacked) == ETP_SACK_NEW &&
+		  ep->reordering == 5 && ep->reord_seen == 1);
+	/* 5200, four below: seen, but no more than 5. */
+	ETP_CHECK(etp_sack_try(sk, 0, 5000, later, 1, &sacked) == ETP_SACK_NEW &&
+		  ep->reordering == 5 && ep->reord_seen == 2);
+	while ((skb = etp_rtx_head(sk)))
+		etp_rtx_unlink_free(sk, skb);
+	sk_mem_reclaim(sk);
+	return checks;
+}
+
 int __init etp_sack_selftest(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	u32 mss = ep->mss;
+	u32 mss = ep->mss, reordering = ep->reordering;
 	int a, b;
 
 	ep->mss = ETP_ST_MSS;
+	ep->reordering = 3;
 	a = etp_sack_run(sk, 0);
 	/* Again across the wrap: 1300 is 2^32, the large skb spans it. */
 	b = a < 0 ? a : etp_sack_run(sk, -1300U);
+	if (b >= 0) {
+		a += b;
+		b = etp_sack_reorder_run(sk);
+	}
+	ep->reordering = reordering;
 	ep->mss = mss;
 	ep->snd_una = 0;
 	ep->snd_nxt = 0;
