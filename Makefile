@@ -102,7 +102,9 @@ DEBUG_SECOND ?= fuzz.sh syncookies.sh teardown_load.sh offload.sh
 # timeout; the variants' rows that allocate or free in softirq; TIME_WAIT's
 # timestamps and reuse, the out-of-order rbtree and its SACK blocks, a
 # timeout's lost marks on the retransmission queue, SACK recovery's cuts and
-# marks and a timeout after SACKs). A name that is no case fails the run.
+# marks and a timeout after SACKs, a reneging peer's quick timer and the
+# marks it clears, a timeout's undo unmarking the queue). A name that is no
+# case fails the run.
 DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 	keepalive_rebooted_peer zero_window_and_probes zero_window_from_peer \
 	overlapping_retransmissions fin_closing orphan_zero_window_gives_up \
@@ -110,7 +112,7 @@ DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 	vtw_off_no_time_wait vno1337_rst_ends_time_wait vno5961_syn_in_window_resets \
 	tw_timestamps tw_reuse_connect sack_blocks_merge_and_vanish \
 	dsack_sent_ofo_duplicate rto_marks_lost sack_recovery_resends_the_hole \
-	sack_rto_skips_sacked
+	sack_rto_skips_sacked sack_reneging_resends rto_undo_by_timestamp
 RT_CONFORM ?= $(DEBUG_CONFORM)
 comma := ,
 empty :=

@@ -2,7 +2,7 @@
 /*
  * Congestion control: how the window grows while data is acknowledged and
  * where it goes after a loss, behind struct etp_cong_ops (TCP's
- * tcp_congestion_ops: init, ssthresh, cong_avoid) so that another
+ * tcp_congestion_ops: init, ssthresh, cong_avoid, undo_cwnd) so that another
  * algorithm fills the same hooks. ETP has one today, NewReno: slow start
  * and congestion avoidance in bytes (RFC 5681, RFC 3465), and half the
  * flight after a loss. What counts as a loss, and the window during fast
@@ -58,11 +58,20 @@ static void etp_newreno_cong_avoid(struct sock *sk, u32 acked)
 		ep->cwnd += max_t(u32, div_u64((u64)ep->mss * acked, ep->cwnd), 1);
 }
 
+/* TCP's tcp_reno_undo_cwnd(): the window before the reduction, if larger. */
+static u32 etp_newreno_undo_cwnd(struct sock *sk)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+
+	return max(ep->cwnd, ep->prior_cwnd);
+}
+
 const struct etp_cong_ops etp_newreno = {
 	.name		= "newreno",
 	.init		= etp_newreno_init,
 	.ssthresh	= etp_newreno_ssthresh,
 	.cong_avoid	= etp_newreno_cong_avoid,
+	.undo_cwnd	= etp_newreno_undo_cwnd,
 };
 
 /**

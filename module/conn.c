@@ -38,6 +38,9 @@ void etp_init_xmit_vars(struct sock *sk)
 	ep->sack_high = ep->iss;
 	ep->reordering = READ_ONCE(etp_sk_pernet(sk)->sysctl.reordering);
 	ep->reord_seen = 0;
+	ep->undo_on = 0;
+	ep->undo_ts = 0;
+	ep->undo_retrans = -1;
 	ep->lost_out = 0;
 	ep->retrans_out = 0;
 }

@@ -114,7 +114,7 @@ extern struct proto etp_prot;
 	X(AckSkippedPAWS) X(DSACKOldSent) X(DSACKOfoSent)		\
 	X(Timeouts) X(RenoRecovery) X(SackRecovery) X(FastRetrans)	\
 	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard) X(SACKReneging)	\
-	X(SACKReorder)
+	X(SACKReorder) X(FullUndo) X(PartialUndo) X(DSACKUndo) X(LossUndo)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -352,6 +352,7 @@ enum etp_ca_cause {
 	ETP_CA_SACKED,		/* enough SACKed above the oldest (RFC 6675 IsLost()) */
 	ETP_CA_RTO,		/* the retransmission timer */
 	ETP_CA_RECOVERED,	/* an ACK past the recovery point */
+	ETP_CA_UNDO,		/* the reduction was needless: taken back */
 };
 
 /*
@@ -391,6 +392,16 @@ struct etp_sock {
 	u32 prr_delivered;	/* delivered to the peer since it began */
 	u32 prr_out;		/* sent since it began */
 	u32 prr_recover_fs;	/* RecoverFS: the flight when it began */
+	/*
+	 * Undo (recovery.c): a loss episode's reduction is taken back when
+	 * D-SACKs report every retransmission a duplicate (RFC 2883), or the
+	 * peer's TSecr shows the original arrived (RFC 3522), as TCP's.
+	 */
+	u32 undo_marker;	/* SND.UNA when the episode began, while undo_on */
+	s32 undo_retrans;	/* bytes sent again, not yet D-SACKed; -1: none */
+	u32 undo_tsval;		/* TSval of its first retransmission, if undo_ts */
+	u32 prior_cwnd;		/* cwnd and ssthresh before its reduction */
+	u32 prior_ssthresh;
 
 	u32 srtt_us;		/* smoothed RTT << 3 (RFC 6298) */
 	u32 rttvar_us;		/* RTT variation << 2 */
@@ -410,6 +421,8 @@ struct etp_sock {
 	u8 ca_state;		/* enum etp_ca_state */
 	u8 retransmits;		/* timeouts in a row */
 	u8 dupacks;
+	u8 undo_on:1;		/* undo_marker holds: the episode may be undone */
+	u8 undo_ts:1;		/* undo_tsval holds */
 	u8 probes_out;		/* unanswered window or keepalive probes */
 	u8 probe_backoff;	/* window probes since the window last opened */
 	u8 segs_unacked;	/* full segments received, not yet ACKed */
@@ -552,7 +565,8 @@ static inline bool etp_queues_empty(const struct sock *sk)
 /*
  * The bytes in the network (RFC 6675's pipe, TCP's tcp_packets_in_flight()
  * in bytes): sent and not acknowledged, less those taken for lost, plus
- * those sent again.
+ * those sent again. An undo unmarks only what was not sent again, so that
+ * retrans_out stays within lost_out.
  */
 static inline u32 etp_in_flight(const struct etp_sock *ep)
 {
@@ -670,7 +684,8 @@ static inline u32 etp_sack_fack(const struct etp_sock *ep)
 }
 
 /* recovery.c */
-void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag);
+void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
+		      u32 tsecr);
 void etp_enter_loss(struct sock *sk);
 void etp_recovery_syn_acked(struct sock *sk);
 
@@ -714,6 +729,8 @@ int etp_ack_get_quickack(const struct sock *sk);
  * @cong_avoid: an ACK moved SND.UNA and delivered @acked bytes (TCP's
  *              acked_sacked: what no SACK had reported, and what it newly
  *              SACKed), outside fast recovery: grow cwnd
+ * @undo_cwnd: the window once a reduction proves needless (recovery.c's
+ *             undo; prior_cwnd holds the window before it)
  *
  * Each runs with the socket locked; the caller sends.
  */
@@ -722,6 +739,7 @@ struct etp_cong_ops {
 	void (*init)(struct sock *sk);
 	u32 (*ssthresh)(struct sock *sk);
 	void (*cong_avoid)(struct sock *sk, u32 acked);
+	u32 (*undo_cwnd)(struct sock *sk);
 };
 
 extern const struct etp_cong_ops etp_newreno;

@@ -325,11 +325,13 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, acked, rtt, sacked = 0, prior_sacked = ep->sacked_out;
-	u32 prior_fack = etp_sack_fack(ep);
+	u32 prior_fack = etp_sack_fack(ep), tsecr = 0;
 	u32 wnd = (u32)cb->window << ep->snd_wscale;
 	bool wnd_changed = false;
 	int flag = 0;
 
+	if (ep->tstamp_ok && cb->rx_opts & ETP_RXO_TS)
+		tsecr = cb->tsecr;
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!etp_after(ack, ep->snd_una) || etp_after(ack, ep->snd_max)) {
 			trace_etp_send_reset(sock_net(sk), sk,
@@ -403,7 +405,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		 * it SACKed anew (RFC 6937's DeliveredData).
 		 */
 		etp_recovery_ack(sk, acked, acked + ep->sacked_out - prior_sacked,
-				 flag);
+				 flag, tsecr);
 		etp_sndbuf_expand(sk);
 		if (ep->fin_queued && ep->snd_una == ep->write_seq &&
 		    etp_sm_event(sk, ETP_EV_FIN_ACKED) == TCP_CLOSE)
@@ -417,12 +419,17 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
 		    sk_stream_is_writeable(sk))
 			sk->sk_write_space(sk);
-	} else if (ep->snd_max != ep->snd_una) {
-		/* RFC 5681 2: a duplicate ACK carries no data, SYN, FIN or new window. */
-		if (!wnd_changed && skb->len == etp_hdr(skb)->doff * 4 &&
+	} else {
+		/*
+		 * RFC 5681 2: a duplicate ACK carries no data, SYN, FIN or new
+		 * window, with data in flight. One with nothing in flight may
+		 * carry a late D-SACK, for undo.
+		 */
+		if (ep->snd_max != ep->snd_una && !wnd_changed &&
+		    skb->len == etp_hdr(skb)->doff * 4 &&
 		    !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)))
 			flag |= ETP_ACK_DUP;
-		etp_recovery_ack(sk, 0, ep->sacked_out - prior_sacked, flag);
+		etp_recovery_ack(sk, 0, ep->sacked_out - prior_sacked, flag, tsecr);
 	}
 	if (!etp_state_is(sk, ETP_S_CONN))		/* closed, or handed to TIME_WAIT */
 		return false;

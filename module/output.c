@@ -179,6 +179,14 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 	if (etp_before(cb->seq, ep->snd_max)) {
 		etp_rtx_mark_sent(ep, cb);
 		cb->retrans++;
+		/* For recovery.c's undo, as tcp_retransmit_skb(). */
+		if (ep->undo_retrans < 0)
+			ep->undo_retrans = 0;
+		ep->undo_retrans += cb->end_seq - cb->seq;
+		if (!ep->undo_ts) {
+			ep->undo_tsval = etp_tsval(sk);
+			ep->undo_ts = 1;
+		}
 		/* As TCP: in Loss, after a timeout; else in fast recovery. */
 		if (ep->ca_state == ETP_CA_LOSS)
 			ETP_INC_STATS(sock_net(sk), SlowStartRetrans);

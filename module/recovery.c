@@ -13,7 +13,8 @@
  * again at once, each further duplicate ACK inflates the window by a
  * segment, a partial ACK deflates it and resends the next hole. With SACK
  * it is RFC 6675's: a segment with more than DupThresh - 1 segments' worth
- * of SACKed bytes above it is lost (IsLost()), and the pipe
+ * of SACKed bytes above it is lost (IsLost(); DupThresh is ep->reordering,
+ * which reordering seen raises, as TCP's), and the pipe
  * (etp_in_flight()) against the window decides what output.c's
  * etp_xmit_retransmit_queue() sends, the holes before new data; the window
  * comes down to ssthresh over the round, as RFC 6937's proportional rate
@@ -29,7 +30,10 @@
 #include "etp.h"
 #include "trace.h"
 
-/* RFC 5681's and RFC 6675's DupThresh, TCP's tcp_reordering default. */
+/*
+ * RFC 5681's DupThresh, for NewReno; with SACK the connection's
+ * ep->reordering (the reordering sysctl, 3 as TCP's, raised by sack.c).
+ */
 #define ETP_DUPTHRESH	3
 
 /* Into state @new, for @cause; the tracepoint shows the window set for it. */
@@ -40,6 +44,122 @@ static void etp_set_ca_state(struct sock *sk, u8 new, int cause)
 
 	ep->ca_state = new;
 	trace_etp_ca_state(sock_net(sk), sk, old, cause);
+}
+
+/*
+ * A loss episode begins (tcp_init_undo()): what its reduction may be
+ * undone against. Retransmissions still in flight may be D-SACKed later;
+ * -1, not 0, when there are none, since 0 means all were duplicates.
+ * The window and ssthresh before it (tcp_current_ssthresh()) come back
+ * with an undo.
+ */
+static void etp_init_undo(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	ep->prior_cwnd = ep->cwnd;
+	ep->prior_ssthresh = ep->ca_state == ETP_CA_RECOVERY ? ep->ssthresh :
+			     max(ep->ssthresh, ep->cwnd / 2 + ep->cwnd / 4);
+	ep->undo_on = 1;
+	ep->undo_marker = ep->snd_una;
+	ep->undo_retrans = ep->retrans_out ? : -1;
+	ep->undo_ts = 0;
+}
+
+/*
+ * RFC 3522's Eifel detection, TCP's tcp_packet_delayed(): the ACK echoes
+ * a TSval older than the episode's first retransmission, so the original
+ * arrived. @tsecr is 0 when the ACK has no timestamp, as TCP takes it.
+ */
+static bool etp_packet_delayed(const struct etp_sock *ep, u32 tsecr)
+{
+	return ep->undo_ts && tsecr && etp_before(tsecr, ep->undo_tsval);
+}
+
+/* TCP's tcp_may_undo(): every retransmission D-SACKed, or none needed. */
+static bool etp_may_undo(const struct etp_sock *ep, u32 tsecr)
+{
+	return ep->undo_on && (!ep->undo_retrans || etp_packet_delayed(ep, tsecr));
+}
+
+/*
+ * TCP's tcp_undo_cwnd_reduction(): the window and ssthresh as they were
+ * (the algorithm's undo_cwnd), counted in @mib. With @unmark, what was
+ * taken for lost and not sent again is in flight after all and does not
+ * go; what went again stays marked (in flight once). The state the caller
+ * sets, or the same one, is traced with cause UNDO.
+ */
+static void etp_undo(struct sock *sk, bool unmark, enum etp_mib mib, u8 state)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+
+	if (unmark) {
+		skb_rbtree_walk(skb, &ep->rtx_root) {
+			struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+			if ((cb->sacked & (ETP_SACKED_LOST | ETP_SACKED_RETRANS)) ==
+			    ETP_SACKED_LOST) {
+				cb->sacked &= ~ETP_SACKED_LOST;
+				ep->lost_out -= cb->end_seq - cb->seq;
+			}
+		}
+	}
+	ep->cwnd = etp_cong(sk)->undo_cwnd(sk);
+	ep->ssthresh = max(ep->ssthresh, ep->prior_ssthresh);
+	ep->undo_on = 0;
+	etp_mib_add(sock_net(sk), mib, 1);
+	etp_set_ca_state(sk, state, ETP_CA_UNDO);
+}
+
+/*
+ * TCP's tcp_try_undo_dsack(): D-SACKs reported every retransmission of
+ * the episode as a duplicate. Recovery ends; in Open, the reduction of
+ * the episode that ended is taken back.
+ */
+static bool etp_try_undo_dsack(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (!ep->undo_on || ep->undo_retrans)
+		return false;
+	etp_undo(sk, false, ETP_MIB_DSACKUndo, ETP_CA_OPEN);
+	return true;
+}
+
+/*
+ * The ACK past the recovery point of a fast recovery
+ * (tcp_try_undo_recovery()): the window as before if the episode was
+ * needless (FullUndo), else ssthresh's (RFC 6675 5 step 3, RFC 6582).
+ */
+static void etp_end_recovery(struct sock *sk, u32 tsecr)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (etp_may_undo(ep, tsecr)) {
+		etp_undo(sk, false, ETP_MIB_FullUndo, ETP_CA_OPEN);
+		return;
+	}
+	ep->cwnd = ep->ssthresh;
+	etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+}
+
+/*
+ * A partial ACK in Recovery (tcp_try_undo_partial()): if its TSecr shows
+ * the hole was filled by the original, late, not by the retransmission,
+ * the episode was reordering. With retransmissions still out, nothing
+ * more is marked lost (true); with none, the reduction is undone.
+ */
+static bool etp_try_undo_partial(struct sock *sk, u32 tsecr)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (!ep->undo_on || !etp_packet_delayed(ep, tsecr))
+		return false;
+	if (ep->retrans_out)
+		return true;
+	etp_undo(sk, true, ETP_MIB_PartialUndo, ETP_CA_OPEN);
+	return true;
 }
 
 /*
@@ -94,6 +214,7 @@ static void etp_enter_recovery(struct sock *sk, u32 extra, int cause)
 {
 	struct etp_sock *ep = etp_sk(sk);
 
+	etp_init_undo(sk);
 	ep->ssthresh = etp_cong(sk)->ssthresh(sk);
 	ep->cwnd = ep->ssthresh + extra * ep->mss;
 	ep->recover = ep->snd_max;
@@ -132,8 +253,26 @@ static void etp_prr(struct sock *sk, u32 delivered)
 	ep->cwnd = pipe + max_t(s64, sndcnt, 0);
 }
 
+/*
+ * An ACK that moved SND.UNA in Loss (tcp_process_loss()): the timeout was
+ * needless if the episode may be undone (LossUndo; true: the window is
+ * back); else Loss ends at the recovery point, in slow start.
+ */
+static bool etp_loss_ack(struct sock *sk, u32 tsecr)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (etp_may_undo(ep, tsecr)) {
+		etp_undo(sk, true, ETP_MIB_LossUndo, ETP_CA_OPEN);
+		return true;
+	}
+	if (!etp_before(ep->snd_una, ep->recover))
+		etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+	return false;
+}
+
 /* NewReno (RFC 5681 3.2, RFC 6582), without SACK. */
-static void etp_reno_ack(struct sock *sk, u32 acked, int flag)
+static void etp_reno_ack(struct sock *sk, u32 acked, int flag, u32 tsecr)
 {
 	struct etp_sock *ep = etp_sk(sk);
 
@@ -151,23 +290,24 @@ static void etp_reno_ack(struct sock *sk, u32 acked, int flag)
 	ep->dupacks = 0;
 	if (ep->ca_state == ETP_CA_RECOVERY) {
 		if (!etp_before(ep->snd_una, ep->recover)) {
-			ep->cwnd = ep->ssthresh;	/* full ACK */
-			etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+			etp_end_recovery(sk, tsecr);	/* full ACK */
 			return;
 		}
 		/* Partial ACK: deflate, and the next hole goes again. */
 		ep->cwnd = max_t(u32, ep->cwnd - min(acked, ep->cwnd) + ep->mss,
 				 ep->mss);
-		etp_retransmit_lost_head(sk);
+		if (!etp_try_undo_partial(sk, tsecr))
+			etp_retransmit_lost_head(sk);
 		return;
 	}
-	if (ep->ca_state == ETP_CA_LOSS && !etp_before(ep->snd_una, ep->recover))
-		etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+	if (ep->ca_state == ETP_CA_LOSS && etp_loss_ack(sk, tsecr))
+		return;
 	etp_cong(sk)->cong_avoid(sk, acked);
 }
 
 /* RFC 6675, with SACK, and RFC 6937 for the window in Recovery. */
-static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
+static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
+			 u32 tsecr)
 {
 	struct etp_sock *ep = etp_sk(sk);
 
@@ -182,6 +322,8 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
 	 */
 	switch (ep->ca_state) {
 	case ETP_CA_OPEN:
+		/* D-SACKs of the episode that ended: it was needless. */
+		etp_try_undo_dsack(sk);
 		if (acked && delivered)
 			etp_cong(sk)->cong_avoid(sk, delivered);
 		/* RFC 6675 5 step 4: DupThresh duplicates, or the head IsLost(). */
@@ -197,17 +339,24 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
 		return;
 	case ETP_CA_RECOVERY:
 		if (acked && !etp_before(ep->snd_una, ep->recover)) {
-			ep->cwnd = ep->ssthresh;	/* RFC 6675 5 step 3 */
-			etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+			etp_end_recovery(sk, tsecr);	/* RFC 6675 5 step 3 */
 			return;
 		}
+		if (acked && etp_try_undo_partial(sk, tsecr)) {
+			/* Reordering: mark no more lost; undone, or not yet. */
+			if (ep->ca_state == ETP_CA_RECOVERY)
+				etp_prr(sk, delivered);
+			return;
+		}
+		if (etp_try_undo_dsack(sk))
+			return;
 		if (flag & ETP_SACK_NEW)
 			etp_sack_mark_lost(sk);
 		etp_prr(sk, delivered);
 		return;
 	default:	/* Loss: every hole is marked already; slow start */
-		if (acked && !etp_before(ep->snd_una, ep->recover))
-			etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+		if (acked && etp_loss_ack(sk, tsecr))
+			return;
 		if (acked && delivered)
 			etp_cong(sk)->cong_avoid(sk, delivered);
 	}
@@ -221,12 +370,17 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
  *             before, and what it SACKed anew
  * @flag: ETP_ACK_DUP for a duplicate ACK (RFC 5681 2), and etp_sack_tag()'s
  *        ETP_SACK_* when it carried SACK blocks
+ * @tsecr: its timestamp echo, 0 without one
  *
  * Grows the window, or enters, continues or ends recovery: marks what is
  * lost and sends the oldest lost segment at once when recovery begins or
- * a partial ACK calls for it. The caller then runs etp_write_xmit().
+ * a partial ACK calls for it; or takes back the reduction of an episode
+ * that D-SACKs or @tsecr show was needless (undo). The caller then runs
+ * etp_write_xmit(). Every ACK comes here, a duplicate or not, and one
+ * with nothing in flight too (a late D-SACK).
  */
-void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
+void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
+		      u32 tsecr)
 {
 	sock_owned_by_me(sk);
 	if (flag & ETP_SACK_DSACK)
@@ -241,9 +395,9 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
 		return;
 	}
 	if (etp_sk(sk)->sack_ok)
-		etp_sack_ack(sk, acked, delivered, flag);
+		etp_sack_ack(sk, acked, delivered, flag, tsecr);
 	else
-		etp_reno_ack(sk, acked, flag);
+		etp_reno_ack(sk, acked, flag, tsecr);
 }
 
 /**
@@ -251,7 +405,8 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
  * @sk: the socket, locked
  *
  * RFC 5681 3.1 and RFC 6298 5.4, as tcp_enter_loss(): half the flight as
- * ssthresh, once per loss episode; a window of one segment; everything in
+ * ssthresh, once per loss episode (which may be undone); a window of one
+ * segment; everything in
  * flight and not SACKed is taken for lost and goes again, oldest first, as
  * the window opens; everything sent by then counts as sent before the
  * loss. If the oldest skb is SACKed, the peer reneged: all SACK marks go
@@ -260,20 +415,40 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag)
 void etp_enter_loss(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	u32 reordering;
+	bool episode;
 
 	sock_owned_by_me(sk);
 	ETP_INC_STATS(sock_net(sk), Timeouts);
-	if (ep->ca_state != ETP_CA_LOSS)
-		ep->ssthresh = etp_cong(sk)->ssthresh(sk);
-	ep->cwnd = ep->mss;
-	ep->recover = ep->snd_max;
-	ep->dupacks = 0;
+	/*
+	 * A new episode, as TCP's: from Open, past the recovery point, or
+	 * the first timeout since an ACK in Loss. A timeout in Recovery
+	 * keeps its ssthresh (one reduction per window of data).
+	 */
+	episode = ep->ca_state == ETP_CA_OPEN ||
+		  !etp_after(ep->recover, ep->snd_una) ||
+		  (ep->ca_state == ETP_CA_LOSS && ep->retransmits <= 1);
 	/* A peer that reneged may have dropped any of it (RFC 2018 8). */
 	if (etp_sack_reneged(sk)) {
 		ETP_INC_STATS(sock_net(sk), SACKReneging);
 		etp_sack_forget(sk);
 	}
+	/*
+	 * As tcp_enter_loss(): a timeout with more SACKed than the first
+	 * threshold, outside recovery, says reordering was overestimated.
+	 */
+	reordering = READ_ONCE(etp_sk_pernet(sk)->sysctl.reordering);
+	if (ep->ca_state == ETP_CA_OPEN && ep->sacked_out >= reordering * ep->mss)
+		ep->reordering = min(ep->reordering, reordering);
 	etp_mark_all_lost(sk);
+	/* After the marks: what was sent again before is to go again. */
+	if (episode) {
+		etp_init_undo(sk);
+		ep->ssthresh = etp_cong(sk)->ssthresh(sk);
+	}
+	ep->cwnd = ep->mss;
+	ep->recover = ep->snd_max;
+	ep->dupacks = 0;
 	/* Traced once per episode: a timeout in Loss backs off, no more. */
 	if (ep->ca_state != ETP_CA_LOSS)
 		etp_set_ca_state(sk, ETP_CA_LOSS, ETP_CA_RTO);
@@ -289,6 +464,7 @@ void etp_enter_loss(struct sock *sk)
  */
 void etp_recovery_syn_acked(struct sock *sk)
 {
+	etp_sk(sk)->undo_on = 0;	/* a SYN's timeouts are not undone */
 	if (etp_sk(sk)->ca_state != ETP_CA_OPEN)
 		etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
 }

@@ -170,6 +170,44 @@ static u32 etp_sack_tag_block(struct sock *sk, u32 start, u32 end, u32 fack,
 	return marked;
 }
 
+/*
+ * RFC 2883's D-SACK, for recovery.c's undo (tcp_check_dsack() and
+ * tcp_sacktag_one()): data sent again that the peer reports received
+ * twice was sent needlessly; undo_retrans counts down to 0 once all of
+ * the episode's retransmissions were. Below SND.UNA the skbs are gone and
+ * the block's bytes above undo_marker count ("dumb counting", as TCP);
+ * above it, what the block covers of skbs sent more than once. A block
+ * across SND.UNA, or larger than any window, is ignored.
+ */
+static void etp_sack_dsack(struct sock *sk, u32 start, u32 end)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+	u32 dup = 0;
+
+	if (!ep->undo_on || ep->undo_retrans <= 0 || !etp_before(start, end) ||
+	    end - start > ep->max_window)
+		return;
+	if (!etp_after(end, ep->snd_una)) {
+		if (!etp_after(end, ep->undo_marker))
+			return;		/* before the episode */
+		dup = end - (etp_before(start, ep->undo_marker) ?
+			     ep->undo_marker : start);
+	} else if (!etp_before(start, ep->snd_una)) {
+		for (skb = etp_rtx_find(sk, start);
+		     skb && etp_before(ETP_SKB_CB(skb)->seq, end);
+		     skb = skb_rb_next(skb)) {
+			const struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+			if (!(cb->sacked & ETP_EVER_RETRANS))
+				continue;
+			dup += (etp_before(cb->end_seq, end) ? cb->end_seq : end) -
+			       (etp_after(cb->seq, start) ? cb->seq : start);
+		}
+	}
+	ep->undo_retrans = dup >= (u32)ep->undo_retrans ? 0 : ep->undo_retrans - dup;
+}
+
 /**
  * etp_sack_tag() - take an ACK's SACK blocks into the scoreboard
  * @sk: the socket, locked, SACK negotiated
@@ -189,8 +227,10 @@ int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
 	u32 marked;
 
 	sock_owned_by_me(sk);
-	if (etp_sack_is_dsack(sp, n, ack))
+	if (etp_sack_is_dsack(sp, n, ack)) {
 		ret |= ETP_SACK_DSACK;
+		etp_sack_dsack(sk, sp[0].start, sp[0].end);
+	}
 	for (i = 0; i < n; i++) {
 		if (!etp_sack_valid(ep, &sp[i])) {
 			/*
@@ -212,9 +252,10 @@ int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
 	}
 	/*
 	 * After a timeout everything was taken for lost at once: what the
-	 * peer had then is no sign of reordering (as TCP, without undo).
+	 * peer had then is no sign of reordering, unless the timeout may
+	 * still prove needless (as TCP).
 	 */
-	if (ep->ca_state != ETP_CA_LOSS)
+	if (ep->ca_state != ETP_CA_LOSS || ep->undo_on)
 		etp_sack_reordering(sk, reord, fack);
 	return ret;
 }

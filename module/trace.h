@@ -85,7 +85,8 @@
 	EM(ETP_CA_DUPACKS, "DUPACKS")			\
 	EM(ETP_CA_SACKED, "SACKED")			\
 	EM(ETP_CA_RTO, "RTO")				\
-	EMe(ETP_CA_RECOVERED, "RECOVERED")
+	EM(ETP_CA_RECOVERED, "RECOVERED")		\
+	EMe(ETP_CA_UNDO, "UNDO")
 
 /* User space (trace-cmd, perf) sees the enums' values, not their names. */
 #undef EM

@@ -2085,6 +2085,62 @@ def sack_reordering_raises_threshold(t):
     t.abort(c.sock)
 
 
+@case(rto_min_ms=3000, rto_initial_ms=3000)
+def dsack_undoes_fast_retransmit(t):
+    """RFC 2883 with TCP's undo (tcp_try_undo_dsack()): SACKs draw a fast
+    retransmission of segment 1; recovery ends with the window at ssthresh;
+    then the peer reports segment 1 received twice (a D-SACK below the
+    ACK): the retransmission was needless, reordering, not loss, and the
+    window and ssthresh come back to what they were (DSACKUndo)."""
+    c, base = sack_sent(t, 6)
+    before = tcp_info(c.sock)
+    for end in (2920, 4380, 5840):
+        c.send("A", ack=base, options=opts(sack=[(base + 1460, base + end)]))
+    c.expect("the first segment again", seq=base, length=1460)
+    c.send("A", ack=base + 8760)
+    t.check(t.wait(lambda: tcp_info(c.sock)["ca_state"] == 0, 2),
+            "recovery did not end: %s" % tcp_info(c.sock))
+    info = tcp_info(c.sock)
+    t.check(info["snd_cwnd"] == 3 and info["snd_ssthresh"] == 3,
+            "after recovery: %s" % info)
+    c.send("A", ack=base + 8760, options=opts(sack=[(base, base + 1460)]))
+    t.check(t.wait(lambda: tcp_info(c.sock)["snd_cwnd"] == before["snd_cwnd"], 2),
+            "the window did not come back to %d: %s" % (before["snd_cwnd"], tcp_info(c.sock)))
+    t.check(tcp_info(c.sock)["snd_ssthresh"] == before["snd_ssthresh"],
+            "ssthresh did not come back: %s, before %s" % (tcp_info(c.sock), before))
+    t.counters(DSACKUndo=1, DSACKRecv=1, FullUndo=0, SackRecovery=1, RetransSegs=1)
+    t.abort(c.sock)
+
+
+@case(rto_min_ms=1000, rto_initial_ms=1000)
+def rto_undo_by_timestamp(t):
+    """RFC 3522's Eifel detection, as TCP's tcp_try_undo_loss(): after a
+    timeout resends segment 1, the ACK of everything echoes the TSval of
+    the first transmission, not of the retransmission: the original
+    arrived, the timeout was needless, and the window and ssthresh come
+    back (LossUndo); segment 2 does not go again."""
+    c, _ = sack_passive(t, t.listen(), ts=True)
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    before = tcp_info(c.sock)
+    c.sock.sendall(b"e" * 1448 * 2)
+    first = c.expect("segment 1", seq=c.rcv, length=1448)
+    c.expect("segment 2", seq=c.rcv + 1448, length=1448)
+    base, tsval = c.rcv, ts_of(first, "segment 1")[0]
+    again = c.expect("segment 1 again, after the RTO", seq=base, length=1448, timeout=4)
+    t.check(ts_of(again, "the retransmission")[0] != tsval,
+            "the retransmission has the first TSval %d" % tsval)
+    c.send("A", ack=base + 2896, options=opts(ts=(1002, tsval)))
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 0 and info["snd_cwnd"] == before["snd_cwnd"] and
+            info["snd_ssthresh"] == before["snd_ssthresh"],
+            "not undone: %s, before %s" % (info, before))
+    t.quiet("segment 2 does not go again", 0.3)
+    t.counters(LossUndo=1, Timeouts=1, RetransSegs=1)
+    t.abort(c.sock)
+
+
 @case(rto_min_ms=1000, rto_initial_ms=1000)
 def sack_rto_skips_sacked(t):
     """A timeout (RFC 6298 5.4) takes for lost what the peer did not SACK

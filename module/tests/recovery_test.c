@@ -6,8 +6,9 @@
  * peer got while the pipe is above ssthresh (one segment every other ACK
  * for half the flight), never a burst, and brings the pipe back up to
  * ssthresh, no further, once it fell below; NewReno's ssthresh is half
- * the flight, and of the window when the flight holds more. Included by
- * recovery.c.
+ * the flight, and of the window when the flight holds more; undo waits
+ * for every retransmission D-SACKed or an older TSecr, and brings the
+ * window back. Included by recovery.c.
  */
 #include "selftest.h"
 
@@ -159,6 +160,66 @@ static int __init etp_rt_ssthresh(struct sock *sk)
 	return checks;
 }
 
+/*
+ * Undo (tcp_may_undo(), tcp_undo_cwnd_reduction()): an episode's start
+ * keeps the window; it may be undone once every retransmission was
+ * D-SACKed, or on a TSecr older than the first retransmission, not the
+ * same age; a partial ACK with a retransmission out undoes nothing; the
+ * undo brings back cwnd and ssthresh and unmarks only what was lost and
+ * not sent again.
+ */
+static int __init etp_rt_undo(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+	int checks = 0;
+
+	/* 0 lost and sent again, 1 lost, 2 SACKed, 3 in flight. */
+	ETP_CHECK(etp_rt_seg(sk, 0, ETP_SACKED_LOST | ETP_SACKED_RETRANS) &&
+		  etp_rt_seg(sk, 100, ETP_SACKED_LOST) &&
+		  etp_rt_seg(sk, 200, ETP_SACKED_ACKED) && etp_rt_seg(sk, 300, 0));
+	ep->snd_una = 0;
+	ep->snd_max = 4 * ETP_RT_MSS;
+	ep->lost_out = 2 * ETP_RT_MSS;
+	ep->retrans_out = ETP_RT_MSS;
+	ep->cwnd = 10 * ETP_RT_MSS;
+	ep->ssthresh = 8 * ETP_RT_MSS;
+	ep->ca_state = ETP_CA_OPEN;
+	etp_init_undo(sk);
+	/* ssthresh before: the larger of 8 and three quarters of 10. */
+	ETP_CHECK(ep->undo_on && ep->undo_marker == 0 && !ep->undo_ts &&
+		  ep->undo_retrans == ETP_RT_MSS && ep->prior_cwnd == 10 * ETP_RT_MSS &&
+		  ep->prior_ssthresh == 8 * ETP_RT_MSS);
+	ep->ca_state = ETP_CA_RECOVERY;
+	ep->cwnd = 2 * ETP_RT_MSS;
+	ep->ssthresh = 2 * ETP_RT_MSS;
+	ETP_CHECK(!etp_may_undo(ep, 0));
+	ep->undo_ts = 1;
+	ep->undo_tsval = 1000;
+	ETP_CHECK(etp_packet_delayed(ep, 999) && !etp_packet_delayed(ep, 1000) &&
+		  !etp_packet_delayed(ep, 0) && etp_may_undo(ep, 999));
+	/* Delayed, but the retransmission is out: wait, undo nothing. */
+	ETP_CHECK(etp_try_undo_partial(sk, 999) && ep->undo_on &&
+		  ep->cwnd == 2 * ETP_RT_MSS && ep->ca_state == ETP_CA_RECOVERY);
+	ep->undo_retrans = 0;
+	ETP_CHECK(etp_may_undo(ep, 0));
+	etp_undo(sk, true, ETP_MIB_FullUndo, ETP_CA_OPEN);
+	ETP_CHECK(!ep->undo_on && ep->ca_state == ETP_CA_OPEN &&
+		  ep->cwnd == 10 * ETP_RT_MSS && ep->ssthresh == 8 * ETP_RT_MSS);
+	/* 1 is in flight again, 0 stays marked and sent: the pipe is 3. */
+	ETP_CHECK(etp_rt_lost(sk) == 0x1 && ep->lost_out == ETP_RT_MSS &&
+		  etp_in_flight(ep) == 3 * ETP_RT_MSS);
+
+	while ((skb = etp_rtx_head(sk)))
+		etp_rtx_unlink_free(sk, skb);
+	ETP_CHECK(!ep->sacked_out && !ep->lost_out && !ep->retrans_out);
+	ep->snd_max = 0;
+	ep->undo_ts = 0;
+	ep->undo_retrans = -1;
+	sk_mem_reclaim(sk);
+	return checks;
+}
+
 int __init etp_recovery_selftest(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
@@ -173,6 +234,10 @@ int __init etp_recovery_selftest(struct sock *sk)
 	if (b >= 0) {
 		a += b;
 		b = etp_rt_ssthresh(sk);
+	}
+	if (b >= 0) {
+		a += b;
+		b = etp_rt_undo(sk);
 	}
 	ep->mss = mss;
 	ep->reordering = reordering;

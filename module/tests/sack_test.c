@@ -7,8 +7,9 @@
  * blocks at or below SND.UNA or past SND.MAX mark nothing; a first block
  * below the ACK, or inside the second, is a D-SACK; a timeout does not
  * take what was SACKed for lost; an ACK that ends at a SACKed skb shows
- * the peer reneged, and the scoreboard can be forgotten. Included by
- * sack.c.
+ * the peer reneged, and the scoreboard can be forgotten; SACKs below what
+ * was SACKed raise the reordering threshold; D-SACKs of retransmitted
+ * data count down what undo waits for. Included by sack.c.
  */
 #include "selftest.h"
 
@@ -110,6 +111,33 @@ static bool __init etp_sack_is(struct sock *sk, u32 base, const u32 (*want)[3],
 	return i == n;
 }
 
+/* Segments of 100 bytes from @from to @to sent, none acknowledged. */
+static bool __init etp_sack_sent(struct sock *sk, u32 from, u32 to)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 seq;
+
+	ep->snd_una = from;
+	ep->snd_nxt = to;
+	ep->snd_max = to;
+	for (seq = from; seq != to; seq += 100)
+		if (!etp_sack_seg(sk, seq, 100))
+			return false;
+	return true;
+}
+
+/* Empty the retransmission queue; true if nothing is left counted. */
+static bool __init etp_sack_drain(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = etp_rtx_head(sk)))
+		etp_rtx_unlink_free(sk, skb);
+	sk_mem_reclaim(sk);
+	return !ep->sacked_out && !ep->lost_out && !ep->retrans_out;
+}
+
 /* The checks, with every sequence number + @base. */
 static int __init etp_sack_run(struct sock *sk, u32 base)
 {
@@ -137,7 +165,6 @@ static int __init etp_sack_run(struct sock *sk, u32 base)
 		{ 1400, 1500, 0 }, { 1500, 1600, 0 }, { 1600, 1700, 0 },
 	};
 	struct etp_sock *ep = etp_sk(sk);
-	struct sk_buff *skb;
 	u32 sacked;
 	int checks = 0;
 
@@ -198,10 +225,7 @@ static int __init etp_sack_run(struct sock *sk, u32 base)
 	etp_mark_all_lost(sk);
 	ETP_CHECK(ep->lost_out == 600 && !etp_in_flight(ep));
 
-	while ((skb = etp_rtx_head(sk)))
-		etp_rtx_unlink_free(sk, skb);
-	ETP_CHECK(!ep->sacked_out && !ep->lost_out && !ep->retrans_out);
-	sk_mem_reclaim(sk);
+	ETP_CHECK(etp_sack_drain(sk));
 	return checks;
 }
 
@@ -216,16 +240,11 @@ static int __init etp_sack_reorder_run(struct sock *sk)
 	static const u32 late[][2] = { { 5100, 5200 } };
 	static const u32 later[][2] = { { 5200, 5300 } };
 	struct etp_sock *ep = etp_sk(sk);
-	struct sk_buff *skb;
-	u32 sacked, seq;
+	u32 sacked;
 	int checks = 0;
 
-	ep->snd_una = 5000;
-	ep->snd_nxt = 5700;
-	ep->snd_max = 5700;
 	ep->reord_seen = 0;
-	for (seq = 5000; seq < 5700; seq += 100)
-		ETP_CHECK(etp_sack_seg(sk, seq, 100));
+	ETP_CHECK(etp_sack_sent(sk, 5000, 5700));
 	ETP_CHECK(etp_sack_try(sk, 0, 5000, top, 1, &sacked) == ETP_SACK_NEW &&
 		  ep->reordering == 3 && !ep->reord_seen);
 	/* 5100 five segments below 5600: reordering 5. */
@@ -234,9 +253,51 @@ static int __init etp_sack_reorder_run(struct sock *sk)
 	/* 5200, four below: seen, but no more than 5. */
 	ETP_CHECK(etp_sack_try(sk, 0, 5000, later, 1, &sacked) == ETP_SACK_NEW &&
 		  ep->reordering == 5 && ep->reord_seen == 2);
-	while ((skb = etp_rtx_head(sk)))
-		etp_rtx_unlink_free(sk, skb);
-	sk_mem_reclaim(sk);
+	ETP_CHECK(etp_sack_drain(sk));
+	return checks;
+}
+
+/*
+ * D-SACKs for undo (tcp_check_dsack()): a block below SND.UNA counts its
+ * bytes above undo_marker; one above counts what it covers of skbs sent
+ * more than once; none counts once undo is off, and undo_retrans stops
+ * at 0.
+ */
+static int __init etp_sack_undo_run(struct sock *sk)
+{
+	static const u32 below[][2] = { { 4900, 5000 } };
+	static const u32 older[][2] = { { 4800, 4900 } };
+	static const u32 above[][2] = { { 5100, 5300 }, { 5100, 5400 } };
+	static const u32 plain[][2] = { { 5200, 5300 }, { 5200, 5400 } };
+	struct etp_sock *ep = etp_sk(sk);
+	u32 sacked;
+	int checks = 0;
+
+	ep->max_window = 65535;
+	ETP_CHECK(etp_sack_sent(sk, 5000, 5400));
+	/* 5100 went twice; the episode began at 4900. */
+	ETP_SKB_CB(skb_rb_next(etp_rtx_head(sk)))->sacked |= ETP_EVER_RETRANS;
+	ep->undo_on = 1;
+	ep->undo_marker = 4900;
+	ep->undo_retrans = 250;
+	ETP_CHECK(etp_sack_try(sk, 0, 5000, older, 1, &sacked) == ETP_SACK_DSACK &&
+		  ep->undo_retrans == 250);
+	ETP_CHECK(etp_sack_try(sk, 0, 5000, below, 1, &sacked) == ETP_SACK_DSACK &&
+		  ep->undo_retrans == 150);
+	/* 5100..5300 over 5100 (twice) and 5200 (once): 100 more. */
+	ETP_CHECK(etp_sack_try(sk, 0, 5000, above, 2, &sacked) ==
+		  (ETP_SACK_DSACK | ETP_SACK_NEW) && ep->undo_retrans == 50);
+	ETP_CHECK(etp_sack_try(sk, 0, 5000, plain, 2, &sacked) == ETP_SACK_DSACK &&
+		  ep->undo_retrans == 50);
+	ETP_CHECK(etp_sack_try(sk, 0, 5000, below, 1, &sacked) == ETP_SACK_DSACK &&
+		  ep->undo_retrans == 0);
+	ep->undo_on = 0;
+	ep->undo_retrans = 100;
+	ETP_CHECK(etp_sack_try(sk, 0, 5000, below, 1, &sacked) == ETP_SACK_DSACK &&
+		  ep->undo_retrans == 100);
+	ep->undo_retrans = -1;
+	ep->max_window = 0;
+	ETP_CHECK(etp_sack_drain(sk));
 	return checks;
 }
 
@@ -254,6 +315,10 @@ int __init etp_sack_selftest(struct sock *sk)
 	if (b >= 0) {
 		a += b;
 		b = etp_sack_reorder_run(sk);
+	}
+	if (b >= 0) {
+		a += b;
+		b = etp_sack_undo_run(sk);
 	}
 	ep->reordering = reordering;
 	ep->mss = mss;
