@@ -20,6 +20,12 @@
  * comes down to ssthresh over the round, as RFC 6937's proportional rate
  * reduction (PRR) paces it, as TCP's.
  *
+ * A reduction that proves needless is undone, as TCP's: when D-SACKs
+ * report every retransmission of the episode received twice (RFC 2883;
+ * sack.c counts them), or an ACK echoes a TSval older than its first
+ * retransmission (RFC 3522's Eifel detection), cwnd and ssthresh return
+ * to what they were.
+ *
  * What is lost is marked ETP_SACKED_LOST here; output.c sends. The
  * algorithm's hooks (cong.c) give ssthresh and the growth outside
  * recovery. Everything here runs with the socket locked, from input.c's
