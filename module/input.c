@@ -269,7 +269,7 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack)
 			sampled = true;
 		}
 		/* Sent once, not SACKed, below a SACK: it came late. */
-		if (!cb->retrans && !(cb->sacked & ETP_SACKED_ACKED) &&
+		if (!(cb->sacked & (ETP_EVER_RETRANS | ETP_SACKED_ACKED)) &&
 		    etp_before(cb->seq, reord))
 			reord = cb->seq;
 		etp_rtx_unlink_free(sk, skb);
@@ -419,11 +419,11 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
 		    sk_stream_is_writeable(sk))
 			sk->sk_write_space(sk);
-	} else {
+	} else if (ep->snd_max != ep->snd_una || flag & ETP_SACK_DSACK) {
 		/*
 		 * RFC 5681 2: a duplicate ACK carries no data, SYN, FIN or new
-		 * window, with data in flight. One with nothing in flight may
-		 * carry a late D-SACK, for undo.
+		 * window, with data in flight. With nothing in flight only a
+		 * late D-SACK matters (undo): a receiver's ACKs skip this.
 		 */
 		if (ep->snd_max != ep->snd_una && !wnd_changed &&
 		    skb->len == etp_hdr(skb)->doff * 4 &&

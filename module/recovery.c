@@ -382,8 +382,8 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
  * lost and sends the oldest lost segment at once when recovery begins or
  * a partial ACK calls for it; or takes back the reduction of an episode
  * that D-SACKs or @tsecr show was needless (undo). The caller then runs
- * etp_write_xmit(). Every ACK comes here, a duplicate or not, and one
- * with nothing in flight too (a late D-SACK).
+ * etp_write_xmit(). Every ACK with data in flight comes here, a
+ * duplicate or not, and one with a D-SACK when nothing is.
  */
 void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		      u32 tsecr)

@@ -110,7 +110,7 @@ static u32 etp_sack_mark(struct etp_sock *ep, struct sk_buff *skb, u32 fack,
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 len = cb->end_seq - cb->seq;
 
-	if (!(cb->sacked & (ETP_EVER_RETRANS | ETP_SACKED_RETRANS)) &&
+	if (!(cb->sacked & ETP_EVER_RETRANS) &&
 	    etp_before(cb->seq, fack) && etp_before(cb->seq, *reord))
 		*reord = cb->seq;
 	if (!ep->sacked_out || etp_after(cb->seq, ep->sack_high))
