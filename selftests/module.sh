@@ -71,6 +71,11 @@ test_selftests_at_load() {
 	want=$(cat "$TOP"/module/tests/*_test.c | grep -c 'ETP_CHECK(')
 	[ "$n" -ge "$want" ] || fail "$n checks passed, fewer than the $want ETP_CHECK lines"
 	echo "# $line ($want ETP_CHECK lines)"
+	# The checks run on a socket of the initial namespace; what they count
+	# is no traffic of the user's, and a fresh load starts from zero.
+	n=$(awk 'NR == 1 { split($0, name) } NR == 2 { for (i = 2; i <= NF; i++) if ($i != 0) printf " %s=%s", name[i], $i }' \
+		/proc/net/etp_stat)
+	[ -z "$n" ] || fail "counters after a fresh load:$n"
 }
 
 test_proto_parameter() {
