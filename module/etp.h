@@ -304,8 +304,12 @@ struct etp_skb_cb {
 				 * entry's 4-tuple: the ISN to answer with
 				 * (0: none), as TCP's tcp_tw_isn
 				 */
-	u32 tsval;		/* received: the timestamps option's values, */
-	u32 tsecr;		/* if rx_opts has ETP_RXO_TS */
+	/*
+	 * Received: the timestamps option's values, if rx_opts has
+	 * ETP_RXO_TS. Sent: tsval is the TSval it last carried (undo).
+	 */
+	u32 tsval;
+	u32 tsecr;
 	u8 rx_opts;		/* received: ETP_RXO_* (demux.c) */
 	u8 sack_off;		/* received: the SACK option's offset in the
 				 * header, if rx_opts has ETP_RXO_SACK

@@ -112,6 +112,7 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 	if (sk->sk_state != TCP_SYN_SENT)
 		h.flags |= ETPHDR_ACK;
 	etp_hdr_ts(sk, &h);
+	cb->tsval = h.tsval;		/* for undo: what the peer may echo */
 	if (h.flags & ETPHDR_SYN) {
 		h.window = etp_syn_window(sk);
 		h.mss = etp_syn_mss(sk, __sk_dst_get(sk));
@@ -184,7 +185,7 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 			ep->undo_retrans = 0;
 		ep->undo_retrans += cb->end_seq - cb->seq;
 		if (!ep->undo_ts) {
-			ep->undo_tsval = etp_tsval(sk);
+			ep->undo_tsval = cb->tsval;
 			ep->undo_ts = 1;
 		}
 		/* As TCP: in Loss, after a timeout; else in fast recovery. */

@@ -6,7 +6,8 @@
  * retrans_out, so that etp_in_flight() is RFC 6675's pipe; a split keeps
  * the marks on both halves and the counts whole; an acknowledged skb takes
  * its bytes out of them; a second timeout starts the retransmitted count
- * over. Included by output.c.
+ * over; a retransmission's TSval, not the clock's after it, is what undo
+ * compares echoes with. Included by output.c.
  */
 #include "selftest.h"
 
@@ -47,6 +48,7 @@ int __init etp_rtx_selftest(struct sock *sk)
 	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb;
 	int checks = 0, i;
+	u16 mss;
 
 	ep->snd_una = 1000;
 	ep->snd_nxt = 1400;
@@ -94,6 +96,24 @@ int __init etp_rtx_selftest(struct sock *sk)
 		ETP_CHECK(ETP_SKB_CB(skb)->sacked & ETP_SACKED_LOST &&
 			  !(ETP_SKB_CB(skb)->sacked & ETP_SACKED_RETRANS));
 
+	/*
+	 * Sent again: the episode's undo_tsval is the TSval the segment
+	 * carried (etp_transmit_skb() keeps it in the cb), not the clock's
+	 * when the send returned: an echo of that TSval answers the
+	 * retransmission, and must not look older (a needless undo).
+	 */
+	skb = etp_rtx_head(sk);
+	ETP_SKB_CB(skb)->tsval = etp_tsval(sk);
+	ep->ts_off += 5;		/* the clock moved on during the send */
+	ep->undo_ts = 0;
+	mss = ep->mss;
+	ep->mss = 100;
+	etp_sent(sk, skb);
+	ep->mss = mss;
+	ep->ts_off -= 5;
+	ETP_CHECK(ep->undo_ts && ep->undo_tsval == ETP_SKB_CB(skb)->tsval &&
+		  ep->retrans_out == 60);
+
 	while ((skb = etp_rtx_head(sk)))
 		etp_rtx_unlink_free(sk, skb);
 	ETP_CHECK(!ep->lost_out && !ep->retrans_out && RB_EMPTY_ROOT(&ep->rtx_root));
@@ -102,5 +122,7 @@ int __init etp_rtx_selftest(struct sock *sk)
 	ep->snd_una = 0;
 	ep->snd_nxt = 0;
 	ep->snd_max = 0;
+	ep->undo_ts = 0;
+	ep->undo_retrans = -1;
 	return checks;
 }
