@@ -114,7 +114,8 @@ extern struct proto etp_prot;
 	X(AckSkippedPAWS) X(DSACKOldSent) X(DSACKOfoSent)		\
 	X(Timeouts) X(RenoRecovery) X(SackRecovery) X(FastRetrans)	\
 	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard) X(SACKReneging)	\
-	X(SACKReorder) X(FullUndo) X(PartialUndo) X(DSACKUndo) X(LossUndo)
+	X(SACKReorder) X(FullUndo) X(PartialUndo) X(DSACKUndo) X(LossUndo)	\
+	X(SpuriousRTOs)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -156,6 +157,7 @@ struct etp_sysctl {
 	int dsack;		/* 1: report duplicates (RFC 2883) where SACK is on */
 	int reordering;		/* segments SACKed above a hole that make it a loss, at first */
 	int max_reordering;	/* the most that reordering seen may raise it to */
+	int frto;		/* F-RTO (RFC 5682): 0 off, 1 or 2 on */
 };
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
@@ -427,6 +429,8 @@ struct etp_sock {
 	u8 dupacks;
 	u8 undo_on:1;		/* undo_marker holds: the episode may be undone */
 	u8 undo_ts:1;		/* undo_tsval holds */
+	u8 frto:1;		/* F-RTO (RFC 5682) watches this timeout */
+	u8 frto_new:1;		/* its step 2.b: new data goes before lost data */
 	u8 probes_out;		/* unanswered window or keepalive probes */
 	u8 probe_backoff;	/* window probes since the window last opened */
 	u8 segs_unacked;	/* full segments received, not yet ACKed */
@@ -676,6 +680,7 @@ bool etp_rmem_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *skb)
 #define ETP_SACK_NEW	0x01	/* a block marked data not marked before */
 #define ETP_SACK_DSACK	0x02	/* the first block reports a duplicate */
 #define ETP_ACK_DUP	0x04	/* a duplicate ACK (RFC 5681 2), for recovery.c */
+#define ETP_ACK_ORIG	0x08	/* it (S)ACKed data sent once, before the recovery point */
 int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked);
 bool etp_sack_reneged(struct sock *sk);
 void etp_sack_forget(struct sock *sk);

@@ -246,12 +246,24 @@ drop:
 }
 
 /*
+ * Data sent once, not SACKed, up to the recovery point: for F-RTO, the
+ * peer had what was there before the timeout (TCP's FLAG_ORIG_SACK_ACKED).
+ */
+static int etp_acked_orig(const struct etp_sock *ep, const struct etp_skb_cb *cb,
+			  u32 end)
+{
+	return !(cb->sacked & (ETP_EVER_RETRANS | ETP_SACKED_ACKED)) &&
+	       !etp_after(end, ep->recover) ? ETP_ACK_ORIG : 0;
+}
+
+/*
  * Free what the ACK covers; return the RTT sample (0 if none). Karn's
  * algorithm: an ACK that covers a retransmitted segment times nothing,
  * since it may answer the retransmission; otherwise the earliest segment
- * it covers is timed, as Linux TCP does.
+ * it covers is timed, as Linux TCP does. ETP_ACK_ORIG joins *@flag.
  */
-static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack)
+static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack,
+			       int *flag)
 {
 	bool retransmitted = false, sampled = false;
 	u32 first_sent = 0, reord = etp_sk(sk)->snd_max;
@@ -272,6 +284,7 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack)
 		if (!(cb->sacked & (ETP_EVER_RETRANS | ETP_SACKED_ACKED)) &&
 		    etp_before(cb->seq, reord))
 			reord = cb->seq;
+		*flag |= etp_acked_orig(etp_sk(sk), cb, cb->end_seq);
 		etp_rtx_unlink_free(sk, skb);
 	}
 	if (etp_sk(sk)->sack_ok)
@@ -284,8 +297,10 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack)
 	skb = etp_rtx_head(sk);
 	if (skb && etp_before(ETP_SKB_CB(skb)->seq, ack) &&
 	    !(ETP_SKB_CB(skb)->flags & ETPHDR_SYN) &&
-	    !etp_fragment(sk, skb, ack - ETP_SKB_CB(skb)->seq))
+	    !etp_fragment(sk, skb, ack - ETP_SKB_CB(skb)->seq)) {
+		*flag |= etp_acked_orig(etp_sk(sk), ETP_SKB_CB(skb), ack);
 		etp_rtx_unlink_free(sk, skb);
+	}
 	sk_mem_reclaim(sk);
 	if (retransmitted || !sampled)
 		return 0;
@@ -390,7 +405,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 
 	acked = ack - ep->snd_una;
 	if (acked) {
-		rtt = etp_clean_rtx_queue(sk, ack, prior_fack);
+		rtt = etp_clean_rtx_queue(sk, ack, prior_fack, &flag);
 		ep->snd_una = ack;
 		if (etp_before(ep->snd_nxt, ack))
 			ep->snd_nxt = ack;
@@ -511,7 +526,9 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	ep->snd_wl2 = cb->ack_seq;
 
 	if (ack) {
-		rtt = etp_clean_rtx_queue(sk, cb->ack_seq, ep->snd_una);
+		int flag = 0;
+
+		rtt = etp_clean_rtx_queue(sk, cb->ack_seq, ep->snd_una, &flag);
 		ep->snd_una = cb->ack_seq;
 		etp_ack_rtt(sk, skb, rtt);
 		etp_stop_rtx_timer(sk);

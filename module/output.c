@@ -470,9 +470,10 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 	struct sk_buff *skb;
 	int err;
 
-	if (etp_lost_unsent(ep)) {
+	/* Lost data goes first; but for F-RTO's new data (recovery.c). */
+	if (etp_lost_unsent(ep) && !ep->frto_new) {
 		failed = etp_xmit_retransmit_queue(sk, force);
-		if (etp_lost_unsent(ep))	/* lost data goes first */
+		if (etp_lost_unsent(ep))
 			goto out;
 	}
 	while ((skb = etp_send_head(sk))) {
@@ -538,6 +539,18 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 			etp_reset_rtx_timer(sk);
 		}
 		force = false;
+	}
+	/*
+	 * RFC 5682 3.1 step 2.b, as tcp_xmit_recovery()'s REXMIT_NEW: once
+	 * new data went, F-RTO waits for its ACKs; if none could, recovery
+	 * goes on without it.
+	 */
+	if (ep->frto_new) {
+		ep->frto_new = 0;
+		if (!etp_after(ep->snd_max, ep->recover)) {
+			ep->frto = 0;
+			failed |= etp_xmit_retransmit_queue(sk, force);
+		}
 	}
 out:
 	/*

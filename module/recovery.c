@@ -260,19 +260,45 @@ static void etp_prr(struct sock *sk, u32 delivered)
 }
 
 /*
- * An ACK that moved SND.UNA in Loss (tcp_process_loss()): the timeout was
- * needless if the episode may be undone (LossUndo; true: the window is
- * back); else Loss ends at the recovery point, in slow start.
+ * An ACK in Loss (tcp_process_loss()). The timeout was needless if the
+ * episode may be undone (LossUndo; true: the window is back). F-RTO (RFC
+ * 5682 3.1, SACK-enhanced where SACK is on, as TCP's) tells it too: the
+ * first ACK that moves SND.UNA sends new data before anything taken for
+ * lost (step 2.b, output.c); if the ACKs then cover data sent once
+ * before the timeout, the originals arrived and the timeout was spurious
+ * (step 3.b, SpuriousRTOs); a duplicate ACK or a SACK of new data says the
+ * loss was real (step 3.a), and recovery goes on as without F-RTO. Loss
+ * ends at the recovery point, in slow start.
  */
-static bool etp_loss_ack(struct sock *sk, u32 tsecr)
+static bool etp_loss_ack(struct sock *sk, u32 acked, int flag, u32 tsecr)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	bool recovered = acked && !etp_before(ep->snd_una, ep->recover);
 
-	if (etp_may_undo(ep, tsecr)) {
+	if (acked && etp_may_undo(ep, tsecr)) {
 		etp_undo(sk, true, ETP_MIB_LossUndo, ETP_CA_OPEN);
 		return true;
 	}
-	if (!etp_before(ep->snd_una, ep->recover))
+	if (ep->frto) {
+		if (flag & ETP_ACK_ORIG) {
+			ETP_INC_STATS(sock_net(sk), SpuriousRTOs);
+			etp_undo(sk, true, ETP_MIB_LossUndo, ETP_CA_OPEN);
+			return true;
+		}
+		if (etp_after(ep->snd_max, ep->recover)) {
+			if (flag & (ETP_SACK_NEW | ETP_ACK_DUP))
+				ep->frto = 0;
+		} else if (acked && !recovered) {
+			ep->recover = ep->snd_max;
+			if (etp_send_head(sk) &&
+			    etp_after(ep->snd_una + ep->snd_wnd, ep->snd_max)) {
+				ep->frto_new = 1;
+				return false;
+			}
+			ep->frto = 0;
+		}
+	}
+	if (recovered)
 		etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
 	return false;
 }
@@ -283,6 +309,10 @@ static void etp_reno_ack(struct sock *sk, u32 acked, int flag, u32 tsecr)
 	struct etp_sock *ep = etp_sk(sk);
 
 	if (!acked) {
+		if (ep->ca_state == ETP_CA_LOSS) {
+			etp_loss_ack(sk, 0, flag, tsecr);	/* F-RTO's 3.a */
+			return;
+		}
 		if (!(flag & ETP_ACK_DUP) || ++ep->dupacks < ETP_DUPTHRESH)
 			return;
 		if (ep->dupacks == ETP_DUPTHRESH && ep->ca_state == ETP_CA_OPEN) {
@@ -306,7 +336,7 @@ static void etp_reno_ack(struct sock *sk, u32 acked, int flag, u32 tsecr)
 			etp_retransmit_lost_head(sk);
 		return;
 	}
-	if (ep->ca_state == ETP_CA_LOSS && etp_loss_ack(sk, tsecr))
+	if (ep->ca_state == ETP_CA_LOSS && etp_loss_ack(sk, acked, flag, tsecr))
 		return;
 	etp_cong(sk)->cong_avoid(sk, acked);
 }
@@ -361,7 +391,7 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		etp_prr(sk, delivered);
 		return;
 	default:	/* Loss: every hole is marked already; slow start */
-		if (acked && etp_loss_ack(sk, tsecr))
+		if (etp_loss_ack(sk, acked, flag, tsecr))
 			return;
 		if (acked && delivered)
 			etp_cong(sk)->cong_avoid(sk, delivered);
@@ -455,6 +485,13 @@ void etp_enter_loss(struct sock *sk)
 	ep->cwnd = ep->mss;
 	ep->recover = ep->snd_max;
 	ep->dupacks = 0;
+	/*
+	 * RFC 5682 3.1 step 1 and 3.2, as TCP: F-RTO watches a timeout
+	 * outside recovery, or one that follows a timeout of the same data.
+	 */
+	ep->frto = READ_ONCE(etp_sk_pernet(sk)->sysctl.frto) &&
+		   (ep->ca_state == ETP_CA_OPEN || ep->retransmits > 1);
+	ep->frto_new = 0;
 	/* Traced once per episode: a timeout in Loss backs off, no more. */
 	if (ep->ca_state != ETP_CA_LOSS)
 		etp_set_ca_state(sk, ETP_CA_LOSS, ETP_CA_RTO);
@@ -471,6 +508,7 @@ void etp_enter_loss(struct sock *sk)
 void etp_recovery_syn_acked(struct sock *sk)
 {
 	etp_sk(sk)->undo_on = 0;	/* a SYN's timeouts are not undone */
+	etp_sk(sk)->frto = 0;
 	if (etp_sk(sk)->ca_state != ETP_CA_OPEN)
 		etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
 }

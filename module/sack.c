@@ -99,20 +99,32 @@ void etp_sack_reordering(struct sock *sk, u32 low, u32 fack)
 	ETP_INC_STATS(sock_net(sk), SACKReorder);
 }
 
+/* What one ACK's blocks found, as TCP's tcp_sacktag_state. */
+struct etp_sack_state {
+	u32 fack;	/* the highest SACKed sequence number before the ACK */
+	u32 reord;	/* the lowest seq sent once that came late */
+	int flag;	/* ETP_ACK_ORIG */
+};
+
 /*
  * The peer has @skb: out of the lost and retransmitted counts, into
- * sacked. One never sent again below what was SACKed before came late:
- * *@reord keeps the lowest such seq.
+ * sacked. One never sent again below what was SACKed before came late
+ * (@st->reord keeps the lowest such seq); one sent before the recovery
+ * point, never again, tells F-RTO the timeout was spurious (ETP_ACK_ORIG,
+ * TCP's FLAG_ORIG_SACK_ACKED).
  */
-static u32 etp_sack_mark(struct etp_sock *ep, struct sk_buff *skb, u32 fack,
-			 u32 *reord)
+static u32 etp_sack_mark(struct etp_sock *ep, struct sk_buff *skb,
+			 struct etp_sack_state *st)
 {
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 len = cb->end_seq - cb->seq;
 
-	if (!(cb->sacked & ETP_EVER_RETRANS) &&
-	    etp_before(cb->seq, fack) && etp_before(cb->seq, *reord))
-		*reord = cb->seq;
+	if (!(cb->sacked & ETP_EVER_RETRANS)) {
+		if (etp_before(cb->seq, st->fack) && etp_before(cb->seq, st->reord))
+			st->reord = cb->seq;
+		if (!etp_after(cb->end_seq, ep->recover))
+			st->flag |= ETP_ACK_ORIG;
+	}
 	if (!ep->sacked_out || etp_after(cb->seq, ep->sack_high))
 		ep->sack_high = cb->seq;
 
@@ -132,8 +144,8 @@ static u32 etp_sack_mark(struct etp_sock *ep, struct sk_buff *skb, u32 fack,
  * (TCP's tcp_match_skb_to_sack()); without memory for the cut it stays
  * whole and unmarked. Return: the bytes newly marked.
  */
-static u32 etp_sack_tag_block(struct sock *sk, u32 start, u32 end, u32 fack,
-			      u32 *reord)
+static u32 etp_sack_tag_block(struct sock *sk, u32 start, u32 end,
+			      struct etp_sack_state *st)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	struct sk_buff *skb = etp_rtx_find(sk, start);
@@ -164,7 +176,7 @@ static u32 etp_sack_tag_block(struct sock *sk, u32 start, u32 end, u32 fack,
 			if (!cut || etp_fragment(sk, skb, cut))
 				break;
 		}
-		marked += etp_sack_mark(ep, skb, fack, reord);
+		marked += etp_sack_mark(ep, skb, st);
 		skb = skb_rb_next(skb);
 	}
 	return marked;
@@ -215,15 +227,18 @@ static void etp_sack_dsack(struct sock *sk, u32 start, u32 end)
  * @sacked: the bytes newly marked as received are added here
  *
  * Return: ETP_SACK_DSACK if its first block reports a duplicate,
- * ETP_SACK_NEW if a block marked something new.
+ * ETP_SACK_NEW if a block marked something new, ETP_ACK_ORIG if that was
+ * data sent once before the recovery point.
  */
 int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
 {
 	struct etp_sack_block sp[ETP_NUM_SACKS];
 	struct etp_sock *ep = etp_sk(sk);
 	int n = etp_sack_read(skb, sp), i, ret = 0;
-	u32 ack = ETP_SKB_CB(skb)->ack_seq, fack = etp_sack_fack(ep);
-	u32 reord = ep->snd_max;
+	u32 ack = ETP_SKB_CB(skb)->ack_seq;
+	struct etp_sack_state st = {
+		.fack = etp_sack_fack(ep), .reord = ep->snd_max,
+	};
 	u32 marked;
 
 	sock_owned_by_me(sk);
@@ -243,8 +258,7 @@ int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
 				ETP_INC_STATS(sock_net(sk), SACKDiscard);
 			continue;
 		}
-		marked = etp_sack_tag_block(sk, sp[i].start, sp[i].end, fack,
-					    &reord);
+		marked = etp_sack_tag_block(sk, sp[i].start, sp[i].end, &st);
 		if (marked) {
 			*sacked += marked;
 			ret |= ETP_SACK_NEW;
@@ -256,8 +270,8 @@ int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
 	 * still prove needless (as TCP).
 	 */
 	if (ep->ca_state != ETP_CA_LOSS || ep->undo_on)
-		etp_sack_reordering(sk, reord, fack);
-	return ret;
+		etp_sack_reordering(sk, st.reord, st.fack);
+	return ret | st.flag;
 }
 
 /**

@@ -61,6 +61,7 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->dsack = 1;			/* TCP's tcp_dsack */
 	s->reordering = 3;		/* TCP's tcp_reordering */
 	s->max_reordering = 300;	/* TCP's tcp_max_reordering */
+	s->frto = 2;			/* TCP's tcp_frto */
 }
 
 /**
@@ -168,6 +169,7 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(dsack, &zero, &one),
 	ETP_SYSCTL(reordering, &one, &reordering_limit),
 	ETP_SYSCTL(max_reordering, &one, &reordering_limit),
+	ETP_SYSCTL(frto, &zero, &two),
 	/* Not named tw_reuse inside: inet_timewait_sock.h defines that. */
 	{
 		.procname	= "tw_reuse",

@@ -2141,6 +2141,88 @@ def rto_undo_by_timestamp(t):
     t.abort(c.sock)
 
 
+def frto_sent(t, l=None, sack=True, bport=BPORT):
+    """A connection without timestamps (so that Eifel cannot tell what
+    F-RTO must) whose 10 first segments went and 4 more wait for the
+    window, and whose timeout sent the first again; returns (Conn, its
+    seq, TCP_INFO before the timeout)."""
+    l = l or t.listen()
+    if sack:
+        c, _ = sack_passive(t, l, ts=False, bport=bport)
+    else:
+        c = t.passive(l, bport=bport)
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.sock.sendall(b"f" * 1460 * 14)
+    for i in range(10):
+        c.expect("segment %d" % (i + 1), seq=c.rcv + 1460 * i, length=1460)
+    base = c.rcv
+    before = tcp_info(c.sock)
+    c.expect("segment 1 again, after the RTO", seq=base, length=1460, timeout=5)
+    return c, base, before
+
+
+@case(rto_min_ms=1000, rto_initial_ms=1000)
+def frto_spurious_timeout_undone(t):
+    """F-RTO (RFC 5682 3.1), as TCP's tcp_process_loss(): the ACK of
+    segment 1 after its timeout sends new data (11 and 12), not segment 2
+    (step 2.b); the next ACK covers segment 2, sent once: the originals
+    arrived, the timeout was spurious (step 3.b), and the window and
+    ssthresh come back (SpuriousRTOs, LossUndo); nothing goes again. With
+    and without SACK; without F-RTO, segment 2 goes again at once."""
+    l = t.listen()
+    for sack in (True, False):
+        c, base, before = frto_sent(t, l, sack, bport=BPORT + (not sack))
+        c.send("A", ack=base + 1460)
+        c.expect("new data first: segment 11", seq=base + 1460 * 10, length=1460)
+        c.expect("and 12", seq=base + 1460 * 11, length=1460)
+        t.quiet("not segment 2", 0.3)
+        c.send("A", ack=base + 2920)
+        t.check(t.wait(lambda: tcp_info(c.sock)["ca_state"] == 0, 2),
+                "still in Loss: %s" % tcp_info(c.sock))
+        info = tcp_info(c.sock)
+        t.check(info["snd_cwnd"] >= before["snd_cwnd"] and
+                info["snd_ssthresh"] == before["snd_ssthresh"] and info["lost"] == 0,
+                "not undone: %s, before %s" % (info, before))
+        c.send("A", ack=base + 1460 * 12)
+        t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 2, 2),
+                "13 and 14 did not go: %s" % tcp_info(c.sock))
+        t.abort(c.sock)
+    t.counters(SpuriousRTOs=2, LossUndo=2, Timeouts=2, RetransSegs=2)
+
+
+@case(rto_min_ms=1000, rto_initial_ms=1000)
+def frto_real_loss_recovers(t):
+    """F-RTO step 3.a: after the new data of step 2.b, a duplicate ACK
+    SACKing segment 11 says segment 2 was lost: it goes again, recovery
+    continues in slow start, and nothing is undone."""
+    c, base, before = frto_sent(t)
+    c.send("A", ack=base + 1460)
+    c.expect("new data first: segment 11", seq=base + 1460 * 10, length=1460)
+    c.expect("and 12", seq=base + 1460 * 11, length=1460)
+    c.send("A", ack=base + 1460, options=opts(sack=[(base + 14600, base + 16060)]))
+    c.expect("segment 2 again", seq=base + 1460, length=1460)
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 4 and info["snd_ssthresh"] < before["snd_ssthresh"],
+            "after the duplicate ACK: %s" % info)
+    t.abort(c.sock)
+    t.counters(SpuriousRTOs=0, LossUndo=0, Timeouts=1, RetransSegs=2)
+
+
+@case(rto_min_ms=1000, rto_initial_ms=1000, frto=0)
+def frto_off_goes_back(t):
+    """With frto=0 the ACK of segment 1 after its timeout sends segment 2
+    again, and 3 (slow start, RFC 5681 3.1), as before F-RTO."""
+    c, base, _ = frto_sent(t)
+    c.send("A", ack=base + 1460)
+    c.expect("segment 2 again", seq=base + 1460, length=1460)
+    c.expect("segment 3 again", seq=base + 2920, length=1460)
+    c.send("A", ack=base + 2920)
+    t.check(t.wait(lambda: tcp_info(c.sock)["ca_state"] == 4, 1),
+            "left Loss: %s" % tcp_info(c.sock))
+    t.abort(c.sock)
+    t.counters(SpuriousRTOs=0, LossUndo=0, Timeouts=1)
+
+
 @case(rto_min_ms=1000, rto_initial_ms=1000)
 def sack_rto_skips_sacked(t):
     """A timeout (RFC 6298 5.4) takes for lost what the peer did not SACK

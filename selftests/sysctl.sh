@@ -31,6 +31,7 @@ sack 1 0 1 -1 2
 dsack 1 0 1 -1 2
 reordering 3 1 1024 0 1025
 max_reordering 300 1 1024 0 1025
+frto 2 0 2 -1 3
 '
 
 # in_ns NETNS: run the bash program on standard input in NETNS, with fail(),

@@ -8,7 +8,7 @@
  * ssthresh, no further, once it fell below; NewReno's ssthresh is half
  * the flight, and of the window when the flight holds more; undo waits
  * for every retransmission D-SACKed or an older TSecr, and brings the
- * window back. Included by recovery.c.
+ * window back; F-RTO's steps. Included by recovery.c.
  */
 #include "selftest.h"
 
@@ -220,6 +220,71 @@ static int __init etp_rt_undo(struct sock *sk)
 	return checks;
 }
 
+/*
+ * F-RTO (RFC 5682 3.1) in Loss: the first ACK that moves SND.UNA sends new
+ * data first if some waits and the peer's window takes it (step 2.b), and
+ * ends F-RTO if none can go; once new data went, a duplicate ACK or a
+ * SACK of new data ends it (3.a), an ACK that tells neither leaves it on;
+ * an ACK of data sent once before the timeout undoes it (3.b).
+ */
+static int __init etp_rt_frto(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
+	int checks = 0;
+
+	ETP_CHECK(skb);
+	ep->ca_state = ETP_CA_LOSS;
+	ep->snd_una = 100;
+	ep->snd_max = 400;
+	ep->recover = 400;
+	ep->snd_wnd = 10 * ETP_RT_MSS;
+	ep->cwnd = ETP_RT_MSS;
+	ep->ssthresh = 2 * ETP_RT_MSS;
+	ep->prior_cwnd = 10 * ETP_RT_MSS;
+	ep->prior_ssthresh = 8 * ETP_RT_MSS;
+	ep->undo_on = 1;
+	ep->undo_retrans = ETP_RT_MSS;
+	ep->frto = 1;
+	/* Nothing waits: F-RTO ends, Loss goes on. */
+	ETP_CHECK(!etp_loss_ack(sk, ETP_RT_MSS, 0, 0) && !ep->frto &&
+		  !ep->frto_new && ep->ca_state == ETP_CA_LOSS);
+	/* Data waits and the window takes it: it goes first. */
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	ep->frto = 1;
+	ETP_CHECK(!etp_loss_ack(sk, ETP_RT_MSS, 0, 0) && ep->frto &&
+		  ep->frto_new && ep->recover == 400);
+	/* ...not past the peer's window. */
+	ep->frto_new = 0;
+	ep->snd_wnd = 300;
+	ETP_CHECK(!etp_loss_ack(sk, ETP_RT_MSS, 0, 0) && !ep->frto &&
+		  !ep->frto_new);
+	__skb_unlink(skb, &sk->sk_write_queue);
+	kfree_skb(skb);
+	/* New data went (snd_max past recover). */
+	ep->snd_max = 600;
+	ep->frto = 1;
+	ETP_CHECK(!etp_loss_ack(sk, 0, 0, 0) && ep->frto);
+	ETP_CHECK(!etp_loss_ack(sk, 0, ETP_ACK_DUP, 0) && !ep->frto);
+	ep->frto = 1;
+	ETP_CHECK(!etp_loss_ack(sk, 0, ETP_SACK_NEW, 0) && !ep->frto);
+	/* Without F-RTO, an original's ACK undoes nothing. */
+	ETP_CHECK(!etp_loss_ack(sk, ETP_RT_MSS, ETP_ACK_ORIG, 0) &&
+		  ep->ca_state == ETP_CA_LOSS);
+	ep->frto = 1;
+	ETP_CHECK(etp_loss_ack(sk, ETP_RT_MSS, ETP_ACK_ORIG, 0) &&
+		  ep->ca_state == ETP_CA_OPEN && !ep->undo_on &&
+		  ep->cwnd == 10 * ETP_RT_MSS && ep->ssthresh == 8 * ETP_RT_MSS);
+
+	ep->snd_una = 0;
+	ep->snd_max = 0;
+	ep->recover = 0;
+	ep->snd_wnd = 0;
+	ep->frto = 0;
+	ep->undo_retrans = -1;
+	return checks;
+}
+
 int __init etp_recovery_selftest(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
@@ -238,6 +303,10 @@ int __init etp_recovery_selftest(struct sock *sk)
 	if (b >= 0) {
 		a += b;
 		b = etp_rt_undo(sk);
+	}
+	if (b >= 0) {
+		a += b;
+		b = etp_rt_frto(sk);
 	}
 	ep->mss = mss;
 	ep->reordering = reordering;

@@ -171,6 +171,7 @@ static int __init etp_sack_run(struct sock *sk, u32 base)
 	ep->snd_una = base + 1000;
 	ep->snd_nxt = base + 1700;
 	ep->snd_max = base + 1700;
+	ep->recover = base + 1200;	/* F-RTO's: what was sent before */
 	ETP_CHECK(etp_sack_seg(sk, base + 1000, 100) &&
 		  etp_sack_seg(sk, base + 1100, 100) &&
 		  etp_sack_seg(sk, base + 1200, 500));
@@ -181,8 +182,12 @@ static int __init etp_sack_run(struct sock *sk, u32 base)
 	ep->retrans_out += 100;
 	ETP_CHECK(ep->retrans_out == 100 && etp_in_flight(ep) == 100);
 
-	/* A whole skb SACKed: out of the lost bytes, into the sacked ones. */
-	ETP_CHECK(etp_sack_try(sk, base, 1000, gap, 1, &sacked) == ETP_SACK_NEW && sacked == 100);
+	/*
+	 * A whole skb SACKed: out of the lost bytes, into the sacked ones.
+	 * Sent once, below recover: an original arrived (ETP_ACK_ORIG).
+	 */
+	ETP_CHECK(etp_sack_try(sk, base, 1000, gap, 1, &sacked) ==
+		  (ETP_SACK_NEW | ETP_ACK_ORIG) && sacked == 100);
 	ETP_CHECK(etp_sack_is(sk, base, after_gap, 3));
 	ETP_CHECK(ep->sacked_out == 100 && ep->lost_out == 600 &&
 		  etp_in_flight(ep) == 100);
@@ -244,6 +249,7 @@ static int __init etp_sack_reorder_run(struct sock *sk)
 	int checks = 0;
 
 	ep->reord_seen = 0;
+	ep->recover = 5000;
 	ETP_CHECK(etp_sack_sent(sk, 5000, 5700));
 	ETP_CHECK(etp_sack_try(sk, 0, 5000, top, 1, &sacked) == ETP_SACK_NEW &&
 		  ep->reordering == 3 && !ep->reord_seen);
@@ -274,6 +280,7 @@ static int __init etp_sack_undo_run(struct sock *sk)
 	int checks = 0;
 
 	ep->max_window = 65535;
+	ep->recover = 5000;
 	ETP_CHECK(etp_sack_sent(sk, 5000, 5400));
 	/* 5100 went twice; the episode began at 4900. */
 	ETP_SKB_CB(skb_rb_next(etp_rtx_head(sk)))->sacked |= ETP_EVER_RETRANS;
@@ -325,5 +332,6 @@ int __init etp_sack_selftest(struct sock *sk)
 	ep->snd_una = 0;
 	ep->snd_nxt = 0;
 	ep->snd_max = 0;
+	ep->recover = 0;
 	return b < 0 ? b : a + b;
 }
