@@ -9,6 +9,8 @@
 # try_connect NAME PORT: A connects to B:PORT for 2 s while B listens;
 # prints "connected", "blocked" (no answer: a policy drops segments
 # silently) or the error that ended the attempt (ECONNREFUSED: a RST).
+# B listens until A is done, however long A takes to start (a loaded TCG
+# guest can take seconds to start Python).
 try_connect() {
 	local port=$2 out srv
 	out=$(mktemp)
@@ -18,7 +20,7 @@ import sys, time
 from etp_util import *
 l = listener("10.199.10.2", int(sys.argv[1]))
 print("listening", flush=True)
-time.sleep(4)
+time.sleep(25)
 PY
 	srv=$!
 	wait_started "$out" $srv
@@ -36,6 +38,7 @@ w = select.select([], [c], [], 2)[1]
 err = c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) if w else 0
 print("blocked" if not w else "connected" if not err else errno.errorcode.get(err, err))
 PY
+	kill $srv 2>/dev/null || true
 	wait $srv 2>/dev/null || true
 	rm -f "$out"
 }
