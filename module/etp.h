@@ -141,6 +141,7 @@ struct etp_sysctl {
 	int invalid_ratelimit_ms;
 	int challenge_ack_limit;
 	int max_orphans;
+	int orphan_retries;	/* timeouts an orphan outlives (tcp_orphan_retries) */
 	int rmem[3];		/* as tcp_rmem: least, initial, most (bytes) */
 	int wmem[3];		/* as tcp_wmem */
 	/* The lab's variants (variant.h) that new sockets take. */

@@ -46,6 +46,7 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->invalid_ratelimit_ms = 500;	/* Linux TCP's tcp_invalid_ratelimit */
 	s->challenge_ack_limit = INT_MAX;	/* none, as TCP's since 6.0 */
 	s->max_orphans = 65536;
+	s->orphan_retries = 8;		/* what TCP's 0 means while the RTO is short */
 	/* TCP's defaults (tcp_rmem, tcp_wmem), on a machine with 4 GiB or more. */
 	s->rmem[0] = 4096;
 	s->rmem[1] = 131072;
@@ -156,6 +157,7 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(invalid_ratelimit_ms, &zero, &hour_ms),
 	ETP_SYSCTL(challenge_ack_limit, &zero, &int_max),
 	ETP_SYSCTL(max_orphans, &zero, &int_max),
+	ETP_SYSCTL(orphan_retries, &one, &max_retries),
 	ETP_SYSCTL_TRIPLE(rmem),
 	ETP_SYSCTL_TRIPLE(wmem),
 	ETP_SYSCTL_WORDS(handshake),

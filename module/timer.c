@@ -23,8 +23,12 @@
  * or rather the time they take: see etp_rtx_timed_out().
  */
 #define ETP_DATA_RETRIES	15
-/* ... and for an orphan, which no one waits for (as tcp_orphan_retries). */
-#define ETP_ORPHAN_RETRIES	8
+
+/* ... and for an orphan, which no one waits for (orphan_retries). */
+static u32 etp_orphan_retries(const struct sock *sk)
+{
+	return READ_ONCE(etp_sk_pernet(sk)->sysctl.orphan_retries);
+}
 
 static u32 etp_keepalive_intvl(const struct sock *sk)
 {
@@ -58,7 +62,8 @@ static bool etp_orphan_abort(struct sock *sk)
 static void etp_probe_timeout(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	u32 max = sock_flag(sk, SOCK_DEAD) ? ETP_ORPHAN_RETRIES : ETP_DATA_RETRIES;
+	bool dead = sock_flag(sk, SOCK_DEAD);
+	u32 max = dead ? etp_orphan_retries(sk) : ETP_DATA_RETRIES;
 
 	if (etp_orphan_abort(sk))
 		return;
@@ -76,7 +81,7 @@ static void etp_probe_timeout(struct sock *sk)
 	 * (icsk_backoff against tcp_orphan_retries()).
 	 */
 	if (ep->probes_out >= max ||
-	    (sock_flag(sk, SOCK_DEAD) && ep->probe_backoff >= ETP_ORPHAN_RETRIES)) {
+	    (dead && ep->probe_backoff >= max)) {
 		etp_sm_event(sk, ETP_EV_TIMEOUT);
 		return;
 	}
@@ -152,7 +157,7 @@ static void etp_rtx_timeout(struct sock *sk)
 	else if (sk->sk_state == TCP_SYN_RECV)
 		max = READ_ONCE(en->sysctl.synack_retries);
 	else if (sock_flag(sk, SOCK_DEAD))
-		max = ETP_ORPHAN_RETRIES;
+		max = etp_orphan_retries(sk);
 	else
 		max = ETP_DATA_RETRIES;
 	if (!ep->retransmits) {

@@ -744,12 +744,10 @@ def window_probes_back_off(t):
     t.abort(c.sock)
 
 
-@case(rto_min_ms=20, rto_max_ms=100)
-def orphan_zero_window_gives_up(t):
-    """An orphan whose FIN the peer's zero window holds back probes the
-    window ETP_ORPHAN_RETRIES (8) times, answered or not, then is gone, as
-    TCP's orphan gives up after tcp_orphan_retries backoffs: a peer that
-    answers every probe cannot keep it for ever."""
+def orphan_probes_until_gone(t):
+    """Close a connection whose FIN the peer's zero window holds back and
+    answer each window probe until the orphan is gone (10 s at most);
+    return how many probes it sent."""
     c = t.passive(t.listen(), window=0)
     c.sock.close()
     t.socks.remove(c.sock)
@@ -777,7 +775,25 @@ def orphan_zero_window_gives_up(t):
     log("%d window probes, each answered" % probes)
     t.check(not t.find(APORT, BPORT), "the orphan is still there after %d "
             "answered probes in 10 s: %s" % (probes, t.states()))
+    return probes
+
+
+@case(rto_min_ms=20, rto_max_ms=100)
+def orphan_zero_window_gives_up(t):
+    """An orphan whose FIN the peer's zero window holds back probes the
+    window orphan_retries (8) times, answered or not, then is gone, as
+    TCP's orphan gives up after tcp_orphan_retries backoffs: a peer that
+    answers every probe cannot keep it for ever."""
+    probes = orphan_probes_until_gone(t)
     t.check(probes >= 8, "gone after %d probes, not 8" % probes)
+
+
+@case(rto_min_ms=20, rto_max_ms=100, orphan_retries=3)
+def orphan_retries_set(t):
+    """With orphan_retries 3 the same orphan gives up after 3 probes, not
+    the default 8."""
+    probes = orphan_probes_until_gone(t)
+    t.check(3 <= probes < 8, "gone after %d probes, not 3" % probes)
 
 
 @case()

@@ -164,6 +164,7 @@ def expect_stat(name, want, what=""):
 
 TCP_SYSCTL = {"syn_retries": "tcp_syn_retries",
               "synack_retries": "tcp_synack_retries",
+              "orphan_retries": "tcp_orphan_retries",
               "max_tw_entries": "tcp_max_tw_buckets",
               "timestamps": "tcp_timestamps",
               "sack": "tcp_sack",

@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # Teardown under load: two namespaces joined by a veth pair hold connections
 # in every state (load_peer.py): busy transfers, TIME_WAIT entries at both
-# ends (msl_ms 120 s, so they cannot expire during the test), half-open
-# entries (SYNs from an address whose SYN-ACKs go nowhere), orphans with
-# unsent data under a zero window. Then
+# ends, half-open entries (SYNs from an address whose SYN-ACKs go nowhere),
+# orphans with unsent data under a zero window. None may end by itself while
+# the test runs, however slow the guest (on the debug kernel beside CI's
+# other VMs a case takes five minutes): TIME_WAIT lasts 20 minutes (msl_ms),
+# a SYN-ACK is sent 20 times (half an hour), and an orphan gives up after 15
+# window probes, not 8 (orphan_retries: about 14 minutes; at 8 one probing
+# since the load began was gone within a minute of it). Then
 # - netns_del: the programs are killed and both namespaces deleted; within
 #   60 s the slab caches etp_sock, etp_req and etp_tw hold no more objects
 #   than before (the TIME_WAIT entries went with their namespace);
@@ -53,8 +57,9 @@ load() {
 	veth_link "$C" "$S" 10.199.5
 	ip -n "$S" neigh replace 10.199.5.99 lladdr 02:00:00:00:05:99 dev vb nud permanent
 	for ns in "$C" "$S"; do
-		ip netns exec "$ns" sh -c 'echo 120000 >/proc/sys/net/etp/msl_ms;
-			echo 20 >/proc/sys/net/etp/synack_retries'
+		ip netns exec "$ns" sh -c 'echo 600000 >/proc/sys/net/etp/msl_ms;
+			echo 20 >/proc/sys/net/etp/synack_retries;
+			echo 15 >/proc/sys/net/etp/orphan_retries'
 	done
 	start_peer "$S" /tmp/load-server.$$ server 10.199.5.2
 	start_peer "$C" /tmp/load-client.$$ client 10.199.5.1 10.199.5.2 10.199.5.99
