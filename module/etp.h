@@ -24,6 +24,7 @@
  *   6 recovery.c    loss recovery: what is lost, fast recovery, the timeout's Loss
  *   5 lookup.c      the listener and established tables; connect()'s 4-tuple
  *   5 cong.c        congestion control (NewReno) behind struct etp_cong_ops
+ *   5 rack.c        RACK (RFC 8985): loss detection by time, the reordering timer
  *   4 timewait.c    the TIME_WAIT table
  *   4 sack.c        the sender's scoreboard: SACK blocks marking what arrived
  *   3 output.c      building and sending segments
@@ -115,7 +116,7 @@ extern struct proto etp_prot;
 	X(Timeouts) X(RenoRecovery) X(SackRecovery) X(FastRetrans)	\
 	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard) X(SACKReneging)	\
 	X(SACKReorder) X(FullUndo) X(PartialUndo) X(DSACKUndo) X(LossUndo)	\
-	X(SpuriousRTOs)
+	X(SpuriousRTOs) X(LostRetransmit)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -159,7 +160,13 @@ struct etp_sysctl {
 	int reordering;		/* segments SACKed above a hole that make it a loss, at first */
 	int max_reordering;	/* the most that reordering seen may raise it to */
 	int frto;		/* F-RTO (RFC 5682): 0 off, 1 or 2 on */
+	int recovery;		/* ETP_RACK_*, as tcp_recovery */
 };
+
+/* The recovery sysctl's bits, TCP's TCP_RACK_*. */
+#define ETP_RACK_LOSS_DETECTION	0x1	/* RACK finds what is lost (RFC 8985) */
+#define ETP_RACK_STATIC_REO_WND	0x2	/* D-SACKs do not widen its window */
+#define ETP_RACK_NO_DUPTHRESH	0x4	/* no zero window on DupThresh's SACKs */
 
 /* A hash slot: a lock for writers, RCU for readers of the chain. */
 struct etp_hslot {
@@ -360,6 +367,23 @@ enum etp_ca_cause {
 	ETP_CA_RTO,		/* the retransmission timer */
 	ETP_CA_RECOVERED,	/* an ACK past the recovery point */
 	ETP_CA_UNDO,		/* the reduction was needless: taken back */
+	ETP_CA_RACK,		/* RACK found a segment lost (RFC 8985) */
+};
+
+/*
+ * RACK (RFC 8985, rack.c): the most recently sent segment that was
+ * delivered (acknowledged or SACKed), and the reordering window.
+ */
+struct etp_rack {
+	u32 xmit_us;		/* when it was last sent (etp_now_us()) */
+	u32 end_seq;		/* its end */
+	u32 rtt_us;		/* the RTT of the last segment delivered */
+	u32 dsack_round;	/* SND.MAX when the window last widened */
+	u8 reo_steps;		/* the reordering window, in min RTT / 4 */
+	u8 reo_persist;		/* recoveries it stays that wide */
+	u8 set:1,		/* xmit_us and end_seq hold */
+	   advanced:1,		/* a delivery since the last loss check */
+	   dsack:1;		/* dsack_round holds */
 };
 
 /*
@@ -409,6 +433,9 @@ struct etp_sock {
 	u32 undo_tsval;		/* TSval of its first retransmission, if undo_ts */
 	u32 prior_cwnd;		/* cwnd and ssthresh before its reduction */
 	u32 prior_ssthresh;
+	struct etp_rack rack;
+	u32 min_rtt_us;		/* the least RTT seen in ETP_MIN_RTT_WIN (rto.c) */
+	u32 min_rtt_stamp;	/* jiffies when it was seen */
 
 	u32 srtt_us;		/* smoothed RTT << 3 (RFC 6298) */
 	u32 rttvar_us;		/* RTT variation << 2 */
@@ -432,6 +459,7 @@ struct etp_sock {
 	u8 undo_ts:1;		/* undo_tsval holds */
 	u8 frto:1;		/* F-RTO (RFC 5682) watches this timeout */
 	u8 frto_new:1;		/* its step 2.b: new data goes before lost data */
+	u8 reo_timer:1;		/* rtx_timer is RACK's reordering timer */
 	u8 probes_out;		/* unanswered window or keepalive probes */
 	u8 probe_backoff;	/* window probes since the window last opened */
 	u8 segs_unacked;	/* full segments received, not yet ACKed */
@@ -698,6 +726,7 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		      u32 tsecr);
 void etp_enter_loss(struct sock *sk);
 void etp_recovery_syn_acked(struct sock *sk);
+void etp_recovery_reo_timeout(struct sock *sk);
 
 /* ofo.c */
 bool etp_ofo_insert(struct sock *sk, struct sk_buff *skb);
@@ -963,6 +992,7 @@ bool etp_paws_reject(u32 ts_recent, u32 stamp, u32 tsval, bool rst);
 bool etp_paws_discard(const struct sock *sk, const struct sk_buff *skb);
 
 /* rto.c */
+#define ETP_MIN_RTT_WIN	(300 * HZ)	/* how long the least RTT lasts */
 u32 etp_now_us(void);
 void etp_rtt_sample(struct sock *sk, u32 rtt_us);
 void etp_rto_restore(struct sock *sk);
@@ -976,6 +1006,41 @@ u32 etp_keepalive_time(const struct sock *sk);
 int etp_fin_time(const struct sock *sk);
 void etp_reset_keepalive(struct sock *sk);
 void etp_clear_timers(struct sock *sk);
+void etp_reo_timer_arm(struct sock *sk, u32 us);
+
+/* rack.c */
+bool etp_rack_mark_lost(struct sock *sk);
+void etp_rack_dsack(struct sock *sk);
+void etp_rack_recovered(struct sock *sk, bool undone);
+
+/* Sent after: later, or at the same time and higher (tcp_skb_sent_after()). */
+static inline bool etp_sent_after(u32 t1, u32 t2, u32 seq1, u32 seq2)
+{
+	return (s32)(t1 - t2) > 0 || (t1 == t2 && etp_after(seq1, seq2));
+}
+
+/*
+ * RACK's step 2 (RFC 8985 6.2), as tcp_rack_advance(): the data of @cb was
+ * delivered; RACK follows the most recently sent segment delivered, and
+ * takes this one's RTT. A retransmission delivered within the least RTT
+ * after it went may be its original's delivery: it tells nothing.
+ */
+static inline void etp_rack_advance(struct etp_sock *ep,
+				    const struct etp_skb_cb *cb)
+{
+	u32 rtt = etp_now_us() - cb->sent_us;
+
+	if (cb->sacked & ETP_EVER_RETRANS && rtt < ep->min_rtt_us)
+		return;
+	ep->rack.advanced = 1;
+	ep->rack.rtt_us = rtt;
+	if (!ep->rack.set || etp_sent_after(cb->sent_us, ep->rack.xmit_us,
+					    cb->end_seq, ep->rack.end_seq)) {
+		ep->rack.set = 1;
+		ep->rack.xmit_us = cb->sent_us;
+		ep->rack.end_seq = cb->end_seq;
+	}
+}
 
 /* request.c */
 int etp_listen_rcv(struct sock *sk, struct sk_buff *skb);
@@ -1044,6 +1109,7 @@ int etp_ofo_selftest(struct sock *sk);
 int etp_rtx_selftest(struct sock *sk);
 int etp_sack_selftest(struct sock *sk);
 int etp_recovery_selftest(struct sock *sk);
+int etp_rack_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);

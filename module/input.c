@@ -285,6 +285,9 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack,
 		    etp_before(cb->seq, reord))
 			reord = cb->seq;
 		*flag |= etp_acked_orig(etp_sk(sk), cb, cb->end_seq);
+		/* SACKed ones told RACK already (sack.c). */
+		if (etp_sk(sk)->sack_ok && !(cb->sacked & ETP_SACKED_ACKED))
+			etp_rack_advance(etp_sk(sk), cb);
 		etp_rtx_unlink_free(sk, skb);
 	}
 	if (etp_sk(sk)->sack_ok)

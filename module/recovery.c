@@ -42,6 +42,13 @@
  */
 #define ETP_DUPTHRESH	3
 
+/* With SACK, RACK (rack.c) decides what is lost, as TCP's tcp_is_rack(). */
+static bool etp_rack_on(const struct sock *sk)
+{
+	return etp_sk(sk)->sack_ok &&
+	       READ_ONCE(etp_sk_pernet(sk)->sysctl.recovery) & ETP_RACK_LOSS_DETECTION;
+}
+
 /* Into state @new, for @cause; the tracepoint shows the window set for it. */
 static void etp_set_ca_state(struct sock *sk, u8 new, int cause)
 {
@@ -146,6 +153,7 @@ static void etp_end_recovery(struct sock *sk, u32 tsecr)
 		etp_undo(sk, false, ETP_MIB_FullUndo, ETP_CA_OPEN);
 		return;
 	}
+	etp_rack_recovered(sk, false);
 	ep->cwnd = ep->ssthresh;
 	etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
 }
@@ -298,8 +306,10 @@ static bool etp_loss_ack(struct sock *sk, u32 acked, int flag, u32 tsecr)
 			ep->frto = 0;
 		}
 	}
-	if (recovered)
+	if (recovered) {
+		etp_rack_recovered(sk, false);
 		etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
+	}
 	return false;
 }
 
@@ -362,14 +372,21 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		etp_try_undo_dsack(sk);
 		if (acked && delivered)
 			etp_cong(sk)->cong_avoid(sk, delivered);
-		/* RFC 6675 5 step 4: DupThresh duplicates, or the head IsLost(). */
-		if (ep->sacked_out > (ep->reordering - 1) * ep->mss)
-			etp_enter_recovery(sk, 0, ETP_CA_SACKED);
-		else if (ep->dupacks >= ep->reordering)
-			etp_enter_recovery(sk, 0, ETP_CA_DUPACKS);
-		else
-			return;
-		etp_sack_mark_lost(sk);
+		if (etp_rack_on(sk)) {
+			/* RFC 8985 6.2: RACK found a segment lost. */
+			if (!etp_rack_mark_lost(sk) || !ep->lost_out)
+				return;
+			etp_enter_recovery(sk, 0, ETP_CA_RACK);
+		} else {
+			/* RFC 6675 5 step 4: DupThresh duplicates, or the head IsLost(). */
+			if (ep->sacked_out > (ep->reordering - 1) * ep->mss)
+				etp_enter_recovery(sk, 0, ETP_CA_SACKED);
+			else if (ep->dupacks >= ep->reordering)
+				etp_enter_recovery(sk, 0, ETP_CA_DUPACKS);
+			else
+				return;
+			etp_sack_mark_lost(sk);
+		}
 		etp_retransmit_lost_head(sk);
 		etp_prr(sk, delivered);
 		return;
@@ -386,13 +403,18 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		}
 		if (etp_try_undo_dsack(sk))
 			return;
-		if (flag & ETP_SACK_NEW)
+		if (etp_rack_on(sk))
+			etp_rack_mark_lost(sk);
+		else if (flag & ETP_SACK_NEW)
 			etp_sack_mark_lost(sk);
 		etp_prr(sk, delivered);
 		return;
 	default:	/* Loss: every hole is marked already; slow start */
 		if (etp_loss_ack(sk, acked, flag, tsecr))
 			return;
+		/* RACK finds retransmissions lost again, without a timeout. */
+		if (etp_rack_on(sk))
+			etp_rack_mark_lost(sk);
 		if (acked && delivered)
 			etp_cong(sk)->cong_avoid(sk, delivered);
 	}
@@ -419,8 +441,11 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		      u32 tsecr)
 {
 	sock_owned_by_me(sk);
-	if (flag & ETP_SACK_DSACK)
+	if (flag & ETP_SACK_DSACK) {
 		ETP_INC_STATS(sock_net(sk), DSACKRecv);
+		if (etp_rack_on(sk))
+			etp_rack_dsack(sk);
+	}
 	/*
 	 * An ACK up to data the peer SACKed: it dropped it (RFC 2018 8).
 	 * No recovery step on this ACK; the timer, soon, resends it and
@@ -434,6 +459,33 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		etp_sack_ack(sk, acked, delivered, flag, tsecr);
 	else
 		etp_reno_ack(sk, acked, flag, tsecr);
+}
+
+/**
+ * etp_recovery_reo_timeout() - RACK's reordering timer fired
+ * @sk: the socket, locked, the timer's reo_timer cleared
+ *
+ * As tcp_rack_reo_timeout(): what waited out the reordering window is
+ * lost; if RACK marked something, Recovery begins (from Open: the oldest
+ * goes at once) and output.c sends what the window allows. The
+ * retransmission timer is then set again, unless RACK set its own.
+ */
+void etp_recovery_reo_timeout(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	sock_owned_by_me(sk);
+	ep->rack.advanced = 1;		/* time passed: look again */
+	if (etp_rack_mark_lost(sk)) {
+		if (ep->ca_state == ETP_CA_OPEN) {
+			etp_enter_recovery(sk, 0, ETP_CA_RACK);
+			etp_retransmit_lost_head(sk);
+			etp_prr(sk, 0);
+		}
+		etp_write_xmit(sk);
+	}
+	if (!timer_pending(&ep->rtx_timer) && ep->snd_una != ep->snd_max)
+		etp_reset_rtx_timer(sk);
 }
 
 /**

@@ -79,6 +79,16 @@ void etp_rtt_sample(struct sock *sk, u32 rtt_us)
 
 	sock_owned_by_me(sk);
 	rtt_us = max(rtt_us, 1U);
+	/*
+	 * The least RTT of the last ETP_MIN_RTT_WIN, for RACK: a sample
+	 * replaces it when smaller, or when it is that old (a windowed
+	 * minimum as BBR's min_rtt; TCP's tcp_min_rtt_wlen is 300 s too).
+	 */
+	if (rtt_us <= ep->min_rtt_us ||
+	    time_after32(jiffies, ep->min_rtt_stamp + ETP_MIN_RTT_WIN)) {
+		ep->min_rtt_us = rtt_us;
+		ep->min_rtt_stamp = jiffies;
+	}
 	if (!ep->srtt_us) {
 		ep->srtt_us = rtt_us << 3;
 		ep->rttvar_us = rtt_us << 1;
@@ -125,6 +135,7 @@ void etp_reset_rtx_timer(struct sock *sk)
 	unsigned long when = ep->rto;
 
 	sock_owned_by_me(sk);
+	ep->reo_timer = 0;
 	if (ep->persist) {
 		when = min_t(unsigned long,
 			     (unsigned long)ep->rto << min(ep->probe_backoff, 10),
@@ -160,7 +171,27 @@ void etp_rtx_timer_soon(struct sock *sk)
 				 msecs_to_jiffies(10));
 
 	sock_owned_by_me(sk);
+	ep->reo_timer = 0;
 	sk_reset_timer(sk, &ep->rtx_timer, jiffies + when);
+}
+
+/**
+ * etp_reo_timer_arm() - make the retransmission timer RACK's reordering timer
+ * @sk: the socket, locked, with data in flight
+ * @us: when the first segment RACK waits for would be late
+ *
+ * It fires then (and 2 ms more, as TCP's TCP_TIMEOUT_MIN_US) for
+ * recovery.c to look again, which sets the retransmission timer back.
+ */
+void etp_reo_timer_arm(struct sock *sk, u32 us)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	sock_owned_by_me(sk);
+	ep->persist = 0;
+	ep->reo_timer = 1;
+	sk_reset_timer(sk, &ep->rtx_timer,
+		       jiffies + usecs_to_jiffies(us + 2000));
 }
 
 /**
@@ -171,6 +202,7 @@ void etp_stop_rtx_timer(struct sock *sk)
 {
 	sock_owned_by_me(sk);
 	etp_sk(sk)->persist = 0;
+	etp_sk(sk)->reo_timer = 0;
 	sk_stop_timer(sk, &etp_sk(sk)->rtx_timer);
 }
 

@@ -119,6 +119,7 @@ static u32 etp_sack_mark(struct etp_sock *ep, struct sk_buff *skb,
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 len = cb->end_seq - cb->seq;
 
+	etp_rack_advance(ep, cb);
 	if (!(cb->sacked & ETP_EVER_RETRANS)) {
 		if (etp_before(cb->seq, st->fack) && etp_before(cb->seq, st->reord))
 			st->reord = cb->seq;

@@ -301,6 +301,7 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_last_data_recv = jiffies_to_msecs(jiffies - ep->rcv_tstamp);
 	info->tcpi_rtt = ep->srtt_us >> 3;
 	info->tcpi_rttvar = ep->rttvar_us >> 2;
+	info->tcpi_min_rtt = ep->min_rtt_us;	/* ~0U before a sample, as TCP */
 	info->tcpi_snd_ssthresh = ep->mss ? min_t(u32, ep->ssthresh / ep->mss, 0xffff) : 0;
 	info->tcpi_snd_cwnd = ep->mss ? ep->cwnd / ep->mss : 0;
 	info->tcpi_rcv_space = ep->rcv_wnd;

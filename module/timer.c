@@ -143,6 +143,11 @@ static void etp_rtx_timeout(struct sock *sk)
 	/* Deferred to release_sock(), and the owner armed the timer again. */
 	if (timer_pending(&ep->rtx_timer))
 		return;
+	if (ep->reo_timer) {
+		ep->reo_timer = 0;
+		etp_recovery_reo_timeout(sk);
+		return;
+	}
 	if (ep->persist) {
 		etp_probe_timeout(sk);
 		return;

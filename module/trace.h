@@ -86,7 +86,8 @@
 	EM(ETP_CA_SACKED, "SACKED")			\
 	EM(ETP_CA_RTO, "RTO")				\
 	EM(ETP_CA_RECOVERED, "RECOVERED")		\
-	EMe(ETP_CA_UNDO, "UNDO")
+	EM(ETP_CA_UNDO, "UNDO")				\
+	EMe(ETP_CA_RACK, "RACK")
 
 /* User space (trace-cmd, perf) sees the enums' values, not their names. */
 #undef EM

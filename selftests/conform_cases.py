@@ -1519,6 +1519,7 @@ def tcp_info(s):
             "rcv_wscale": b[6] >> 4, "snd_mss": u32(16), "unacked": u32(24),
             "sacked": u32(28), "lost": u32(32), "retrans": u32(36),
             "rtt": u32(68), "rttvar": u32(72), "snd_ssthresh": u32(76),
+            "min_rtt": u32(148),
             "snd_cwnd": u32(80), "reordering": u32(88), "reord_seen": u32(220),
             "rcv_ooopack": u32(224)}
 
@@ -1971,11 +1972,11 @@ def dsack_off(t):
 # tcp_fastretrans_alert)
 
 
-def sack_sent(t, n):
+def sack_sent(t, n, l=None, bport=BPORT):
     """A connection permitting SACK (no timestamps: 1460-byte segments) that
     sent N segments the peer has not acknowledged; returns (Conn, the first
     one's seq)."""
-    c, _ = sack_passive(t, t.listen(), ts=False)
+    c, _ = sack_passive(t, l or t.listen(), ts=False, bport=bport)
     c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     c.sock.sendall(b"s" * 1460 * n)
     for i in range(n):
@@ -2237,6 +2238,45 @@ def frto_off_goes_back(t):
             "left Loss: %s" % tcp_info(c.sock))
     t.abort(c.sock)
     t.counters(SpuriousRTOs=0, LossUndo=0, Timeouts=1)
+
+
+@case(rto_min_ms=3000, rto_initial_ms=3000)
+def rack_lost_by_time(t):
+    """RACK (RFC 8985 6.2): segment 2 SACKed, too few for DupThresh; once
+    segment 1 has waited segment 2's RTT and the reordering window (a
+    quarter of the least RTT), the reordering timer takes it for lost and
+    recovery resends it, long before the RTO (3 s). With recovery=0
+    (DupThresh only) nothing goes before the timeout."""
+    l = t.listen()
+    for rack in (1, 0):
+        t.sysctl(recovery=rack)
+        c, base = sack_sent(t, 4, l, bport=BPORT + 1 - rack)
+        c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 2920)]))
+        if rack:
+            c.expect("segment 1 again, by RACK's timer", seq=base, length=1460, timeout=1.5)
+            info = tcp_info(c.sock)
+            t.check(info["ca_state"] == 3 and info["min_rtt"] < 1000000,
+                    "after RACK's timer: %s" % info)
+        else:
+            t.quiet("no RACK: nothing before the RTO", 1.5)
+        t.abort(c.sock)
+    t.counters(SackRecovery=1, RetransSegs=1, Timeouts=0)
+
+
+@case(rto_min_ms=3000, rto_initial_ms=3000)
+def rack_resends_lost_retransmission(t):
+    """A retransmission lost too: RACK takes it for lost again once a
+    segment sent after it is SACKed (LostRetransmit) and sends it a third
+    time, without waiting for the RTO (3 s), which DupThresh would."""
+    c, base = sack_sent(t, 6)
+    c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 8760)]))
+    c.expect("segment 1 again: five SACKed above it", seq=base, length=1460)
+    c.sock.send(b"n" * 1460)
+    c.expect("new data: segment 7", seq=base + 8760, length=1460)
+    c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 10220)]))
+    c.expect("segment 1 a third time", seq=base, length=1460, timeout=1.5)
+    t.abort(c.sock)
+    t.counters(LostRetransmit=1, RetransSegs=2, Timeouts=0)
 
 
 @case(rto_min_ms=1000, rto_initial_ms=1000)

@@ -33,6 +33,7 @@ dsack 1 0 1 -1 2
 reordering 3 1 1024 0 1025
 max_reordering 300 1 1024 0 1025
 frto 2 0 2 -1 3
+recovery 1 0 7 -1 8
 '
 
 # in_ns NETNS: run the bash program on standard input in NETNS, with fail(),

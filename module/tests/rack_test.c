@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-tests of RACK (rack.c) on a socket: a segment sent before the most
+ * recent one delivered is lost once it waited that one's RTT and the
+ * reordering window, not before; one sent after it is not; a retransmission
+ * lost again leaves the retransmitted count; the walk stops at the first
+ * segment sent once after RACK's; the window is a quarter of the least RTT,
+ * none in recovery while no reordering was seen, and D-SACKs widen it once
+ * a round. Included by rack.c.
+ */
+#include "selftest.h"
+
+#define ETP_RK_MSS	100
+
+/* A sent skb at @seq of one segment, sent @ago us ago, marked @sacked. */
+static bool __init etp_rk_seg(struct sock *sk, u32 seq, u32 ago, u8 sacked)
+{
+	struct rb_node **p = &etp_sk(sk)->rtx_root.rb_node, *parent = NULL;
+	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
+
+	if (!skb)
+		return false;
+	memset(skb->cb, 0, sizeof(skb->cb));
+	ETP_SKB_CB(skb)->seq = seq;
+	ETP_SKB_CB(skb)->end_seq = seq + ETP_RK_MSS;
+	ETP_SKB_CB(skb)->sacked = sacked;
+	ETP_SKB_CB(skb)->sent_us = etp_now_us() - ago;
+	if (sacked & ETP_SACKED_RETRANS)
+		etp_sk(sk)->retrans_out += ETP_RK_MSS;
+	if (sacked & ETP_SACKED_LOST)
+		etp_sk(sk)->lost_out += ETP_RK_MSS;
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	while (*p) {
+		parent = *p;
+		p = etp_before(seq, ETP_SKB_CB(rb_to_skb(parent))->seq) ?
+		    &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &etp_sk(sk)->rtx_root);
+	return true;
+}
+
+/* The skb at @seq. */
+static struct etp_skb_cb *__init etp_rk_cb(struct sock *sk, u32 seq)
+{
+	struct sk_buff *skb;
+
+	skb_rbtree_walk(skb, &etp_sk(sk)->rtx_root)
+		if (ETP_SKB_CB(skb)->seq == seq)
+			return ETP_SKB_CB(skb);
+	return NULL;
+}
+
+static void __init etp_rk_drain(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = etp_rtx_head(sk)))
+		etp_rtx_unlink_free(sk, skb);
+	sk_mem_reclaim(sk);
+	ep->sacked_out = 0;
+	memset(&ep->rack, 0, sizeof(ep->rack));
+	ep->rack.reo_steps = 1;
+}
+
+int __init etp_rack_selftest(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 mss = ep->mss, srtt = ep->srtt_us, min_rtt = ep->min_rtt_us;
+	struct etp_skb_cb *cb;
+	int checks = 0;
+
+	ep->mss = ETP_RK_MSS;
+	ep->srtt_us = 100000 << 3;		/* 100 ms */
+	ep->min_rtt_us = 80000;			/* reo_wnd: 20 ms */
+	ep->ca_state = ETP_CA_OPEN;
+	ep->reord_seen = 0;
+	etp_rk_drain(sk);
+
+	/* The window: min RTT / 4; none in recovery with no reordering seen. */
+	ETP_CHECK(etp_rack_reo_wnd(sk) == 20000);
+	ep->ca_state = ETP_CA_RECOVERY;
+	ETP_CHECK(etp_rack_reo_wnd(sk) == 0);
+	ep->reord_seen = 1;
+	ETP_CHECK(etp_rack_reo_wnd(sk) == 20000);
+	ep->reord_seen = 0;
+	ep->ca_state = ETP_CA_OPEN;
+
+	/*
+	 * 300 SACKed, sent 100 ms ago, its RTT 100 ms. 0 went 200 ms ago,
+	 * 100 went 110 ms ago; 200 was sent again 10 ms ago; 400 went after
+	 * 300 and 500 claims an older time, but lies above it: the walk has
+	 * stopped at 400.
+	 */
+	ETP_CHECK(etp_rk_seg(sk, 0, 200000, 0) && etp_rk_seg(sk, 100, 110000, 0) &&
+		  etp_rk_seg(sk, 200, 10000, ETP_EVER_RETRANS) &&
+		  etp_rk_seg(sk, 300, 100000, ETP_SACKED_ACKED) &&
+		  etp_rk_seg(sk, 400, 90000, 0) && etp_rk_seg(sk, 500, 500000, 0));
+	ep->sacked_out = ETP_RK_MSS;
+	cb = etp_rk_cb(sk, 300);
+	ETP_CHECK(cb);
+	ep->rack.set = 1;
+	ep->rack.advanced = 1;
+	ep->rack.xmit_us = cb->sent_us;
+	ep->rack.end_seq = cb->end_seq;
+	ep->rack.rtt_us = 100000;
+	/* 0 waited 200 ms, more than 100 + 20: lost; 100 has 10 ms left. */
+	ETP_CHECK(etp_rack_mark_lost(sk) && ep->reo_timer);
+	etp_stop_rtx_timer(sk);
+	ETP_CHECK(etp_rk_cb(sk, 0)->sacked & ETP_SACKED_LOST &&
+		  !(etp_rk_cb(sk, 100)->sacked & ETP_SACKED_LOST) &&
+		  !(etp_rk_cb(sk, 200)->sacked & ETP_SACKED_LOST) &&
+		  !(etp_rk_cb(sk, 500)->sacked & ETP_SACKED_LOST) &&
+		  ep->lost_out == ETP_RK_MSS && !ep->reo_timer);
+	/* Nothing delivered since: no walk. */
+	ETP_CHECK(!etp_rack_mark_lost(sk));
+	etp_rk_drain(sk);
+	ep->lost_out = 0;
+
+	/* A retransmission lost again: out of retrans_out, lost still. */
+	ETP_CHECK(etp_rk_seg(sk, 0, 300000, ETP_SACKED_LOST |
+			     ETP_SACKED_RETRANS | ETP_EVER_RETRANS) &&
+		  etp_rk_seg(sk, 100, 50000, ETP_SACKED_ACKED));
+	cb = etp_rk_cb(sk, 100);
+	ep->rack.set = 1;
+	ep->rack.advanced = 1;
+	ep->rack.xmit_us = cb->sent_us;
+	ep->rack.end_seq = cb->end_seq;
+	ep->rack.rtt_us = 50000;
+	ep->ca_state = ETP_CA_LOSS;
+	ETP_CHECK(etp_rack_mark_lost(sk) && !ep->retrans_out &&
+		  ep->lost_out == ETP_RK_MSS &&
+		  (etp_rk_cb(sk, 0)->sacked & (ETP_SACKED_LOST | ETP_SACKED_RETRANS)) ==
+		  ETP_SACKED_LOST);
+	ep->ca_state = ETP_CA_OPEN;
+	etp_rk_drain(sk);
+	ep->lost_out = 0;
+
+	/* D-SACKs widen the window once a round, and 16 recoveries undo it. */
+	ep->snd_una = 1000;
+	ep->snd_max = 2000;
+	etp_rack_dsack(sk);
+	etp_rack_dsack(sk);
+	ETP_CHECK(ep->rack.reo_steps == 2 && etp_rack_reo_wnd(sk) == 40000);
+	ep->snd_una = 2000;
+	etp_rack_dsack(sk);
+	ETP_CHECK(ep->rack.reo_steps == 3);
+	ep->rack.reo_steps = 10;		/* capped at the smoothed RTT */
+	ETP_CHECK(etp_rack_reo_wnd(sk) == 100000);
+	while (ep->rack.reo_persist > 1)
+		etp_rack_recovered(sk, false);
+	etp_rack_recovered(sk, true);
+	ETP_CHECK(ep->rack.reo_steps == 10);
+	etp_rack_recovered(sk, false);
+	ETP_CHECK(ep->rack.reo_steps == 1 && !ep->rack.reo_persist);
+
+	etp_rk_drain(sk);
+	ep->snd_una = 0;
+	ep->snd_max = 0;
+	ep->mss = mss;
+	ep->srtt_us = srtt;
+	ep->min_rtt_us = min_rtt;
+	return checks;
+}
