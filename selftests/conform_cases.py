@@ -1969,7 +1969,10 @@ def dsack_off(t):
 
 
 # The sender's use of SACK (RFC 2018, RFC 6675; TCP's tcp_sacktag_write_queue,
-# tcp_fastretrans_alert)
+# tcp_fastretrans_alert). The cases of RFC 6675's DupThresh, IsLost() and
+# what the scoreboard does on a timeout or a reneging peer run with
+# recovery=0 (tcp_recovery=0): RACK, on by default, decides by time and
+# would answer them sooner; the rack_* cases show its way.
 
 
 def sack_sent(t, n, l=None, bport=BPORT):
@@ -2022,7 +2025,7 @@ def reno_fast_retransmit_partial_ack(t):
     t.abort(c.sock)
 
 
-@case(rto_min_ms=3000, rto_initial_ms=3000)
+@case(recovery=0, rto_min_ms=3000, rto_initial_ms=3000)
 def sack_recovery_resends_the_hole(t):
     """RFC 6675: duplicate ACKs SACKing segments 2 to 5 start recovery at
     the third, when more than two segments' worth lies SACKed above the
@@ -2077,7 +2080,7 @@ def sack_multiple_holes(t):
     t.abort(c.sock)
 
 
-@case(rto_min_ms=3000, rto_initial_ms=3000)
+@case(recovery=0, rto_min_ms=3000, rto_initial_ms=3000)
 def sack_reordering_raises_threshold(t):
     """tcp_check_sack_reordering(): segment 2, sent once, SACKed after
     segment 8 came late by six segments, so reordering becomes 6
@@ -2279,7 +2282,7 @@ def rack_resends_lost_retransmission(t):
     t.counters(LostRetransmit=1, RetransSegs=2, Timeouts=0)
 
 
-@case(rto_min_ms=1000, rto_initial_ms=1000)
+@case(recovery=0, rto_min_ms=1000, rto_initial_ms=1000)
 def sack_rto_skips_sacked(t):
     """A timeout (RFC 6298 5.4) takes for lost what the peer did not SACK
     (tcp_enter_loss()): segments 3 and 4 SACKed, too few for a fast
@@ -2300,7 +2303,7 @@ def sack_rto_skips_sacked(t):
     t.abort(c.sock)
 
 
-@case(rto_min_ms=3000, rto_initial_ms=3000)
+@case(recovery=0, rto_min_ms=3000, rto_initial_ms=3000)
 def sack_reneging_resends(t):
     """A receiver may drop what it SACKed (RFC 2018 8: short of memory, it
     prunes its out-of-order queue). A cumulative ACK that ends where

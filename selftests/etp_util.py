@@ -168,6 +168,11 @@ TCP_SYSCTL = {"syn_retries": "tcp_syn_retries",
               "max_tw_entries": "tcp_max_tw_buckets",
               "timestamps": "tcp_timestamps",
               "sack": "tcp_sack",
+              "dsack": "tcp_dsack",
+              "reordering": "tcp_reordering",
+              "max_reordering": "tcp_max_reordering",
+              "frto": "tcp_frto",
+              "recovery": "tcp_recovery",
               "tw_reuse": "tcp_tw_reuse"}
 
 

@@ -195,7 +195,9 @@ link() {
 
 # Lost SYN-ACKs: the client sends its SYN again (TIMEOUT), the server's
 # half-open entry its SYN-ACK (SYNACK_TIMER). Lost data: sent again on
-# timeout, from ISS + 1, the same length. One event per RetransSegs.
+# timeout, from ISS + 1, the same length. One event per RetransSegs. The
+# client runs without RACK (recovery=0): its FIN, sent after the data, may
+# be SACKed before the data's timeout, and RACK would resend the data then.
 test_retransmit() {
 	local out=/tmp/trace_rtx srv
 	link
@@ -213,6 +215,7 @@ s.close()
 	py "$A" <<EOF
 import subprocess, time
 from etp_util import *
+sysctl("recovery", 0)
 def tc(ns, *a):
     subprocess.run(["ip", "netns", "exec", ns, "tc", "qdisc"] + list(a), check=True)
 tc("$B", "add", "dev", "vb", "root", "netem", "loss", "100%")

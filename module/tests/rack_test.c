@@ -15,30 +15,7 @@
 /* A sent skb at @seq of one segment, sent @ago us ago, marked @sacked. */
 static bool __init etp_rk_seg(struct sock *sk, u32 seq, u32 ago, u8 sacked)
 {
-	struct rb_node **p = &etp_sk(sk)->rtx_root.rb_node, *parent = NULL;
-	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
-
-	if (!skb)
-		return false;
-	memset(skb->cb, 0, sizeof(skb->cb));
-	ETP_SKB_CB(skb)->seq = seq;
-	ETP_SKB_CB(skb)->end_seq = seq + ETP_RK_MSS;
-	ETP_SKB_CB(skb)->sacked = sacked;
-	ETP_SKB_CB(skb)->sent_us = etp_now_us() - ago;
-	if (sacked & ETP_SACKED_RETRANS)
-		etp_sk(sk)->retrans_out += ETP_RK_MSS;
-	if (sacked & ETP_SACKED_LOST)
-		etp_sk(sk)->lost_out += ETP_RK_MSS;
-	sk_wmem_queued_add(sk, skb->truesize);
-	sk_mem_charge(sk, skb->truesize);
-	while (*p) {
-		parent = *p;
-		p = etp_before(seq, ETP_SKB_CB(rb_to_skb(parent))->seq) ?
-		    &parent->rb_left : &parent->rb_right;
-	}
-	rb_link_node(&skb->rbnode, parent, p);
-	rb_insert_color(&skb->rbnode, &etp_sk(sk)->rtx_root);
-	return true;
+	return etp_st_seg(sk, seq, ETP_RK_MSS, sacked, ago);
 }
 
 /* The skb at @seq. */
@@ -98,7 +75,6 @@ int __init etp_rack_selftest(struct sock *sk)
 		  etp_rk_seg(sk, 200, 10000, ETP_EVER_RETRANS) &&
 		  etp_rk_seg(sk, 300, 100000, ETP_SACKED_ACKED) &&
 		  etp_rk_seg(sk, 400, 90000, 0) && etp_rk_seg(sk, 500, 500000, 0));
-	ep->sacked_out = ETP_RK_MSS;
 	cb = etp_rk_cb(sk, 300);
 	ETP_CHECK(cb);
 	ep->rack.set = 1;

@@ -17,27 +17,7 @@
 /* A sent skb at @seq of one segment, marked @sacked, in rtx_root. */
 static bool __init etp_rt_seg(struct sock *sk, u32 seq, u8 sacked)
 {
-	struct rb_node **p = &etp_sk(sk)->rtx_root.rb_node, *parent = NULL;
-	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
-
-	if (!skb)
-		return false;
-	memset(skb->cb, 0, sizeof(skb->cb));
-	ETP_SKB_CB(skb)->seq = seq;
-	ETP_SKB_CB(skb)->end_seq = seq + ETP_RT_MSS;
-	ETP_SKB_CB(skb)->sacked = sacked;
-	if (sacked & ETP_SACKED_ACKED)
-		etp_sk(sk)->sacked_out += ETP_RT_MSS;
-	sk_wmem_queued_add(sk, skb->truesize);
-	sk_mem_charge(sk, skb->truesize);
-	while (*p) {
-		parent = *p;
-		p = etp_before(seq, ETP_SKB_CB(rb_to_skb(parent))->seq) ?
-		    &parent->rb_left : &parent->rb_right;
-	}
-	rb_link_node(&skb->rbnode, parent, p);
-	rb_insert_color(&skb->rbnode, &etp_sk(sk)->rtx_root);
-	return true;
+	return etp_st_seg(sk, seq, ETP_RT_MSS, sacked, 0);
 }
 
 /* Which segments are marked lost, as a bit mask by seq / ETP_RT_MSS. */
@@ -180,8 +160,7 @@ static int __init etp_rt_undo(struct sock *sk)
 		  etp_rt_seg(sk, 200, ETP_SACKED_ACKED) && etp_rt_seg(sk, 300, 0));
 	ep->snd_una = 0;
 	ep->snd_max = 4 * ETP_RT_MSS;
-	ep->lost_out = 2 * ETP_RT_MSS;
-	ep->retrans_out = ETP_RT_MSS;
+	ETP_CHECK(ep->lost_out == 2 * ETP_RT_MSS && ep->retrans_out == ETP_RT_MSS);
 	ep->cwnd = 10 * ETP_RT_MSS;
 	ep->ssthresh = 8 * ETP_RT_MSS;
 	ep->ca_state = ETP_CA_OPEN;
