@@ -50,9 +50,9 @@ static u32 etp_rack_reo_wnd(const struct sock *sk)
 }
 
 /*
- * @skb, sent before RACK's segment, waited long enough: lost. A
- * retransmission lost too (TCP's LostRetransmit) leaves the retransmitted
- * count and goes again; an original is marked.
+ * @skb, sent before RACK's segment, waited long enough: lost, as
+ * tcp_mark_skb_lost(). A retransmission lost too (TCP's LostRetransmit)
+ * leaves the retransmitted count first, so that it goes again.
  */
 static void etp_rack_lost(struct sock *sk, struct sk_buff *skb)
 {
@@ -63,7 +63,6 @@ static void etp_rack_lost(struct sock *sk, struct sk_buff *skb)
 		cb->sacked &= ~ETP_SACKED_RETRANS;
 		ep->retrans_out -= cb->end_seq - cb->seq;
 		ETP_INC_STATS(sock_net(sk), LostRetransmit);
-		return;
 	}
 	etp_skb_mark_lost(sk, skb);
 }
