@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# etp-timeout: 1200
 # Teardown under load: two namespaces joined by a veth pair hold connections
 # in every state (load_peer.py): busy transfers, TIME_WAIT entries at both
 # ends, half-open entries (SYNs from an address whose SYN-ACKs go nowhere),
