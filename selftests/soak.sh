@@ -16,7 +16,7 @@
 #   state gauge is 0 and every entry made (TimeWaitEntered) expired or was
 #   taken over by a connect() (TimeWaitRecycled: loopback, timestamps);
 # and the slab caches etp_sock, etp_req and etp_tw are back where they began.
-# etp-timeout: 900
+# etp-timeout: 1200
 . "$(dirname "$0")/lib.sh"
 
 SECONDS_ALL=${ETP_SOAK_SECONDS:-120}
@@ -52,7 +52,7 @@ soak() {
 		echo "$(grep -c "^ *[0-9]*: [0-9A-F]*:[0-9A-F]* [0-9A-F]*:1770 0[1-9B]" /proc/net/etp) $(grep -E "^etp_(sock|req|tw) " /proc/slabinfo | awk "{ s += \$2 * \$4 } END { print s }")"
 		sleep 1; done' >"$out.samples" 2>/dev/null &
 	sampler=$!
-	res=$(timeout $((secs + 120)) ip netns exec "$cns" env PYTHONPATH="$SELFTESTS" \
+	res=$(timeout $((secs + 300)) ip netns exec "$cns" env PYTHONPATH="$SELFTESTS" \
 		python3 "$SELFTESTS/soak.py" client "$addr" 6000 8 "$secs" 250) ||
 		fail "the clients failed: $res"
 	kill $srv $sampler
