@@ -66,23 +66,24 @@ int __init etp_rack_selftest(struct sock *sk)
 	ep->ca_state = ETP_CA_OPEN;
 
 	/*
-	 * 300 SACKed, sent 100 ms ago, its RTT 100 ms. 0 went 200 ms ago,
-	 * 100 went 110 ms ago; 200 was sent again 10 ms ago; 400 went after
-	 * 300 and 500 claims an older time, but lies above it: the walk has
-	 * stopped at 400.
+	 * 300 SACKed, sent 1 s ago, RACK's RTT 10 s. 0 went 20 s ago, 100
+	 * went 5 s ago; 200 was sent again 0.5 s ago; 400 went after 300 and
+	 * 500 claims an older time, but lies above it: the walk has stopped
+	 * at 400. Seconds apart, not milliseconds: a debug guest beside
+	 * other VMs may stall that long between here and the walk.
 	 */
-	ETP_CHECK(etp_rk_seg(sk, 0, 200000, 0) && etp_rk_seg(sk, 100, 110000, 0) &&
-		  etp_rk_seg(sk, 200, 10000, ETP_EVER_RETRANS) &&
-		  etp_rk_seg(sk, 300, 100000, ETP_SACKED_ACKED) &&
-		  etp_rk_seg(sk, 400, 90000, 0) && etp_rk_seg(sk, 500, 500000, 0));
+	ETP_CHECK(etp_rk_seg(sk, 0, 20000000, 0) && etp_rk_seg(sk, 100, 5000000, 0) &&
+		  etp_rk_seg(sk, 200, 500000, ETP_EVER_RETRANS) &&
+		  etp_rk_seg(sk, 300, 1000000, ETP_SACKED_ACKED) &&
+		  etp_rk_seg(sk, 400, 900000, 0) && etp_rk_seg(sk, 500, 30000000, 0));
 	cb = etp_rk_cb(sk, 300);
 	ETP_CHECK(cb);
 	ep->rack.set = 1;
 	ep->rack.advanced = 1;
 	ep->rack.xmit_us = cb->sent_us;
 	ep->rack.end_seq = cb->end_seq;
-	ep->rack.rtt_us = 100000;
-	/* 0 waited 200 ms, more than 100 + 20: lost; 100 has 10 ms left. */
+	ep->rack.rtt_us = 10000000;
+	/* 0 waited 20 s, more than 10 s + 20 ms: lost; 100 has 5 s left. */
 	ETP_CHECK(etp_rack_mark_lost(sk) && ep->reo_timer);
 	etp_stop_rtx_timer(sk);
 	ETP_CHECK(etp_rk_cb(sk, 0)->sacked & ETP_SACKED_LOST &&
