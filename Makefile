@@ -160,7 +160,7 @@ debug-kernel: setup
 # every kernel. A ONE_CPU_TESTS test not in SKIP_DEBUG gets its VM.
 check-debug: debug-kernel
 	$(MAKE) selftests tools
-	@set -o pipefail; export ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-3600}; \
+	@set -o pipefail; export ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-5400}; \
 	second=$$(for t in $(DEBUG_SECOND); do case " $(SKIP_DEBUG) " in *" $$t "*) ;; *) echo $$t ;; esac; done); \
 	{ scripts/vm --kernel debug -- env ETP_SKIP_TESTS="$(SKIP_DEBUG) $(ONE_CPU_TESTS) $(DEBUG_SECOND)" \
 		ETP_CASES="conformance.sh:$(subst $(space),$(comma),$(strip $(DEBUG_CONFORM)))" \
