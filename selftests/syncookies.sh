@@ -178,7 +178,7 @@ EOF
 # (each with a request and a reply, WAIT seconds at most). Prints the
 # figures; sets OK (connections that worked), TIMEDOUT (those that timed
 # out), SENT (SYNs), PEAK (the most half-open entries B's /proc/net/etp
-# listed at once, sampled ten times a second).
+# listed in one reading, sampled ten times a second).
 flood() {
 	local mode=$1 until=$2 clients=$3 wait=$4 out
 	A=$(new_netns)
@@ -257,6 +257,71 @@ EOF
 	rm -f "$out" "$out.peak" "$out.clients"
 }
 
+# listen(4) keeps 5 half-open entries and drops the SYNs past them, as TCP
+# (inet_csk_reqsk_queue_is_full() refuses only above the backlog), with
+# cookies off: ten spoofed SYNs from A to each, counted once all ten are
+# dropped or kept (the entries' first SYN-ACK timeout is a second away;
+# their SYN-ACKs go to A, which drops them). The flood's sampling below
+# cannot count this exactly; this does.
+test_syn_queue_holds_backlog_plus_one() {
+	A=$(new_netns)
+	B=$(new_netns)
+	veth_link "$A" "$B" 10.199.4
+	ip -n "$B" route add default via 10.199.4.1
+	local out fifo server
+	out=$(mktemp)
+	fifo=$(mktemp -u)
+	mkfifo "$fifo"
+	ip netns exec "$B" env PYTHONPATH="$SELFTESTS" ETP_PROTO="$ETP_PROTO" timeout 120 \
+		python3 - "$fifo" >"$out" 2>&1 <<'EOF' &
+import os, socket, sys
+from etp_util import *
+
+sysctl("syncookies", 0)
+with open("/proc/sys/net/ipv4/tcp_syncookies", "w") as f:
+    f.write("0\n")
+ls = []
+for proto, port in ((PROTO, 5000), (socket.IPPROTO_TCP, 5001)):
+    l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    l.bind(("10.199.4.2", port))
+    l.listen(4)
+    ls.append(l)
+print("listening", flush=True)
+
+def half_open(name, port):
+    n = 0
+    with open("/proc/net/" + name) as f:
+        next(f)
+        for line in f:
+            p = line.split()
+            if p[3] == "03" and int(p[1].split(":")[1], 16) == port:
+                n += 1
+    return n
+
+# Sent once the fifo opens: all ten SYNs of each are in, kept or dropped.
+open(sys.argv[1]).read()
+expect(wait(lambda: stat("ListenDrops") >= 5 and half_open("etp", 5000) >= 5, 20),
+       "ETP: ListenDrops %d, half-open %d" % (stat("ListenDrops"), half_open("etp", 5000)))
+expect(wait(lambda: half_open("tcp", 5001) >= 5, 20), "TCP: half-open %d" % half_open("tcp", 5001))
+print(half_open("tcp", 5001), half_open("etp", 5000), stat("ListenDrops"))
+EOF
+	server=$!
+	wait_started "$out" $server
+	ip netns exec "$A" "$SELFTESTS/synflood" "$ETP_PROTO" 10.199.4.2 5000 10.98.0.0 10 20 100 >/dev/null ||
+		fail "synflood to ETP failed"
+	ip netns exec "$A" "$SELFTESTS/synflood" 6 10.199.4.2 5001 10.98.0.0 10 20 100 >/dev/null ||
+		fail "synflood to TCP failed"
+	echo >"$fifo"
+	wait $server || { cat "$out" >&2; fail "the listeners' side failed"; }
+	rm -f "$fifo"
+	local tcp etp drops
+	read -r tcp etp drops < <(tail -n 1 "$out")
+	rm -f "$out"
+	expect_eq 5 "$tcp" "TCP's half-open entries on listen(4) after ten SYNs"
+	expect_eq "$tcp" "$etp" "ETP's half-open entries on listen(4) (TCP's $tcp)"
+	expect_eq 5 "$drops" "ETP's ListenDrops"
+}
+
 # With cookies (the default, 1), every legitimate client gets through a flood
 # and half-open state stays within the backlog.
 test_flood_with_cookies_legitimate_clients_connect() {
@@ -264,9 +329,14 @@ test_flood_with_cookies_legitimate_clients_connect() {
 	# flood cost a legitimate SYN or two before ETP sees them.
 	flood 1 SynCookiesSent 20 15
 	expect_eq 20 "$OK" "legitimate connections under the flood"
-	# 16 + 1 entries at most (listen(16) takes 17, as TCP), and some:
-	# cookies only once the queue is full.
-	[ "$PEAK" -le 17 ] || fail "$PEAK half-open entries at the peak"
+	# Some entries (cookies only once the queue is full), and within the
+	# queue: listen(16) keeps 17 (syn_queue_holds_backlog_plus_one counts
+	# that exactly), but one reading of /proc/net/etp is no snapshot: an
+	# entry that leaves behind the reader and the one that takes its place
+	# ahead of it are both listed (18 seen on the debug kernel). Twice the
+	# queue is the most one reading can list while the queue holds; a queue
+	# the flood had overrun would list hundreds.
+	[ "$PEAK" -le 34 ] || fail "$PEAK half-open entries at the peak"
 	[ "$PEAK" -ge 1 ] || fail "no half-open entry seen: the sampler saw nothing"
 }
 
