@@ -129,6 +129,14 @@ space := $(empty) $(empty)
 # keeps about one core busy. Lane 1 runs 6.12's suite but these tests, then
 # 6.12-rt's; lane 2 these on 6.12, then ONE_CPU_TESTS, then 6.1's suite.
 CHECK_SECOND ?= faults.sh docs.sh examples.sh soak.sh netem.sh
+# Two vCPUs for these suites (6.12's lane 1, 6.12-rt: the socket call on one
+# CPU, softirq on the other), one for every other VM of CI (CHECK_SECOND,
+# 6.1, the debug kernel): with four VMs on two cores, a second vCPU spins on
+# locks whose holder the host descheduled, and the same tests cost a third
+# more CPU (Documentation/testing.rst). lockdep and KASAN check one vCPU's
+# interleavings (softirq on a task's way out of an interrupt) as well.
+SMP_KERNELS ?= 6.12 6.12-rt
+DEBUG_SMP ?= 1
 
 # Tests that switch tracepoints on and off: the first event enabled through
 # tracefs registers a probe on sched_switch, which patches __schedule() while
@@ -145,9 +153,10 @@ check: setup
 	/usr/bin/python3 -m unittest tools/lab/test_ladder.py
 	$(MAKE) module
 	$(MAKE) selftests tools
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin selftests/docs_text.sh
 	scripts/vm-check
 	CHECK_KERNELS="$(CHECK_KERNELS)" SKIP_61="$(SKIP_6.1)" CHECK_SECOND="$(CHECK_SECOND)" \
-		ONE_CPU_TESTS="$(ONE_CPU_TESTS)" RT_TESTS="$(RT_TESTS)" \
+		ONE_CPU_TESTS="$(ONE_CPU_TESTS)" RT_TESTS="$(RT_TESTS)" SMP_KERNELS="$(SMP_KERNELS)" \
 		RT_CASES="$(if $(strip $(RT_CONFORM)),conformance.sh:$(subst $(space),$(comma),$(strip $(RT_CONFORM))))" \
 		scripts/check-suites
 	@case " $(CHECK_KERNELS) " in *" 6.12 "*) echo "== two VMs on Debian 6.12"; scripts/twovm-test ;; esac
@@ -160,7 +169,8 @@ debug-kernel: setup
 # every kernel. A ONE_CPU_TESTS test not in SKIP_DEBUG gets its VM.
 check-debug: debug-kernel
 	$(MAKE) selftests tools
-	@set -o pipefail; export ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-5400}; \
+	@set -o pipefail; export ETP_VM_MEM=$${ETP_VM_MEM:-3G} ETP_VM_TIMEOUT=$${ETP_VM_TIMEOUT:-5400} \
+		ETP_VM_SMP=$(DEBUG_SMP); \
 	second=$$(for t in $(DEBUG_SECOND); do case " $(SKIP_DEBUG) " in *" $$t "*) ;; *) echo $$t ;; esac; done); \
 	{ scripts/vm --kernel debug -- env ETP_SKIP_TESTS="$(SKIP_DEBUG) $(ONE_CPU_TESTS) $(DEBUG_SECOND)" \
 		ETP_CASES="conformance.sh:$(subst $(space),$(comma),$(strip $(DEBUG_CONFORM)))" \

@@ -1,223 +1,107 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The documentation says what the code does.
+# The documentation says what the loaded module says: its counters, its
+# settings and their ranges, README's runnable lines. Each check starts few
+# programs (a TCG guest takes a tenth of a second for each); the checks of
+# text alone are docs_text.sh's, which `make check` runs on the host.
 . "$(dirname "$0")/lib.sh"
-
-# Documentation/protocol.rst's state table is module/statetable.c's.
-test_state_table_matches_code() {
-	"$TOP/scripts/etp-states" --check-table
-}
-
-# Documentation/etp-states.dot is what the table gives today, and
-# etp-states.svg was drawn from that .dot (`make states` makes both).
-test_state_picture_matches_code() {
-	"$TOP/scripts/etp-states" --check-picture
-}
 
 # Every counter the code has is described in the documentation.
 test_counters_documented() {
-	local name missing=""
+	local name missing="" doc
+	doc=$(cat "$TOP/Documentation/protocol.rst" "$TOP/README.md")
 	for name in $(head -n 1 /proc/net/etp_stat | cut -d' ' -f2-); do
-		grep -q "$name" "$TOP/Documentation/protocol.rst" "$TOP/README.md" ||
-			missing="$missing $name"
+		[[ $doc == *"$name"* ]] || missing="$missing $name"
 	done
 	[ -z "$missing" ] || fail "not documented:$missing"
 }
 
-# The manual page renders without a warning from groff (-ww: all of them).
-test_man_page_renders_cleanly() {
-	local out
-	command -v groff >/dev/null || fail "groff is not installed (scripts/setup installs groff-base)"
-	out=$(groff -man -Tutf8 -ww -z "$TOP/Documentation/etp.7" 2>&1)
-	[ -z "$out" ] || fail "groff warns about Documentation/etp.7: $out"
-}
-
 # etp.7 has an entry for every counter /proc/net/etp_stat prints.
 test_man_page_names_every_counter() {
-	local name missing=""
+	local name missing="" man
+	man=$'\n'$(cat "$TOP/Documentation/etp.7")$'\n'
 	for name in $(head -n 1 /proc/net/etp_stat | cut -d' ' -f2-); do
-		grep -qx "\.B $name" "$TOP/Documentation/etp.7" || missing="$missing $name"
+		[[ $man == *$'\n'".B $name"$'\n'* ]] || missing="$missing $name"
 	done
 	[ -z "$missing" ] || fail "no entry in etp.7 for:$missing"
 }
 
-# etp.7 has an entry for every setting in /proc/sys/net/etp, with the
-# default a new namespace gets, and a range the module enforces: both ends
-# are taken, one beyond either end is refused.
+# etp.7 has an entry for every setting in /proc/sys/net/etp, "(default D;
+# WHAT IT TAKES)", with the default a new namespace gets, and what it takes
+# is what the module takes: each word ("4way or 3way", "2msl, off or 1 to
+# 3600000") and both ends of each range, not a word it does not name, not
+# one below or above a range (unless another part names that). A value of
+# three numbers (rmem, wmem) is three of each. One Python process, in a new
+# namespace.
 test_man_page_names_every_sysctl() {
-	local ns
-	ns=$(new_netns)
-	# One process in the new namespace (each exec costs the guest a tenth
-	# of a second).
-	ip netns exec "$ns" bash -c "$(declare -f fail expect_eq)"'
-		missing=""
-		for f in /proc/sys/net/etp/*; do
-			name=${f##*/}
-			entry=$(grep "^\.IR $name \" (default " "$1") ||
-				{ missing="$missing $name"; continue; }
-			# A variant: "(default 4way; 4way or 3way)", each word
-			# taken, the default read back, any other word refused.
-			words=$(echo "$entry" | sed -n "s/.*(default [a-z0-9]*; \(.*[a-z].*\))\"\$/\1/p")
-			if [ -n "$words" ]; then
-				def=$(echo "$entry" | sed "s/.*(default \([a-z0-9]*\);.*/\1/")
-				expect_eq "$def" "$(cat "$f")" "default of $name"
-				for w in $(echo "$words" | sed "s/, / /g; s/ or / /; s/[0-9]* to [0-9]*//"); do
-					echo "$w" >"$f" || fail "$name refused $w, a word of etp.7"
-				done
-				! { echo bogus >"$f"; } 2>/dev/null || fail "$name took bogus"
-				echo "$def" >"$f"
-				continue
-			fi
-			# One value, or three (rmem, wmem): each in the range.
-			IFS=";" read -r def lo hi < <(echo "$entry" |
-				sed -n "s/.*(default \([0-9 ]*[0-9]\); \([0-9]*\) to \([0-9]*\))\"\$/\1;\2;\3/p")
-			[ -n "$hi" ] || fail "etp.7: malformed entry: $entry"
-			expect_eq "$def" "$(tr -s "\t" " " <"$f")" "default of $name"
-			n=$(wc -w <<<"$def")
-			{ echo $(yes $lo | head -n $n) >"$f" && echo $(yes $hi | head -n $n) >"$f"; } ||
-				fail "$name refused a value in the range $lo to $hi of etp.7"
-			! { echo $(yes $((lo - 1)) | head -n $n) >"$f"; } 2>/dev/null ||
-				fail "$name took $((lo - 1)), below the range of etp.7"
-			! { echo $(yes $((hi + 1)) | head -n $n) >"$f"; } 2>/dev/null ||
-				fail "$name took $((hi + 1)), above the range of etp.7"
-		done
-		[ -z "$missing" ] || fail "no entry in etp.7 for:$missing"' sh "$TOP/Documentation/etp.7"
-}
+	py "$(new_netns)" "$TOP/Documentation/etp.7" <<'PY'
+import os, re, sys
 
-# selftests/README.md's map names every source file here, and only those.
-test_selftests_map_is_complete() {
-	local f named missing="" stale=""
-	named=$(grep -o '`[A-Za-z0-9_-][A-Za-z0-9_.-]*\.\(sh\|py\|c\|h\)`' "$SELFTESTS/README.md" | tr -d '`' | sort -u)
-	for f in $(cd "$SELFTESTS" && ls -- *.sh *.py *.c *.h); do
-		echo "$named" | grep -qx -- "$f" || missing+=" $f"
-	done
-	for f in $named; do
-		[ -e "$SELFTESTS/$f" ] || stale+=" $f"
-	done
-	[ -z "$missing" ] || fail "selftests/README.md does not name:$missing"
-	[ -z "$stale" ] || fail "selftests/README.md names files that are not there:$stale"
-}
+man = open(sys.argv[1]).read().splitlines()
+bad = []
 
-# etp.7 has an entry for every socket option and ioctl the code handles
-# (module/*.c's `case TCP_...:`, `case ETP_VARIANT:`, `case SIOC...:`), and
-# names none it lacks.
-test_man_page_names_every_option() {
-	local code man n missing="" stale=""
-	code=$(grep -ohE 'case (TCP_[A-Z0-9_]+|ETP_VARIANT|SIOC[A-Z]+):' "$TOP"/module/*.c | sed 's/case //; s/://' | sort -u)
-	[ -n "$code" ] || fail "found no option in module/*.c"
-	# An entry's tag is the line after .TP: ".B TCP_NODELAY", ".BR FIONREAD \", \" SIOCINQ".
-	man=$(awk 'prev ~ /^\.TP/ && /^\.BR? / { print } { prev = $0 }' "$TOP/Documentation/etp.7" |
-		grep -oE '(TCP|SIOC|FION|TIOC|ETP_VARIANT)[A-Z0-9_]*' | sort -u)
-	for n in $code; do
-		grep -qx "$n" <<<"$man" || missing+=" $n"
-	done
-	for n in $(grep -E '^TCP_' <<<"$man"); do
-		grep -qx "$n" <<<"$code" || stale+=" $n"
-	done
-	[ -z "$missing" ] || fail "no entry in etp.7 for:$missing"
-	[ -z "$stale" ] || fail "etp.7 has entries for options the code does not handle:$stale"
-}
 
-# Documentation/lab.rst, the lab's handout, has a section for every
-# experiment tools/etp-lab runs (and none it does not), and its table says
-# where each claim of the project's list (1 to 13) is tested.
-test_lab_guide_covers_everything() {
-	local doc=$TOP/Documentation/lab.rst names e n c missing=""
-	names=$("$TOP/tools/etp-lab" --list | awk '{ print $1 " " $2 }')
-	while read -r n e; do
-		grep -q "^$n\. $e: " "$doc" || missing+=" $e"
-	done <<<"$names"
-	[ -z "$missing" ] || fail "lab.rst has no section for:$missing"
-	for e in $(grep -oE '^[0-9]+\. [a-z0-9-]+:' "$doc" | sed 's/^[0-9]*\. //; s/:$//'); do
-		grep -qx "[0-9]* $e" <<<"$names" || fail "lab.rst describes $e, which etp-lab does not run"
-	done
-	for c in $(seq 1 13); do
-		grep -qE "^$c +[a-z]" "$doc" || missing+=" $c"
-	done
-	[ -z "$missing" ] || fail "lab.rst's table does not place claims:$missing"
-}
+def write(path, value):
+    """Whether the module takes VALUE (a line, as echo writes it)."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, (value + "\n").encode())
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
-# answers PROGRAM: PROGRAM exists, and `PROGRAM --help` exits 0 and names
-# PROGRAM, rather than starting its job. The time limit only ends a program
-# that does start it: generous, since a TCG guest beside other work (CI's
-# debug-kernel build) can take 20 s to start Python.
-answers() {
-	local out rc=0
-	[ -x "$TOP/$1" ] || fail "README.md names $1, which is not an executable file"
-	out=$(cd "$TOP" && timeout 300 "./$1" --help 2>&1) || rc=$?
-	[ $rc != 124 ] || fail "$1 --help still ran after 300 s: did it start its job? $out"
-	[ $rc = 0 ] || fail "$1 --help failed (status $rc): $out"
-	grep -q -- "${1##*/}" <<<"$out" || fail "$1 --help does not name it: $out"
-}
 
-# check_command "COMMAND LINE": what a README table names exists and
-# answers. Words in capitals (CMD, RELEASE, CASE...) are placeholders.
-check_command() {
-	local line=$1 w args=() t
-	read -r -a args <<<"$line"
-	case ${args[0]} in *[a-z]*) ;; *) return 0 ;; esac
-	case ${args[0]} in
-	make)
-		for w in "${args[@]:1}"; do
-			case $w in *=* | -* | "[" | "("* | *[A-Z]*) continue ;; esac
-			grep -qE "^$w:" "$TOP/Makefile" || fail "README.md: make has no target '$w'"
-		done ;;
-	scripts/vm)
-		answers scripts/vm
-		for ((t = 1; t < ${#args[@]}; t++)); do
-			if [ "${args[t]}" = -- ]; then
-				check_command "${args[*]:t+1}"
-				break
-			fi
-		done ;;
-	selftests/run)
-		answers selftests/run
-		for w in "${args[@]:1}"; do
-			case $w in *[A-Z]* | *...) continue ;; esac
-			[ -e "$SELFTESTS/$w" ] || [ -e "$SELFTESTS/$w.c" ] ||
-				fail "README.md: selftests/run $w: no such test"
-		done ;;
-	selftests/conform_cases.py)
-		answers selftests/conform_cases.py
-		for w in "${args[@]:1}"; do
-			case $w in *[A-Z]* | *...) continue ;; esac
-			(cd "$SELFTESTS" && python3 conform_cases.py --list) | grep -qx "$w" ||
-				fail "README.md: conform_cases.py has no case $w"
-		done ;;
-	scripts/* | tools/*)
-		answers "${args[0]}" ;;
-	man)
-		[ -f "$TOP/${args[1]}" ] || fail "README.md: no ${args[1]}" ;;
-	dkms | trace-cmd | perf)
-		command -v "${args[0]}" >/dev/null || fail "README.md names ${args[0]}: not installed (scripts/setup)" ;;
-	*)
-		fail "README.md's table names '$line': this test does not know how to check it" ;;
-	esac
-}
+def read(path):
+    return " ".join(open(path).read().split())
 
-# Every command in README.md's tables (a row's first column, and the
-# "command" column of "Changing ETP") exists and answers --help, every
-# make target is the Makefile's, every test and case named is there.
-test_readme_commands_answer() {
-	local cmds n=0 c
-	cmds=$(awk -F'|' '
-		/^## / { sec = $0 }
-		/^\| *(command|step|path|test) *\|/ { col = ($2 ~ /step/) ? 3 : 2; hdr = $0; next }
-		/^\| *---/ { next }
-		/^\|/ && (sec ~ /Other commands/ || sec ~ /Changing ETP/) { print $col }
-		!/^\|/ { col = 0 }' "$TOP/README.md" |
-		grep -oE '`[^`]+`' | tr -d '`' | sed 's/ *&&.*//; s/ *#.*//')
-	while IFS= read -r c; do
-		# Options and names quoted inside a row ("QUICK=1", "-4") are no commands.
-		case $c in make* | scripts/* | tools/* | selftests/* | man\ * | dkms\ * | trace-cmd\ * | perf\ *) ;; *) continue ;; esac
-		c=${c//\\|/|}
-		# "scripts/vm [--kernel 6.12|6.1|PATH] -- CMD": options in brackets go.
-		c=$(sed 's/\[[^]]*\]//g' <<<"$c")
-		check_command "$c"
-		n=$((n + 1))
-	done <<<"$cmds"
-	echo "# $n commands checked"
-	[ "$n" -ge 20 ] || fail "only $n commands found in README.md's tables: the parsing broke?"
+
+missing = []
+for name in sorted(os.listdir("/proc/sys/net/etp")):
+    f = "/proc/sys/net/etp/" + name
+    entry = [l for l in man if l.startswith('.IR %s " (default ' % name)]
+    if not entry:
+        missing.append(name)
+        continue
+    m = re.match(r'.*\(default ([a-z0-9 ]*[a-z0-9]); (.*)\)"$', entry[0])
+    if not m:
+        bad.append("etp.7: malformed entry: %s" % entry[0])
+        continue
+    default, takes = m.group(1), m.group(2)
+    n = len(default.split())
+    ranges = [(int(a), int(b)) for a, b in re.findall(r"(\d+) to (\d+)", takes)]
+    words = re.sub(r"\d+ to \d+", "", takes).replace(", ", " ").replace(" or ", " ").split()
+    ranges += [(int(w), int(w)) for w in words if w.isdigit()]
+    words = [w for w in words if not w.isdigit()]
+    if not ranges and not words:
+        bad.append("etp.7: %s takes nothing: %s" % (name, entry[0]))
+    if read(f) != default:
+        bad.append("default of %s: etp.7 %s, module %s" % (name, default, read(f)))
+
+    def named(v):
+        return any(lo <= v <= hi for lo, hi in ranges)
+
+    for w in words:
+        if not write(f, w):
+            bad.append("%s refused %s, a word of etp.7" % (name, w))
+    if write(f, "bogus"):
+        bad.append("%s took bogus" % name)
+    for lo, hi in ranges:
+        for v in (lo, hi):
+            if not write(f, " ".join([str(v)] * n)):
+                bad.append("%s refused %d, which etp.7 says it takes" % (name, v))
+        for v in (lo - 1, hi + 1):
+            if not named(v) and write(f, " ".join([str(v)] * n)):
+                bad.append("%s took %d, which etp.7 does not name" % (name, v))
+    if not write(f, default):
+        bad.append("%s refused its default %s" % (name, default))
+if missing:
+    bad.append("no entry in etp.7 for: " + " ".join(missing))
+for b in bad:
+    print("FAIL: " + b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
 }
 
 # Every shell block of README.md marked "<!-- runnable: vm -->" runs, line
