@@ -3,7 +3,7 @@
 # Segmentation offload (module/offload.c): over a veth pair ETP sends skbs of
 # many MSS, which veth passes whole, and where the device will not take them
 # the stack cuts them with ETP's own gso_segment. In each case 8 MiB
-# (ETP_OFFLOAD_MIB: make check-debug sends 2, at KASAN's pace) go from
+# (ETP_OFFLOAD_MIB: make check-debug sends 1, at KASAN's pace) go from
 # namespace A to B intact (SHA-256), and the counters and the veth's own
 # packet count say how they went.
 . "$(dirname "$0")/lib.sh"
