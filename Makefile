@@ -26,7 +26,7 @@ KREL ?= $(shell . scripts/lib.sh; etp_default_release 2>/dev/null)
 KDIR ?= /lib/modules/$(KREL)/build
 HARNESS ?= $(shell . scripts/lib.sh; etp_harness_dir)
 
-.PHONY: all module setup sparse clean check check-host demo selftests debug-kernel check-debug install states tools bench lab
+.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states tools bench lab
 
 all: module
 
@@ -129,7 +129,7 @@ space := $(empty) $(empty)
 # `make check` (CI's longest path) runs its VMs in two lanes at once
 # (scripts/check-suites), as the debug suite does (DEBUG_SECOND): a TCG VM
 # keeps about one core busy. Lane 1 runs 6.12's suite but these tests, then
-# ONE_CPU_TESTS; lane 2 these on 6.12, then 6.12-rt's suite, then 6.1's.
+# 6.12-rt's; lane 2 these on 6.12, then ONE_CPU_TESTS, then 6.1's suite.
 CHECK_SECOND ?= faults.sh docs.sh examples.sh soak.sh netem.sh
 # Two vCPUs for these suites (6.12's lane 1, 6.12-rt: the socket call on one
 # CPU, softirq on the other), one for every other VM of CI (CHECK_SECOND,
@@ -149,27 +149,18 @@ DEBUG_SMP ?= 1
 # with -smp 1.
 ONE_CPU_TESTS ?= trace.sh lab.sh
 
-# The checks on the host (the builds against each kernel with W=1 and
-# sparse, DKMS, the documents' text, the VM harness) run beside the VMs'
-# lanes, their lines prefixed [host]: the lanes end some minutes apart, with
-# a core to spare then, and these need none of the VMs.
+# scripts/check-suites runs scripts/vm-check, scripts/dkms-check and
+# scripts/twovm-test in its second lane, which has the time to spare.
 check: setup
+	scripts/build-check
+	/usr/bin/python3 -m unittest tools/lab/test_ladder.py
 	$(MAKE) module
 	$(MAKE) selftests tools
-	@set -o pipefail; { $(MAKE) -s check-host 2>&1 | sed -u 's/^/[host] /'; } & host=$$!; \
-	rc=0; CHECK_KERNELS="$(CHECK_KERNELS)" SKIP_61="$(SKIP_6.1)" CHECK_SECOND="$(CHECK_SECOND)" \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin selftests/docs_text.sh
+	CHECK_KERNELS="$(CHECK_KERNELS)" SKIP_61="$(SKIP_6.1)" CHECK_SECOND="$(CHECK_SECOND)" \
 		ONE_CPU_TESTS="$(ONE_CPU_TESTS)" RT_TESTS="$(RT_TESTS)" SMP_KERNELS="$(SMP_KERNELS)" \
 		RT_CASES="$(if $(strip $(RT_CONFORM)),conformance.sh:$(subst $(space),$(comma),$(strip $(RT_CONFORM))))" \
-		scripts/check-suites || rc=$$?; \
-	wait $$host || { echo "[host] failed"; rc=1; }; exit $$rc
-	@case " $(CHECK_KERNELS) " in *" 6.12 "*) echo "== two VMs on Debian 6.12"; scripts/twovm-test ;; esac
-
-check-host:
-	scripts/build-check
-	scripts/dkms-check
-	/usr/bin/python3 -m unittest tools/lab/test_ladder.py
-	PATH=/usr/sbin:/usr/bin:/sbin:/bin selftests/docs_text.sh
-	scripts/vm-check
+		scripts/check-suites
 
 debug-kernel: setup
 	@scripts/debug-kernel >/dev/null
