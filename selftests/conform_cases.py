@@ -2330,7 +2330,11 @@ def sack_reneging_resends(t):
     t.abort(c.sock)
 
 
-@case(rto_min_ms=3000, rto_initial_ms=3000)
+# recovery=0: with RACK, the good blocks of segments 2 and 3 have segment 1
+# resent a quarter of min_rtt later (reo_wnd), before this case's final ACK
+# if the guest is slow (seen in CI beside other VMs); the case is about
+# which blocks count.
+@case(recovery=0, rto_min_ms=3000, rto_initial_ms=3000)
 def sack_blocks_bad_ignored(t):
     """SACK blocks A cannot take are ignored and counted, as TCP's: past
     what was sent or reversed (SACKDiscard), a D-SACK below the ACK
