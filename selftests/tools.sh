@@ -18,7 +18,7 @@ test_ss_queues() {
 import fcntl, struct, subprocess, termios
 from etp_util import *
 
-def row(state, local, peer, timeout=5):
+def row(state, local, peer, timeout=60):
     def find_row():
         return [r for r in ss() if (r["state"], r["local"], r["peer"]) == (state, local, peer)]
     r = wait(find_row, timeout, 0.02)
@@ -117,7 +117,7 @@ def delay(ms):
     subprocess.run(["tc", "qdisc", "change", "dev", "lo", "root", "netem", "delay", "%dms" % ms],
                    check=True)
 
-def row(state, local, peer, timeout=10):
+def row(state, local, peer, timeout=60):
     rows = wait(lambda: [r for r in ss() if (r["state"], r["local"], r["peer"]) == (state, local, peer)],
                 timeout, 0.05)
     expect(rows, "no %s %s -> %s in etp-ss: %s" % (state, local, peer, ss()))
