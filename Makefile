@@ -90,8 +90,9 @@ SKIP_DEBUG ?= faults.sh soak.sh apps.sh docs.sh sysctl.sh netem.sh tools.sh trac
 RT_TESTS ?= bind connect data conformance.sh syncookies.sh icmp.sh \
 	teardown_load.sh module.sh
 # At KASAN's pace, beside CI's other VMs, there: offload.sh sends 1 MiB at a
-# time, not 8 (2 MiB took 460 s of CPU there); syncookies.sh floods with 1,000 SYNs a second, not 5,000 (the
-# SYN queue still overflows within a second; 5,000 took 570 s of CPU); the
+# time, not 8 (2 MiB took 460 s of CPU there); syncookies.sh floods with
+# 1,000 SYNs a second, not 5,000 (the SYN queue still overflows within a
+# second; 5,000 took 570 s of CPU); the
 # fuzzer sends 250 segments per state, not 1,000 (500 took from 310 s to
 # more than 600; every state and mutation still runs, each fewer times);
 # teardown.sh leaves out its wire capture (tshark's start, no new kernel
@@ -156,7 +157,7 @@ check: setup
 	/usr/bin/python3 -m unittest tools/lab/test_ladder.py
 	$(MAKE) module
 	$(MAKE) selftests tools
-	PATH=/usr/sbin:/usr/bin:/sbin:/bin selftests/docs_text.sh
+	selftests/docs_text.sh
 	CHECK_KERNELS="$(CHECK_KERNELS)" SKIP_61="$(SKIP_6.1)" CHECK_SECOND="$(CHECK_SECOND)" \
 		ONE_CPU_TESTS="$(ONE_CPU_TESTS)" RT_TESTS="$(RT_TESTS)" SMP_KERNELS="$(SMP_KERNELS)" \
 		RT_CASES="$(if $(strip $(RT_CONFORM)),conformance.sh:$(subst $(space),$(comma),$(strip $(RT_CONFORM))))" \

@@ -6,6 +6,9 @@
 # in the VM, checks what the loaded module says.
 . "$(dirname "$0")/lib.sh"
 
+# Debian's programs first, as in the VM: conform_cases.py needs its scapy.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
 # Documentation/protocol.rst's state table is module/statetable.c's.
 test_state_table_matches_code() {
 	"$TOP/scripts/etp-states" --check-table

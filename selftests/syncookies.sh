@@ -167,6 +167,16 @@ s.close()
 EOF
 }
 
+# spoofed_link: namespaces A (10.199.4.1) and B (10.199.4.2) over veth; the
+# SYN-ACKs B sends to spoofed sources go to A, which drops them (no
+# forwarding).
+spoofed_link() {
+	A=$(new_netns)
+	B=$(new_netns)
+	veth_link "$A" "$B" 10.199.4
+	ip -n "$B" route add default via 10.199.4.1
+}
+
 # flood SYNCOOKIES UNTIL CLIENTS WAIT: namespaces A (attacker and client,
 # 10.199.4.1) and B (the server, 10.199.4.2, backlog 16) over veth; A floods
 # B with spoofed SYNs from 10.98.0.0/16 at 5,000 a second at most (more
@@ -181,11 +191,7 @@ EOF
 # listed in one reading, sampled ten times a second).
 flood() {
 	local mode=$1 until=$2 clients=$3 wait=$4 out
-	A=$(new_netns)
-	B=$(new_netns)
-	veth_link "$A" "$B" 10.199.4
-	# SYN-ACKs to the spoofed sources go to A, which drops them (no forwarding).
-	ip -n "$B" route add default via 10.199.4.1
+	spoofed_link
 	ip netns exec "$B" sh -c "echo $mode > /proc/sys/net/etp/syncookies"
 	out=$(mktemp)
 	ip netns exec "$B" env PYTHONPATH="$SELFTESTS" timeout 600 python3 - <<'EOF' &
@@ -264,10 +270,7 @@ EOF
 # their SYN-ACKs go to A, which drops them). The flood's sampling below
 # cannot count this exactly; this does.
 test_syn_queue_holds_backlog_plus_one() {
-	A=$(new_netns)
-	B=$(new_netns)
-	veth_link "$A" "$B" 10.199.4
-	ip -n "$B" route add default via 10.199.4.1
+	spoofed_link
 	local out fifo server
 	out=$(mktemp)
 	fifo=$(mktemp -u)
