@@ -45,6 +45,8 @@ void etp_init_xmit_vars(struct sock *sk)
 	ep->retrans_out = 0;
 	ep->frto = 0;
 	ep->frto_new = 0;
+	ep->tlp_out = 0;
+	ep->tlp_retrans = 0;
 	memset(&ep->rack, 0, sizeof(ep->rack));
 	ep->rack.reo_steps = 1;
 	ep->min_rtt_us = U32_MAX;

@@ -25,6 +25,7 @@
  *   5 lookup.c      the listener and established tables; connect()'s 4-tuple
  *   5 cong.c        congestion control (NewReno) behind struct etp_cong_ops
  *   5 rack.c        RACK (RFC 8985): loss detection by time, the reordering timer
+ *   5 tlp.c         tail loss probes (RFC 8985 7): the probe, what its ACK tells
  *   4 timewait.c    the TIME_WAIT table
  *   4 sack.c        the sender's scoreboard: SACK blocks marking what arrived
  *   3 output.c      building and sending segments
@@ -116,7 +117,7 @@ extern struct proto etp_prot;
 	X(Timeouts) X(RenoRecovery) X(SackRecovery) X(FastRetrans)	\
 	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard) X(SACKReneging)	\
 	X(SACKReorder) X(FullUndo) X(PartialUndo) X(DSACKUndo) X(LossUndo)	\
-	X(SpuriousRTOs) X(LostRetransmit)
+	X(SpuriousRTOs) X(LostRetransmit) X(LossProbes) X(LossProbeRecovery)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -161,6 +162,7 @@ struct etp_sysctl {
 	int max_reordering;	/* the most that reordering seen may raise it to */
 	int frto;		/* F-RTO (RFC 5682): 0 off, 1 or 2 on */
 	int recovery;		/* ETP_RACK_*, as tcp_recovery */
+	int early_retrans;	/* 3, 4: tail loss probes (RFC 8985 7), as tcp_early_retrans */
 };
 
 /* The recovery sysctl's bits, TCP's TCP_RACK_*. */
@@ -368,6 +370,7 @@ enum etp_ca_cause {
 	ETP_CA_RECOVERED,	/* an ACK past the recovery point */
 	ETP_CA_UNDO,		/* the reduction was needless: taken back */
 	ETP_CA_RACK,		/* RACK found a segment lost (RFC 8985) */
+	ETP_CA_TLP,		/* a loss probe repaired a loss: the window reduced */
 };
 
 /*
@@ -419,6 +422,7 @@ struct etp_sock {
 	u32 cwnd;		/* congestion window, bytes */
 	u32 ssthresh;
 	u32 recover;		/* snd_max when recovery began */
+	u32 tlp_high_seq;	/* snd_nxt when the loss probe went (tlp_out) */
 	/* RFC 6937's proportional rate reduction in Recovery (recovery.c), bytes */
 	u32 prr_delivered;	/* delivered to the peer since it began */
 	u32 prr_out;		/* sent since it began */
@@ -460,6 +464,9 @@ struct etp_sock {
 	u8 frto:1;		/* F-RTO (RFC 5682) watches this timeout */
 	u8 frto_new:1;		/* its step 2.b: new data goes before lost data */
 	u8 reo_timer:1;		/* rtx_timer is RACK's reordering timer */
+	u8 tlp_timer:1;		/* rtx_timer is the loss probe's (tlp.c) */
+	u8 tlp_out:1;		/* a loss probe went; tlp_high_seq holds */
+	u8 tlp_retrans:1;	/* ...and it was a retransmission */
 	u8 probes_out;		/* unanswered window or keepalive probes */
 	u8 probe_backoff;	/* window probes since the window last opened */
 	u8 segs_unacked;	/* full segments received, not yet ACKed */
@@ -938,12 +945,15 @@ enum etp_rtx_cause {
 	ETP_RTX_FAST,		/* in fast recovery: duplicate ACKs, SACKs, partial ACKs */
 	ETP_RTX_SYNACK_TIMER,	/* a half-open entry's SYN-ACK timer */
 	ETP_RTX_SIMULTANEOUS_OPEN, /* our SYN again, as SYN-ACK */
+	ETP_RTX_PROBE,		/* a tail loss probe (RFC 8985 7) */
 };
 
 void etp_write_xmit(struct sock *sk);
 bool etp_write_wakeup(struct sock *sk);
 void etp_push(struct sock *sk, int flags);
 int etp_retransmit_head(struct sock *sk);
+int etp_retransmit_tail(struct sock *sk);
+int etp_send_new_probe(struct sock *sk);
 void etp_mark_all_lost(struct sock *sk);
 void etp_skb_mark_lost(struct sock *sk, struct sk_buff *skb);
 void etp_rtx_unlink_free(struct sock *sk, struct sk_buff *skb);
@@ -1007,11 +1017,16 @@ int etp_fin_time(const struct sock *sk);
 void etp_reset_keepalive(struct sock *sk);
 void etp_clear_timers(struct sock *sk);
 void etp_reo_timer_arm(struct sock *sk, u32 us);
+bool etp_loss_probe_arm(struct sock *sk, bool advancing);
 
 /* rack.c */
 bool etp_rack_mark_lost(struct sock *sk);
 void etp_rack_dsack(struct sock *sk);
 void etp_rack_recovered(struct sock *sk, bool undone);
+
+/* tlp.c */
+void etp_tlp_probe(struct sock *sk);
+bool etp_tlp_ack(struct sock *sk, u32 acked, int flag);
 
 /* Sent after: later, or at the same time and higher (tcp_skb_sent_after()). */
 static inline bool etp_sent_after(u32 t1, u32 t2, u32 seq1, u32 seq2)
@@ -1110,6 +1125,7 @@ int etp_rtx_selftest(struct sock *sk);
 int etp_sack_selftest(struct sock *sk);
 int etp_recovery_selftest(struct sock *sk);
 int etp_rack_selftest(struct sock *sk);
+int etp_tlp_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);

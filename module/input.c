@@ -413,10 +413,13 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		if (etp_before(ep->snd_nxt, ack))
 			ep->snd_nxt = ack;
 		etp_ack_rtt(sk, skb, rtt);
-		/* RFC 6298 5.2, 5.3; recovery may bring the timer closer. */
+		/*
+		 * RFC 6298 5.2, 5.3, or the loss probe's timeout (RFC 8985
+		 * 7.2); recovery may bring the timer closer.
+		 */
 		if (ep->snd_una == ep->snd_max)
 			etp_stop_rtx_timer(sk);
-		else
+		else if (!etp_loss_probe_arm(sk, true))
 			etp_reset_rtx_timer(sk);
 		/*
 		 * Delivered: what it acknowledged that no SACK had, and what

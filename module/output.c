@@ -152,6 +152,8 @@ static void etp_trace_retransmit(struct sock *sk, const struct sk_buff *skb)
 		cause = ETP_RTX_TIMEOUT;
 	else if (ca_state == ETP_CA_RECOVERY)
 		cause = ETP_RTX_FAST;
+	else if (!(cb->flags & ETPHDR_SYN))
+		cause = ETP_RTX_PROBE;		/* in Open: tlp.c's */
 	else
 		cause = ETP_RTX_SIMULTANEOUS_OPEN;
 	trace_etp_retransmit(sock_net(sk), sk, inet->inet_saddr, inet->inet_daddr,
@@ -364,6 +366,7 @@ static void etp_wait_for_window(struct sock *sk)
 enum {
 	ETP_XMIT_FORCE = 1,	/* the probe timer: send it, and use a small window */
 	ETP_XMIT_MORE = 2,	/* MSG_MORE: hold it, as TCP_CORK does */
+	ETP_XMIT_TLP = 4,	/* a loss probe: one segment, past cwnd if need be */
 };
 
 /*
@@ -371,15 +374,17 @@ enum {
  * (*@cut set if it was cut). Sender SWS avoidance: a part of the window
  * only if it is worth it, unless @force (the probe timer's override, RFC
  * 9293 3.8.6.2.1); whole segments up to cwnd, one at least with nothing in
- * flight. A bare FIN takes a sequence number too: past the window's edge
- * the receiver would drop it, so it waits for window, as TCP's
- * (tcp_snd_wnd_test()), and the probe timer asks for it.
+ * flight, or for a loss probe (ETP_XMIT_TLP, as TCP's push_one 2). A bare
+ * FIN takes a sequence number too: past the window's edge the receiver
+ * would drop it, so it waits for window, as TCP's (tcp_snd_wnd_test()),
+ * and the probe timer asks for it.
  *
  * Return: 0 to send it, -EAGAIN to wait, -ENOMEM if it could not be cut
  * with nothing in flight (the timer must try again).
  */
-static int etp_fit(struct sock *sk, struct sk_buff *skb, bool force, bool *cut)
+static int etp_fit(struct sock *sk, struct sk_buff *skb, unsigned int how, bool *cut)
 {
+	bool force = how & ETP_XMIT_FORCE;
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 in_flight = etp_in_flight(ep);
@@ -406,7 +411,7 @@ static int etp_fit(struct sock *sk, struct sk_buff *skb, bool force, bool *cut)
 		u32 room = rounddown(ep->cwnd > in_flight ? ep->cwnd - in_flight : 0,
 				     ep->mss);
 
-		if (!room && in_flight)
+		if (!room && in_flight && !(how & ETP_XMIT_TLP))
 			return -EAGAIN;
 		room = max_t(u32, room, ep->mss);
 		if (skb->len > room) {
@@ -438,7 +443,7 @@ static bool etp_xmit_retransmit_queue(struct sock *sk, bool force)
 			next = skb_rb_next(skb);
 			continue;
 		}
-		err = etp_fit(sk, skb, force, &cut);
+		err = etp_fit(sk, skb, force ? ETP_XMIT_FORCE : 0, &cut);
 		if (err)
 			return err == -ENOMEM;
 		next = skb_rb_next(skb);
@@ -465,13 +470,13 @@ static bool etp_xmit_retransmit_queue(struct sock *sk, bool force)
 static void __etp_write_xmit(struct sock *sk, unsigned int how)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	bool force = how & ETP_XMIT_FORCE;
-	bool failed = false, cut;
+	bool force = how & ETP_XMIT_FORCE, tlp = how & ETP_XMIT_TLP;
+	bool failed = false, sent = false, cut;
 	struct sk_buff *skb;
 	int err;
 
 	/* Lost data goes first; but for F-RTO's new data (recovery.c). */
-	if (etp_lost_unsent(ep) && !ep->frto_new) {
+	if (etp_lost_unsent(ep) && !ep->frto_new && !tlp) {
 		failed = etp_xmit_retransmit_queue(sk, force);
 		if (etp_lost_unsent(ep))
 			goto out;
@@ -483,7 +488,7 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 		bool last = skb_queue_is_last(&sk->sk_write_queue, skb);
 
 		cut = false;
-		err = etp_fit(sk, skb, force, &cut);
+		err = etp_fit(sk, skb, how, &cut);
 		if (err) {
 			failed = err == -ENOMEM;
 			break;
@@ -499,7 +504,7 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 		 * was queued. With nothing in flight the probe timer sends it
 		 * an RTO from now: TCP's 200 ms ceiling on the cork.
 		 */
-		if (last && skb->len && skb->len % ep->mss && !force &&
+		if (last && skb->len && skb->len % ep->mss && !force && !tlp &&
 		    !ep->nagle_push && !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN))) {
 			bool corked = ep->cork || (how & ETP_XMIT_MORE);
 
@@ -539,7 +544,13 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 			etp_reset_rtx_timer(sk);
 		}
 		force = false;
+		sent = true;
+		if (tlp)
+			break;		/* one segment */
 	}
+	/* New data went: the loss probe waits two RTTs from now (RFC 8985 7.2). */
+	if (sent && !tlp)
+		etp_loss_probe_arm(sk, false);
 	/*
 	 * RFC 5682 3.1 step 2.b, as tcp_xmit_recovery()'s REXMIT_NEW: once
 	 * new data went, F-RTO waits for its ACKs; if none could, recovery
@@ -639,6 +650,62 @@ int etp_retransmit_head(struct sock *sk)
 	if (!err)
 		etp_sent(sk, skb);
 	return err;
+}
+
+/**
+ * etp_retransmit_tail() - send the last segment sent again: a loss probe
+ * @sk: the socket, locked, with data in flight
+ *
+ * As tcp_send_loss_probe(): the last MSS of the last skb, cut off if the
+ * skb holds more.
+ *
+ * Return: 0, or a negative errno if it could not be sent now.
+ */
+int etp_retransmit_tail(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb = skb_rb_last(&ep->rtx_root);
+	int err;
+
+	sock_owned_by_me(sk);
+	if (!skb)
+		return -ENOENT;
+	if (skb->len > ep->mss) {
+		if (etp_fragment(sk, skb, rounddown(skb->len - 1, ep->mss)))
+			return -ENOMEM;
+		skb = skb_rb_next(skb);
+	}
+	err = etp_transmit_skb(sk, skb);
+	if (!err)
+		etp_sent(sk, skb);
+	return err;
+}
+
+/**
+ * etp_send_new_probe() - a loss probe of new data, if the window takes it
+ * @sk: the socket, locked
+ *
+ * One segment from the head of sk_write_queue, Nagle or not, one past the
+ * congestion window if need be; only if its first segment fits in the
+ * peer's window (tcp_snd_wnd_test()).
+ *
+ * Return: 1 if it went, 0 if there is none or the window is shut (probe
+ * with a retransmission), a negative errno if the send failed.
+ */
+int etp_send_new_probe(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *skb = etp_send_head(sk);
+	u32 nxt = ep->snd_nxt, end;
+
+	sock_owned_by_me(sk);
+	if (!skb)
+		return 0;
+	end = ETP_SKB_CB(skb)->seq + (skb->len ? min_t(u32, skb->len, ep->mss) : 1);
+	if (etp_after(end, ep->snd_una + ep->snd_wnd))
+		return 0;
+	__etp_write_xmit(sk, ETP_XMIT_TLP);
+	return ep->snd_nxt != nxt ? 1 : -EAGAIN;
 }
 
 /* Allocate an skb for a segment with no payload. */

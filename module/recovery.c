@@ -49,6 +49,19 @@ static bool etp_rack_on(const struct sock *sk)
 	       READ_ONCE(etp_sk_pernet(sk)->sysctl.recovery) & ETP_RACK_LOSS_DETECTION;
 }
 
+/*
+ * Recovery or Loss begins: a loss probe's episode is over, as TCP's
+ * (tlp_high_seq 0), and its timer becomes the RTO.
+ */
+static void etp_tlp_end(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	ep->tlp_out = 0;
+	if (ep->tlp_timer)
+		etp_reset_rtx_timer(sk);
+}
+
 /* Into state @new, for @cause; the tracepoint shows the window set for it. */
 static void etp_set_ca_state(struct sock *sk, u8 new, int cause)
 {
@@ -228,6 +241,7 @@ static void etp_enter_recovery(struct sock *sk, u32 extra, int cause)
 {
 	struct etp_sock *ep = etp_sk(sk);
 
+	etp_tlp_end(sk);
 	etp_init_undo(sk);
 	ep->ssthresh = etp_cong(sk)->ssthresh(sk);
 	ep->cwnd = ep->ssthresh + extra * ep->mss;
@@ -455,6 +469,17 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		etp_rtx_timer_soon(sk);
 		return;
 	}
+	/*
+	 * RFC 8985 7.4: a loss probe repaired a loss. One reduction, as
+	 * TCP's CWR, in and out at once (tcp_process_tlp_ack()).
+	 */
+	if (etp_tlp_ack(sk, acked, flag)) {
+		struct etp_sock *ep = etp_sk(sk);
+
+		ep->ssthresh = etp_cong(sk)->ssthresh(sk);
+		ep->cwnd = ep->ssthresh;
+		etp_set_ca_state(sk, ep->ca_state, ETP_CA_TLP);
+	}
 	if (etp_sk(sk)->sack_ok)
 		etp_sack_ack(sk, acked, delivered, flag, tsecr);
 	else
@@ -508,6 +533,7 @@ void etp_enter_loss(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	ETP_INC_STATS(sock_net(sk), Timeouts);
+	etp_tlp_end(sk);
 	/*
 	 * A new episode, as TCP's: from Open, past the recovery point, or
 	 * the first timeout since an ACK in Loss. A timeout in Recovery

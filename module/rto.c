@@ -136,6 +136,7 @@ void etp_reset_rtx_timer(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	ep->reo_timer = 0;
+	ep->tlp_timer = 0;
 	if (ep->persist) {
 		when = min_t(unsigned long,
 			     (unsigned long)ep->rto << min(ep->probe_backoff, 10),
@@ -172,6 +173,7 @@ void etp_rtx_timer_soon(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	ep->reo_timer = 0;
+	ep->tlp_timer = 0;
 	sk_reset_timer(sk, &ep->rtx_timer, jiffies + when);
 }
 
@@ -189,9 +191,57 @@ void etp_reo_timer_arm(struct sock *sk, u32 us)
 
 	sock_owned_by_me(sk);
 	ep->persist = 0;
+	ep->tlp_timer = 0;
 	ep->reo_timer = 1;
 	sk_reset_timer(sk, &ep->rtx_timer,
 		       jiffies + usecs_to_jiffies(us + 2000));
+}
+
+/* RFC 8985 7.2's WCDelAckT: the longest a peer may delay its ACK. */
+#define ETP_TLP_DELACK_MAX	(HZ / 5)
+
+/**
+ * etp_loss_probe_arm() - make the retransmission timer the loss probe's
+ * @sk: the socket, locked
+ * @advancing: an ACK just moved SND.UNA: the RTO would start afresh
+ *
+ * RFC 8985 7.2, as tcp_schedule_loss_probe(): in Open, with SACK and
+ * early_retrans 3 or 4, the probe timeout (PTO) is two smoothed RTTs (one
+ * second before a sample), plus WCDelAckT when one segment is in flight,
+ * else two jiffies; and never later than the RTO would fire. tlp.c sends
+ * the probe when it fires.
+ *
+ * Return: true if it was set; false leaves the timer to the caller.
+ */
+bool etp_loss_probe_arm(struct sock *sk, bool advancing)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	int er = READ_ONCE(etp_sk_pernet(sk)->sysctl.early_retrans);
+	struct sk_buff *head = etp_rtx_head(sk);
+	unsigned long pto;
+	s32 rto_left;
+
+	sock_owned_by_me(sk);
+	if ((er != 3 && er != 4) || !ep->sack_ok || ep->ca_state != ETP_CA_OPEN ||
+	    ep->persist || !head || !etp_state_is(sk, ETP_S_SYNC) ||
+	    etp_state_is(sk, ETP_S_HANDSHAKE))
+		return false;
+	if (ep->srtt_us) {
+		pto = usecs_to_jiffies(ep->srtt_us >> 2);
+		pto += ep->snd_max - ep->snd_una <= ep->mss ? ETP_TLP_DELACK_MAX : 2;
+	} else {
+		pto = HZ;
+	}
+	/* When the RTO would fire: an RTO after the oldest segment went. */
+	rto_left = ep->rto;
+	if (!advancing)
+		rto_left -= usecs_to_jiffies(etp_now_us() - ETP_SKB_CB(head)->sent_us);
+	if (rto_left > 0)
+		pto = min_t(unsigned long, pto, rto_left);
+	ep->reo_timer = 0;
+	ep->tlp_timer = 1;
+	sk_reset_timer(sk, &ep->rtx_timer, jiffies + max(pto, 1UL));
+	return true;
 }
 
 /**
@@ -203,6 +253,7 @@ void etp_stop_rtx_timer(struct sock *sk)
 	sock_owned_by_me(sk);
 	etp_sk(sk)->persist = 0;
 	etp_sk(sk)->reo_timer = 0;
+	etp_sk(sk)->tlp_timer = 0;
 	sk_stop_timer(sk, &etp_sk(sk)->rtx_timer);
 }
 
@@ -287,6 +338,8 @@ void etp_clear_timers(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	ep->persist = 0;
+	ep->reo_timer = 0;
+	ep->tlp_timer = 0;
 	sk_stop_timer(sk, &ep->rtx_timer);
 	sk_stop_timer(sk, &ep->dack_timer);
 	sk_stop_timer(sk, &sk->sk_timer);

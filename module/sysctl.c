@@ -13,6 +13,7 @@
 /* Limits (inclusive). Times are in milliseconds. */
 static int one = 1;
 static int two = 2;
+static int four = 4;
 static int seven = 7;
 static int zero;
 static int ms_10 = 10;
@@ -65,6 +66,7 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->max_reordering = 300;	/* TCP's tcp_max_reordering */
 	s->frto = 2;			/* TCP's tcp_frto */
 	s->recovery = ETP_RACK_LOSS_DETECTION;	/* TCP's tcp_recovery */
+	s->early_retrans = 3;		/* TCP's tcp_early_retrans: loss probes on */
 }
 
 /**
@@ -175,6 +177,7 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(max_reordering, &one, &reordering_limit),
 	ETP_SYSCTL(frto, &zero, &two),
 	ETP_SYSCTL(recovery, &zero, &seven),
+	ETP_SYSCTL(early_retrans, &zero, &four),
 	/* Not named tw_reuse inside: inet_timewait_sock.h defines that. */
 	{
 		.procname	= "tw_reuse",

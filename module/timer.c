@@ -143,6 +143,11 @@ static void etp_rtx_timeout(struct sock *sk)
 	/* Deferred to release_sock(), and the owner armed the timer again. */
 	if (timer_pending(&ep->rtx_timer))
 		return;
+	if (ep->tlp_timer) {
+		ep->tlp_timer = 0;
+		etp_tlp_probe(sk);
+		return;
+	}
 	if (ep->reo_timer) {
 		ep->reo_timer = 0;
 		etp_recovery_reo_timeout(sk);

@@ -74,7 +74,8 @@
 	EM(ETP_RTX_TIMEOUT, "TIMEOUT")			\
 	EM(ETP_RTX_FAST, "FAST")			\
 	EM(ETP_RTX_SYNACK_TIMER, "SYNACK_TIMER")	\
-	EMe(ETP_RTX_SIMULTANEOUS_OPEN, "SIMULTANEOUS_OPEN")
+	EM(ETP_RTX_SIMULTANEOUS_OPEN, "SIMULTANEOUS_OPEN")	\
+	EMe(ETP_RTX_PROBE, "PROBE")
 
 #define etp_trace_ca_states				\
 	EM(ETP_CA_OPEN, "OPEN")				\
@@ -87,7 +88,8 @@
 	EM(ETP_CA_RTO, "RTO")				\
 	EM(ETP_CA_RECOVERED, "RECOVERED")		\
 	EM(ETP_CA_UNDO, "UNDO")				\
-	EMe(ETP_CA_RACK, "RACK")
+	EM(ETP_CA_RACK, "RACK")				\
+	EMe(ETP_CA_TLP, "TLP")
 
 /* User space (trace-cmd, perf) sees the enums' values, not their names. */
 #undef EM

@@ -2282,6 +2282,77 @@ def rack_resends_lost_retransmission(t):
     t.counters(LostRetransmit=1, RetransSegs=2, Timeouts=0)
 
 
+@case(early_retrans=3, rto_min_ms=3000, rto_initial_ms=3000)
+def tlp_probes_the_tail(t):
+    """RFC 8985 7: the last of four segments lost, nothing new to send:
+    the probe timeout (two RTTs, far short of the 3 s RTO) sends it again,
+    one loss probe (LossProbes). The peer then acknowledges everything
+    with no D-SACK, and new data beyond it: the probe repaired a loss, and
+    the window is reduced once (LossProbeRecovery), in Open. With
+    early_retrans=0 nothing goes before the RTO."""
+    l = t.listen()
+    for er in (3, 0):
+        t.sysctl(early_retrans=er)
+        c, base = sack_sent(t, 4, l, bport=BPORT + (er == 0))
+        c.send("A", ack=base + 4380)
+        if not er:
+            t.quiet("no loss probe: nothing before the RTO", 1.5)
+            t.abort(c.sock)
+            break
+        c.expect("the loss probe: segment 4 again", seq=base + 4380,
+                 length=1460, timeout=1.5)
+        t.check(tcp_info(c.sock)["snd_ssthresh"] > 1000,
+                "reduced before the probe's ACK: %s" % tcp_info(c.sock))
+        c.send("A", ack=base + 5840)
+        c.sock.send(b"n" * 1460)
+        c.expect("new data", seq=base + 5840, length=1460)
+        c.send("A", ack=base + 7300)
+        t.check(t.wait(lambda: tcp_info(c.sock)["snd_ssthresh"] < 1000, 1),
+                "no reduction after the probe repaired a loss: %s" % tcp_info(c.sock))
+        t.check(tcp_info(c.sock)["ca_state"] == 0, "not in Open: %s" % tcp_info(c.sock))
+        t.abort(c.sock)
+    t.counters(LossProbes=1, LossProbeRecovery=1, RetransSegs=1, Timeouts=0)
+
+
+@case(early_retrans=3, rto_min_ms=3000, rto_initial_ms=3000)
+def tlp_duplicate_probe_no_reduction(t):
+    """The loss probe's segment had arrived after all: the peer's D-SACK
+    of it says so (RFC 8985 7.4), and the window stays as it was."""
+    c, base = sack_sent(t, 4)
+    c.send("A", ack=base + 4380)
+    c.expect("the loss probe: segment 4 again", seq=base + 4380, length=1460,
+             timeout=1.5)
+    c.send("A", ack=base + 5840, options=opts(sack=[(base + 4380, base + 5840)]))
+    c.sock.send(b"n" * 1460)
+    c.expect("new data", seq=base + 5840, length=1460)
+    c.send("A", ack=base + 7300)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 1),
+            "the last ACK was not taken: %s" % tcp_info(c.sock))
+    t.check(tcp_info(c.sock)["snd_ssthresh"] > 1000,
+            "reduced for a probe that repaired nothing: %s" % tcp_info(c.sock))
+    t.counters(LossProbes=1, LossProbeRecovery=0, DSACKRecv=1)
+    t.abort(c.sock)
+
+
+@case(early_retrans=3, rto_min_ms=3000, rto_initial_ms=3000)
+def tlp_sends_new_data(t):
+    """With data waiting beyond the congestion window and room in the
+    peer's, the loss probe is a new segment (RFC 8985 7.3), one past cwnd,
+    not a retransmission."""
+    c, _ = sack_passive(t, t.listen(), ts=False)
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    cwnd = tcp_info(c.sock)["snd_cwnd"]
+    c.sock.sendall(b"s" * 1460 * (cwnd + 2))
+    base = c.rcv
+    for i in range(cwnd):
+        c.expect("segment %d" % (i + 1), seq=base + 1460 * i, length=1460)
+    c.expect("the loss probe: segment %d, new" % (cwnd + 1),
+             seq=base + 1460 * cwnd, length=1460, timeout=1.5)
+    t.quiet("one probe only", 0.5)
+    t.counters(LossProbes=1, RetransSegs=0)
+    t.abort(c.sock)
+
+
 @case(recovery=0, rto_min_ms=1000, rto_initial_ms=1000)
 def sack_rto_skips_sacked(t):
     """A timeout (RFC 6298 5.4) takes for lost what the peer did not SACK

@@ -173,6 +173,7 @@ TCP_SYSCTL = {"syn_retries": "tcp_syn_retries",
               "max_reordering": "tcp_max_reordering",
               "frto": "tcp_frto",
               "recovery": "tcp_recovery",
+              "early_retrans": "tcp_early_retrans",
               "tw_reuse": "tcp_tw_reuse"}
 
 
