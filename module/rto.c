@@ -205,11 +205,12 @@ void etp_reo_timer_arm(struct sock *sk, u32 us)
  * @sk: the socket, locked
  * @advancing: an ACK just moved SND.UNA: the RTO would start afresh
  *
- * RFC 8985 7.2, as tcp_schedule_loss_probe(): in Open, with SACK and
- * early_retrans 3 or 4, the probe timeout (PTO) is two smoothed RTTs (one
- * second before a sample), plus WCDelAckT when one segment is in flight,
- * else two jiffies; and never later than the RTO would fire. tlp.c sends
- * the probe when it fires.
+ * RFC 8985 7.2, as tcp_schedule_loss_probe(): in Open with nothing SACKed,
+ * lost or sent again (TCP's Open, not Disorder), with SACK and
+ * early_retrans 3 or 4, and no probe unanswered, the probe timeout (PTO)
+ * is two smoothed RTTs (one second before a sample), plus WCDelAckT when
+ * one segment is in flight, else two jiffies; and never later than the
+ * RTO would fire. tlp.c sends the probe when it fires.
  *
  * Return: true if it was set; false leaves the timer to the caller.
  */
@@ -223,7 +224,8 @@ bool etp_loss_probe_arm(struct sock *sk, bool advancing)
 
 	sock_owned_by_me(sk);
 	if ((er != 3 && er != 4) || !ep->sack_ok || ep->ca_state != ETP_CA_OPEN ||
-	    ep->persist || !head || !etp_state_is(sk, ETP_S_SYNC) ||
+	    ep->sacked_out || ep->lost_out || ep->retrans_out || ep->reo_timer ||
+	    ep->tlp_out || ep->persist || !head || !etp_state_is(sk, ETP_S_SYNC) ||
 	    etp_state_is(sk, ETP_S_HANDSHAKE))
 		return false;
 	if (ep->srtt_us) {

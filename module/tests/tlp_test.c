@@ -92,6 +92,13 @@ int __init etp_tlp_selftest(struct sock *sk)
 	s->early_retrans = 4;
 	ETP_CHECK(etp_tt_pto(sk, jiffies, true) > 0);
 	s->early_retrans = 3;
+	/* ...nor with SACKs in (TCP's Disorder), nor with a probe out. */
+	ep->sacked_out = ETP_TT_MSS;
+	ETP_CHECK(etp_tt_pto(sk, jiffies, true) == -1);
+	ep->sacked_out = 0;
+	ep->tlp_out = 1;
+	ETP_CHECK(etp_tt_pto(sk, jiffies, true) == -1);
+	ep->tlp_out = 0;
 	/* ...nor in the handshake. */
 	sk->sk_state = TCP_SYN_SENT;
 	ETP_CHECK(etp_tt_pto(sk, jiffies, true) == -1);
