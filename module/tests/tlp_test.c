@@ -12,25 +12,30 @@
 
 #define ETP_TT_MSS	100
 
-/* The probe timeout set, in jiffies from @j0 (before the call). */
-static long __init etp_tt_pto(struct sock *sk, unsigned long j0, bool advancing)
+/*
+ * Arm the probe timeout; 1 if it was set to @want jiffies from the call
+ * (read between the jiffies before and after it: a stalled guest does not
+ * make it fail), 0 if set otherwise, -1 if not set. With @atmost, 1 if it
+ * was set within @want of the call.
+ */
+static int __init etp_tt_pto(struct sock *sk, bool advancing, unsigned long want,
+			     bool atmost)
 {
 	struct etp_sock *ep = etp_sk(sk);
-	long t;
+	unsigned long j0 = jiffies, j1, e;
 
 	if (!etp_loss_probe_arm(sk, advancing))
 		return -1;
-	t = ep->rtx_timer.expires - j0;
-	if (!ep->tlp_timer)
-		t = -2;
+	j1 = jiffies;
+	e = ep->rtx_timer.expires;
+	if (!ep->tlp_timer) {
+		etp_stop_rtx_timer(sk);
+		return 0;
+	}
 	etp_stop_rtx_timer(sk);
-	return t;
-}
-
-/* @t within two jiffies (the clock moved meanwhile) after @want. */
-static bool __init etp_tt_near(long t, unsigned long want)
-{
-	return t >= (long)want && t <= (long)want + 2;
+	if (atmost)
+		return time_after(e, j0) && !time_after(e, j1 + want);
+	return !time_after(e - want, j1) && !time_before(e - want, j0);
 }
 
 int __init etp_tlp_selftest(struct sock *sk)
@@ -40,7 +45,6 @@ int __init etp_tlp_selftest(struct sock *sk)
 	u32 mss = ep->mss, srtt = ep->srtt_us, rto = ep->rto;
 	int er = s->early_retrans, state = sk->sk_state;
 	bool sack_ok = ep->sack_ok;
-	unsigned long j0;
 	int checks = 0;
 
 	ep->mss = ETP_TT_MSS;
@@ -56,52 +60,51 @@ int __init etp_tlp_selftest(struct sock *sk)
 		  etp_st_seg(sk, ETP_TT_MSS, ETP_TT_MSS, 0, 0));
 
 	/* Two segments in flight: 2 * SRTT, and two jiffies. */
-	j0 = jiffies;
-	ETP_CHECK(etp_tt_near(etp_tt_pto(sk, j0, false),
-			      usecs_to_jiffies(200000) + 2));
-	/* The RTO (1 s) runs from the oldest's send: 900 ms ago, 100 left. */
-	ETP_SKB_CB(etp_rtx_head(sk))->sent_us = etp_now_us() - 900000;
-	j0 = jiffies;
-	ETP_CHECK(etp_tt_near(etp_tt_pto(sk, j0, false), usecs_to_jiffies(100000)));
+	ETP_CHECK(etp_tt_pto(sk, false, usecs_to_jiffies(200000) + 2, false) == 1);
+	/*
+	 * The RTO runs from the oldest's send: with an SRTT of 5 s (PTO 10
+	 * s) and an RTO of 20 s sent 15 s ago, 5 s are left, which cap it.
+	 */
+	ep->srtt_us = 5000000 << 3;
+	ep->rto = 20 * HZ;
+	ETP_SKB_CB(etp_rtx_head(sk))->sent_us = etp_now_us() - 15000000;
+	ETP_CHECK(etp_tt_pto(sk, false, 5 * HZ + 1, true) == 1);
+	ep->srtt_us = 100000 << 3;
+	ep->rto = HZ;
 	/* ...unless an ACK just started it afresh. */
-	j0 = jiffies;
-	ETP_CHECK(etp_tt_near(etp_tt_pto(sk, j0, true),
-			      usecs_to_jiffies(200000) + 2));
+	ETP_CHECK(etp_tt_pto(sk, true, usecs_to_jiffies(200000) + 2, false) == 1);
 	/* One segment in flight: WCDelAckT (200 ms) more. */
 	ep->snd_una = ETP_TT_MSS;
-	j0 = jiffies;
-	ETP_CHECK(etp_tt_near(etp_tt_pto(sk, j0, true),
-			      usecs_to_jiffies(200000) + HZ / 5));
+	ETP_CHECK(etp_tt_pto(sk, true, usecs_to_jiffies(200000) + HZ / 5, false) == 1);
 	/* No sample yet: a second, capped by the RTO. */
 	ep->srtt_us = 0;
 	ep->rto = 3 * HZ;
-	j0 = jiffies;
-	ETP_CHECK(etp_tt_near(etp_tt_pto(sk, j0, true), HZ));
+	ETP_CHECK(etp_tt_pto(sk, true, HZ, false) == 1);
 	ep->srtt_us = 100000 << 3;
 	ep->rto = HZ;
 
 	/* Not in recovery, nor without SACK, nor with early_retrans 0..2. */
 	ep->ca_state = ETP_CA_RECOVERY;
-	ETP_CHECK(etp_tt_pto(sk, jiffies, true) == -1);
+	ETP_CHECK(etp_tt_pto(sk, true, 0, false) == -1);
 	ep->ca_state = ETP_CA_OPEN;
 	ep->sack_ok = 0;
-	ETP_CHECK(etp_tt_pto(sk, jiffies, true) == -1);
+	ETP_CHECK(etp_tt_pto(sk, true, 0, false) == -1);
 	ep->sack_ok = 1;
 	s->early_retrans = 2;
-	ETP_CHECK(etp_tt_pto(sk, jiffies, true) == -1);
+	ETP_CHECK(etp_tt_pto(sk, true, 0, false) == -1);
 	s->early_retrans = 4;
-	ETP_CHECK(etp_tt_pto(sk, jiffies, true) > 0);
+	ETP_CHECK(etp_tt_pto(sk, true, 0, true) >= 0);
 	s->early_retrans = 3;
 	/* ...nor with SACKs in (TCP's Disorder), nor with a probe out. */
 	ep->sacked_out = ETP_TT_MSS;
-	ETP_CHECK(etp_tt_pto(sk, jiffies, true) == -1);
+	ETP_CHECK(etp_tt_pto(sk, true, 0, false) == -1);
 	ep->sacked_out = 0;
 	ep->tlp_out = 1;
-	ETP_CHECK(etp_tt_pto(sk, jiffies, true) == -1);
+	ETP_CHECK(etp_tt_pto(sk, true, 0, false) == -1);
 	ep->tlp_out = 0;
 	/* ...nor in the handshake. */
 	sk->sk_state = TCP_SYN_SENT;
-	ETP_CHECK(etp_tt_pto(sk, jiffies, true) == -1);
+	ETP_CHECK(etp_tt_pto(sk, true, 0, false) == -1);
 	sk->sk_state = TCP_ESTABLISHED;
 
 	/* What the ACKs say of a probe that went at 1000. */
