@@ -121,7 +121,8 @@ DEBUG_CONFORM ?= keepalive_dead_peer keepalive_answered_then_dead \
 	vtw_off_no_time_wait vno1337_rst_ends_time_wait vno5961_syn_in_window_resets \
 	tw_timestamps tw_reuse_connect sack_blocks_merge_and_vanish \
 	dsack_sent_ofo_duplicate rto_marks_lost sack_recovery_resends_the_hole \
-	sack_rto_skips_sacked sack_reneging_resends rto_undo_by_timestamp
+	sack_rto_skips_sacked sack_reneging_resends rto_undo_by_timestamp \
+	tlp_probes_the_tail tlp_duplicate_probe_no_reduction
 RT_CONFORM ?= $(DEBUG_CONFORM)
 comma := ,
 empty :=
