@@ -1021,6 +1021,7 @@ bool etp_loss_probe_arm(struct sock *sk, bool advancing);
 
 /* rack.c */
 bool etp_rack_mark_lost(struct sock *sk);
+void etp_rack_timeout_mark_lost(struct sock *sk);
 void etp_rack_dsack(struct sock *sk);
 void etp_rack_recovered(struct sock *sk, bool undone);
 

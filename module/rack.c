@@ -130,6 +130,36 @@ bool etp_rack_mark_lost(struct sock *sk)
 }
 
 /**
+ * etp_rack_timeout_mark_lost() - what a retransmission timeout takes for lost
+ * @sk: the socket, locked, SACK on
+ *
+ * RFC 8985 6.3, as tcp_timeout_mark_lost(): the oldest segment went an RTO
+ * ago and is lost; any other only once RACK's RTT has passed since it went
+ * (no reordering window). One sent since may still be on its way: RACK
+ * marks it later if its time comes, a timeout does not resend it blindly.
+ * A retransmission taken for lost leaves the retransmitted count, to go
+ * again.
+ */
+void etp_rack_timeout_mark_lost(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	struct sk_buff *head = etp_rtx_head(sk), *skb;
+	u32 now = etp_now_us();
+
+	sock_owned_by_me(sk);
+	skb = head;
+	skb_rbtree_walk_from(skb) {
+		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
+
+		if (cb->sacked & ETP_SACKED_ACKED)
+			continue;
+		if (skb != head && (s32)(ep->rack.rtt_us - (now - cb->sent_us)) > 0)
+			continue;	/* sent within the last RTT */
+		etp_rack_lost(sk, skb);
+	}
+}
+
+/**
  * etp_rack_dsack() - a D-SACK arrived: RACK's window may have been short
  * @sk: the socket, locked
  *

@@ -518,18 +518,18 @@ void etp_recovery_reo_timeout(struct sock *sk)
  * @sk: the socket, locked
  *
  * RFC 5681 3.1 and RFC 6298 5.4, as tcp_enter_loss(): half the flight as
- * ssthresh, once per loss episode (which may be undone); a window of one
- * segment; everything in
- * flight and not SACKed is taken for lost and goes again, oldest first, as
- * the window opens; everything sent by then counts as sent before the
- * loss. If the oldest skb is SACKed, the peer reneged: all SACK marks go
- * (SACKReneging) and everything in flight is lost.
+ * ssthresh, once per loss episode (which may be undone); everything in
+ * flight and not SACKed is taken for lost (with RACK, what went an RTT ago
+ * or more, RFC 8985 6.3) and goes again, oldest first, in a window of one
+ * segment beyond what is left in flight; everything sent by then counts as
+ * sent before the loss. If the oldest skb is SACKed, the peer reneged: all
+ * SACK marks go (SACKReneging) and everything in flight is lost.
  */
 void etp_enter_loss(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	bool episode, reneged;
 	u32 reordering;
-	bool episode;
 
 	sock_owned_by_me(sk);
 	ETP_INC_STATS(sock_net(sk), Timeouts);
@@ -543,7 +543,8 @@ void etp_enter_loss(struct sock *sk)
 		  !etp_after(ep->recover, ep->snd_una) ||
 		  (ep->ca_state == ETP_CA_LOSS && ep->retransmits <= 1);
 	/* A peer that reneged may have dropped any of it (RFC 2018 8). */
-	if (etp_sack_reneged(sk)) {
+	reneged = etp_sack_reneged(sk);
+	if (reneged) {
 		ETP_INC_STATS(sock_net(sk), SACKReneging);
 		etp_sack_forget(sk);
 	}
@@ -554,13 +555,17 @@ void etp_enter_loss(struct sock *sk)
 	reordering = READ_ONCE(etp_sk_pernet(sk)->sysctl.reordering);
 	if (ep->ca_state == ETP_CA_OPEN && ep->sacked_out >= reordering * ep->mss)
 		ep->reordering = min(ep->reordering, reordering);
-	etp_mark_all_lost(sk);
+	if (etp_rack_on(sk) && !reneged)
+		etp_rack_timeout_mark_lost(sk);
+	else
+		etp_mark_all_lost(sk);
 	/* After the marks: what was sent again before is to go again. */
 	if (episode) {
 		etp_init_undo(sk);
 		ep->ssthresh = etp_cong(sk)->ssthresh(sk);
 	}
-	ep->cwnd = ep->mss;
+	/* One segment beyond what is still in flight (tcp_enter_loss()). */
+	ep->cwnd = etp_in_flight(ep) + ep->mss;
 	ep->recover = ep->snd_max;
 	ep->dupacks = 0;
 	/*

@@ -1518,7 +1518,7 @@ def tcp_info(s):
     return {"ca_state": b[1], "options": b[5], "snd_wscale": b[6] & 15,
             "rcv_wscale": b[6] >> 4, "snd_mss": u32(16), "unacked": u32(24),
             "sacked": u32(28), "lost": u32(32), "retrans": u32(36),
-            "rtt": u32(68), "rttvar": u32(72), "snd_ssthresh": u32(76),
+            "rto": u32(8), "rtt": u32(68), "rttvar": u32(72), "snd_ssthresh": u32(76),
             "min_rtt": u32(148),
             "snd_cwnd": u32(80), "reordering": u32(88), "reord_seen": u32(220),
             "rcv_ooopack": u32(224)}
@@ -2158,6 +2158,41 @@ def rto_undo_by_timestamp(t):
             "not undone: %s, before %s" % (info, before))
     t.quiet("segment 2 does not go again", 0.3)
     t.counters(LossUndo=1, Timeouts=1, RetransSegs=1)
+    t.abort(c.sock)
+
+
+@case()
+def rack_timeout_spares_recent(t):
+    """RFC 8985 6.3, as tcp_timeout_mark_lost(): a timeout takes for lost
+    the oldest segment and what went RACK's RTT ago or more, not a segment
+    sent since, which may still arrive. Segment 1's ACK, 1.5 s late, makes
+    RACK's RTT 1.5 s; segment 3 goes half of that before the RTO of
+    segment 2 (margins of 0.75 s both ways for a slow guest). After the
+    timeout only 2 is lost; with its ACK, 3 does not go again (everything
+    marked lost would send it)."""
+    c, base = sack_sent(t, 1)
+    time.sleep(1.5)
+    c.send("A", ack=base + 1460)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of segment 1 was not taken")
+    rto = tcp_info(c.sock)["rto"] / 1e6
+    t.check(rto >= 3.0, "RTO %.3f s after an RTT of 1.5 s" % rto)
+    c.sock.sendall(b"s" * 1460)
+    c.expect("segment 2", seq=base + 1460, length=1460)
+    sent2 = time.monotonic()
+    time.sleep(max(0.0, sent2 + rto - 0.75 - time.monotonic()))
+    c.sock.sendall(b"s" * 1460)
+    c.expect("segment 3", seq=base + 2920, length=1460)
+    c.expect("segment 2 again, after the RTO", seq=base + 1460, length=1460, timeout=2)
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 4 and info["lost"] == 1 and info["unacked"] == 2,
+            "after the timeout: TCP_INFO %s (segment 3 taken for lost?)" % info)
+    c.send("A", ack=base + 2920)
+    t.quiet("segment 3 is in flight: it does not go again", 0.5)
+    c.send("A", ack=base + 4380)
+    t.check(t.wait(lambda: tcp_info(c.sock)["unacked"] == 0, 2),
+            "the ACK of everything was not taken")
+    t.counters(Timeouts=1, RetransSegs=1)
     t.abort(c.sock)
 
 

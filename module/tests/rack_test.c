@@ -4,7 +4,8 @@
  * recent one delivered is lost once it waited that one's RTT and the
  * reordering window, not before; one sent after it is not; a retransmission
  * lost again leaves the retransmitted count; the walk stops at the first
- * segment sent once after RACK's; the window is a quarter of the least RTT,
+ * segment sent once after RACK's; a timeout marks the head and what went
+ * an RTT ago or more; the window is a quarter of the least RTT,
  * none in recovery while no reordering was seen, and D-SACKs widen it once
  * a round. Included by rack.c.
  */
@@ -119,6 +120,25 @@ int __init etp_rack_selftest(struct sock *sk)
 		ep->lost_out = 0;
 	}
 	ep->ca_state = ETP_CA_OPEN;
+
+	/*
+	 * A timeout (RFC 8985 6.3), RACK's RTT 10 s: the head is lost though
+	 * it went 1 s ago; 100, sent again 20 s ago, is lost again; 200 is
+	 * SACKed; 300 went 0.5 s ago and may still arrive: not marked.
+	 */
+	ETP_CHECK(etp_rk_seg(sk, 0, 1000000, 0) &&
+		  etp_rk_seg(sk, 100, 20000000, ETP_SACKED_LOST |
+			     ETP_SACKED_RETRANS | ETP_EVER_RETRANS) &&
+		  etp_rk_seg(sk, 200, 2000000, ETP_SACKED_ACKED) &&
+		  etp_rk_seg(sk, 300, 500000, 0));
+	ep->rack.rtt_us = 10000000;
+	etp_rack_timeout_mark_lost(sk);
+	ETP_CHECK(ep->lost_out == 2 * ETP_RK_MSS && !ep->retrans_out &&
+		  etp_rk_cb(sk, 0)->sacked & ETP_SACKED_LOST &&
+		  !(etp_rk_cb(sk, 200)->sacked & ETP_SACKED_LOST) &&
+		  !(etp_rk_cb(sk, 300)->sacked & ETP_SACKED_LOST));
+	etp_rk_drain(sk);
+	ep->lost_out = 0;
 
 	/* D-SACKs widen the window once a round, and 16 recoveries undo it. */
 	ep->snd_una = 1000;
