@@ -50,6 +50,7 @@ void etp_init_xmit_vars(struct sock *sk)
 	memset(&ep->rack, 0, sizeof(ep->rack));
 	ep->rack.reo_steps = 1;
 	ep->min_rtt_us = U32_MAX;
+	etp_reset_congestion_control(sk);
 }
 
 /**
@@ -112,9 +113,9 @@ static unsigned int etp_path_mss(struct sock *sk, unsigned int peer_mss)
  * @sk: the socket, with its route
  * @peer_mss: what the peer's SYN offered
  *
- * The smallest of the peer's MSS, the path MTU's and TCP_MAXSEG; the initial
- * congestion control sets the initial window (cong.c), and the send buffer
- * follows it.
+ * The smallest of the peer's MSS, the path MTU's and TCP_MAXSEG; then the
+ * initial window, the congestion control algorithm's start (cong.c), and
+ * the send buffer, which follows the window.
  */
 void etp_set_mss(struct sock *sk, unsigned int peer_mss)
 {
@@ -122,7 +123,10 @@ void etp_set_mss(struct sock *sk, unsigned int peer_mss)
 
 	ep->mss = etp_path_mss(sk, peer_mss);
 	ep->peer_mss = peer_mss;
-	etp_cong(sk)->init(sk);
+	/* RFC 6928's initial window, then the algorithm's init (tcp_init_transfer()). */
+	if (!ep->cwnd)
+		ep->cwnd = min(10U * ep->mss, max(2U * ep->mss, 14600U));
+	etp_init_congestion_control(sk);
 	etp_sndbuf_expand(sk);
 }
 
@@ -237,6 +241,7 @@ void etp_destroy_sock(struct sock *sk)
 	}
 	etp_clear_timers(sk);
 	etp_purge_queues(sk);
+	etp_cleanup_congestion_control(sk);
 	etp_ehash_remove(sk);
 	etp_lhash_remove(sk);
 	etp_put_port(sk);

@@ -23,7 +23,8 @@
  *   6 conn.c        a connection's life: initial variables, MSS, its end
  *   6 recovery.c    loss recovery: what is lost, fast recovery, the timeout's Loss
  *   5 lookup.c      the listener and established tables; connect()'s 4-tuple
- *   5 cong.c        congestion control (NewReno) behind struct etp_cong_ops
+ *   6 newreno.c     NewReno: the default congestion control algorithm
+ *   5 cong.c        congestion control: the algorithms' registry, a socket's choice
  *   5 rack.c        RACK (RFC 8985): loss detection by time, the reordering timer
  *   5 tlp.c         tail loss probes (RFC 8985 7): the probe, what its ACK tells
  *   4 timewait.c    the TIME_WAIT table
@@ -234,6 +235,8 @@ struct etp_net {
 	unsigned long challenge_ack_stamp;	/* the budget's second: jiffies / HZ */
 	unsigned int challenge_ack_count;	/* challenge ACKs left in it */
 	atomic_t orphans;		/* closed sockets whose connections go on */
+	/* congestion_control: what new sockets take, holding its module (cong.c) */
+	const struct etp_ca_ops __rcu *ca_default;
 };
 
 extern unsigned int etp_net_id;
@@ -352,6 +355,13 @@ struct etp_sack_block {
 
 #define ETP_SKB_CB(skb) ((struct etp_skb_cb *)&((skb)->cb[0]))
 
+/* Congestion control (cong.c): a name's length, an algorithm's own state. */
+#define ETP_CA_NAME_MAX		16	/* TCP_CA_NAME_MAX */
+#define ETP_CA_PRIV_SIZE	(13 * sizeof(u64))	/* ICSK_CA_PRIV_SIZE */
+#define ETP_CA_BUF_MAX		(ETP_CA_NAME_MAX * 32)	/* TCP_CA_BUF_MAX */
+
+struct etp_ca_ops;
+
 /*
  * Loss recovery's states (recovery.c), numbered as TCP's TCP_CA_* so that
  * TCP_INFO's tcpi_ca_state is a copy (Disorder and CWR ETP has not).
@@ -421,6 +431,9 @@ struct etp_sock {
 
 	u32 cwnd;		/* congestion window, bytes */
 	u32 ssthresh;
+	u32 snd_cwnd_cnt;	/* bytes acknowledged toward the next MSS (cong.c) */
+	const struct etp_ca_ops *ca_ops;	/* its algorithm, holding its module */
+	u64 ca_priv[ETP_CA_PRIV_SIZE / sizeof(u64)];	/* the algorithm's state */
 	u32 recover;		/* snd_max when recovery began */
 	u32 tlp_high_seq;	/* snd_nxt when the loss probe went (tlp_out) */
 	/* RFC 6937's proportional rate reduction in Recovery (recovery.c), bytes */
@@ -467,6 +480,8 @@ struct etp_sock {
 	u8 tlp_timer:1;		/* rtx_timer is the loss probe's (tlp.c) */
 	u8 tlp_out:1;		/* a loss probe went; tlp_high_seq holds */
 	u8 tlp_retrans:1;	/* ...and it was a retransmission */
+	u8 ca_setsockopt:1;	/* TCP_CONGESTION chose ca_ops: children take it */
+	u8 ca_initialized:1;	/* ca_ops->init ran */
 	u8 probes_out;		/* unanswered window or keepalive probes */
 	u8 probe_backoff;	/* window probes since the window last opened */
 	u8 segs_unacked;	/* full segments received, not yet ACKed */
@@ -767,34 +782,111 @@ bool etp_ack_set_quickack(struct sock *sk, int on);
 int etp_ack_get_quickack(const struct sock *sk);
 
 /* cong.c */
-/**
- * struct etp_cong_ops - a congestion control algorithm (TCP's tcp_congestion_ops)
- * @name: its name, as TCP_CONGESTION gives it
- * @init: set the initial window, once the MSS is known (cwnd is 0 before)
- * @ssthresh: the slow-start threshold after a loss (recovery.c sets it)
- * @cong_avoid: an ACK moved SND.UNA and delivered @acked bytes (TCP's
- *              acked_sacked: what no SACK had reported, and what it newly
- *              SACKed), outside fast recovery: grow cwnd
- * @undo_cwnd: the window once a reduction proves needless (recovery.c's
- *             undo; prior_cwnd holds the window before it)
- *
- * Each runs with the socket locked; the caller sends.
+/*
+ * Events an algorithm may act on (TCP's enum tcp_ca_event; ETP keeps its
+ * window after idle, so has no CWND_RESTART).
  */
-struct etp_cong_ops {
-	const char *name;
-	void (*init)(struct sock *sk);
-	u32 (*ssthresh)(struct sock *sk);
-	void (*cong_avoid)(struct sock *sk, u32 acked);
-	u32 (*undo_cwnd)(struct sock *sk);
+enum etp_ca_event {
+	ETP_CA_EVENT_TX_START,		/* data goes with nothing in flight */
+	ETP_CA_EVENT_COMPLETE_CWR,	/* fast recovery ended: the reduction is done */
+	ETP_CA_EVENT_LOSS,		/* the retransmission timer fired */
 };
 
-extern const struct etp_cong_ops etp_newreno;
+/*
+ * What an ACK that acknowledged data tells the algorithm (TCP's struct
+ * ack_sample, in bytes).
+ */
+struct etp_ack_sample {
+	u32 acked;		/* bytes it acknowledged */
+	s32 rtt_us;		/* the RTT it sampled, -1 if none (Karn's rule) */
+	u32 in_flight;		/* bytes in flight before it */
+};
+
+/**
+ * struct etp_ca_ops - a congestion control algorithm (TCP's tcp_congestion_ops)
+ * @ssthresh: the slow-start threshold after a loss (required)
+ * @cong_avoid: an ACK moved SND.UNA and delivered @acked bytes (TCP's
+ *              acked_sacked: what no SACK had reported, and what it newly
+ *              SACKed), outside recovery: grow cwnd (required); @ack is
+ *              the ACK's sequence number
+ * @set_state: recovery's state is about to become @new (enum etp_ca_state)
+ * @cwnd_event: one of enum etp_ca_event
+ * @pkts_acked: an ACK acknowledged data: what it told
+ * @undo_cwnd: the window once a reduction proves needless (recovery.c's
+ *             undo; prior_cwnd holds the window before it) (required)
+ * @init: the connection begins: the initial window is set, the MSS known;
+ *        ca_priv is zero; or the algorithm was chosen on a connection
+ * @release: the socket leaves the algorithm (closed, or another chosen)
+ * @name: its name, as TCP_CONGESTION gives it
+ * @owner: the module it lives in (THIS_MODULE), NULL in etp.ko
+ * @list: on the registry's list (cong.c)
+ *
+ * cwnd and ssthresh are in bytes, as everything of ETP's; etp_snd_cwnd()
+ * gives segments for an algorithm that counts them, as TCP's. Each hook
+ * runs with the socket locked (owned, or bh-locked in softirq) and sends
+ * nothing; the caller sends. Documentation/congestion.rst tells how to
+ * write one.
+ */
+struct etp_ca_ops {
+	u32 (*ssthresh)(struct sock *sk);
+	void (*cong_avoid)(struct sock *sk, u32 ack, u32 acked);
+	void (*set_state)(struct sock *sk, u8 new);
+	void (*cwnd_event)(struct sock *sk, enum etp_ca_event ev);
+	void (*pkts_acked)(struct sock *sk, const struct etp_ack_sample *sample);
+	u32 (*undo_cwnd)(struct sock *sk);
+	void (*init)(struct sock *sk);
+	void (*release)(struct sock *sk);
+	char name[ETP_CA_NAME_MAX];
+	struct module *owner;
+	struct list_head list;
+};
+
+int etp_register_congestion_control(struct etp_ca_ops *ca);
+void etp_unregister_congestion_control(struct etp_ca_ops *ca);
+void etp_assign_congestion_control(struct sock *sk, const struct sock *parent);
+void etp_init_congestion_control(struct sock *sk);
+void etp_reset_congestion_control(struct sock *sk);
+void etp_cleanup_congestion_control(struct sock *sk);
+int etp_set_congestion_control(struct sock *sk, const char *name, bool load);
+int etp_set_default_congestion_control(struct net *net, const char *name);
+void etp_get_default_congestion_control(struct net *net, char *name);
+void etp_get_available_congestion_control(char *buf, size_t maxlen);
+void etp_ca_init_net(struct etp_net *en);
+void etp_ca_exit_net(struct etp_net *en);
+int etp_cong_init(void);
+void etp_cong_exit(void);
+void etp_slow_start(struct sock *sk, u32 acked);
+void etp_cong_avoid_ai(struct sock *sk, u32 w, u32 acked);
 void etp_sndbuf_expand(struct sock *sk);
 
-/* A socket's algorithm: NewReno, the one there is (see cong.c). */
-static inline const struct etp_cong_ops *etp_cong(const struct sock *sk)
+/* newreno.c */
+extern struct etp_ca_ops etp_newreno;
+
+/* A socket's algorithm (cong.c): NewReno until one is assigned. */
+static inline const struct etp_ca_ops *etp_cong(const struct sock *sk)
 {
-	return &etp_newreno;
+	return etp_sk(sk)->ca_ops ? : &etp_newreno;
+}
+
+/* The algorithm's private state, ETP_CA_PRIV_SIZE bytes (inet_csk_ca()). */
+static inline void *etp_ca_priv(const struct sock *sk)
+{
+	return (void *)etp_sk(sk)->ca_priv;
+}
+
+/* The window in segments, for an algorithm that counts them (tcp_snd_cwnd()). */
+static inline u32 etp_snd_cwnd(const struct sock *sk)
+{
+	return etp_sk(sk)->cwnd / etp_sk(sk)->mss;
+}
+
+/* tcp_ca_event(): tell the algorithm of @ev. */
+static inline void etp_ca_event(struct sock *sk, enum etp_ca_event ev)
+{
+	const struct etp_ca_ops *ca = etp_cong(sk);
+
+	if (ca->cwnd_event)
+		ca->cwnd_event(sk, ev);
 }
 
 /* stream.c */
@@ -1127,6 +1219,7 @@ int etp_sack_selftest(struct sock *sk);
 int etp_recovery_selftest(struct sock *sk);
 int etp_rack_selftest(struct sock *sk);
 int etp_tlp_selftest(struct sock *sk);
+int etp_cong_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);

@@ -315,8 +315,9 @@ static u32 etp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack,
  * numbers, or, when Karn's rule forbids one (the data went more than once),
  * from the timestamps' echo (as tcp_ack_update_rtt()); with neither, the RTO
  * that timeouts backed off stays until data sent once is acknowledged.
+ * Return: the RTT taken (us), -1 if none.
  */
-static void etp_ack_rtt(struct sock *sk, const struct sk_buff *skb, u32 rtt)
+static s32 etp_ack_rtt(struct sock *sk, const struct sk_buff *skb, u32 rtt)
 {
 	const struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	struct etp_sock *ep = etp_sk(sk);
@@ -332,6 +333,7 @@ static void etp_ack_rtt(struct sock *sk, const struct sk_buff *skb, u32 rtt)
 	else if (ep->retransmits)
 		etp_rto_restore(sk);
 	ep->retransmits = 0;
+	return rtt ? min_t(u32, rtt, S32_MAX) : -1;
 }
 
 /*
@@ -408,11 +410,17 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 
 	acked = ack - ep->snd_una;
 	if (acked) {
+		struct etp_ack_sample sample = {
+			.acked = acked, .in_flight = etp_in_flight(ep),
+		};
+
 		rtt = etp_clean_rtx_queue(sk, ack, prior_fack, &flag);
 		ep->snd_una = ack;
 		if (etp_before(ep->snd_nxt, ack))
 			ep->snd_nxt = ack;
-		etp_ack_rtt(sk, skb, rtt);
+		sample.rtt_us = etp_ack_rtt(sk, skb, rtt);
+		if (etp_cong(sk)->pkts_acked)
+			etp_cong(sk)->pkts_acked(sk, &sample);
 		/*
 		 * RFC 6298 5.2, 5.3, or the loss probe's timeout (RFC 8985
 		 * 7.2); recovery may bring the timer closer.

@@ -70,7 +70,7 @@ static int __init etp_selftests(void)
 		etp_rto_selftest, etp_window_selftest, etp_delack_selftest,
 		etp_tstamp_selftest, etp_ofo_selftest, etp_rtx_selftest,
 		etp_sack_selftest, etp_recovery_selftest, etp_rack_selftest,
-		etp_tlp_selftest,
+		etp_tlp_selftest, etp_cong_selftest,
 	};
 	struct socket *sock;
 	int i, n, total = 0;
@@ -110,9 +110,12 @@ static int __init etp_init(void)
 	}
 	etp_protosw.protocol = etp_proto;
 
-	err = etp_tw_cache_init();
+	err = etp_cong_init();
 	if (err)
 		return err;
+	err = etp_tw_cache_init();
+	if (err)
+		goto out_cong;
 	err = etp_request_init();
 	if (err)
 		goto out_tw;
@@ -157,6 +160,8 @@ out_request:
 	etp_request_exit();
 out_tw:
 	etp_tw_cache_exit();
+out_cong:
+	etp_cong_exit();
 	return err;
 }
 
@@ -174,6 +179,7 @@ static void __exit etp_exit(void)
 	etp_socket_exit();
 	etp_request_exit();
 	etp_tw_cache_exit();
+	etp_cong_exit();
 	pr_info("unloaded\n");
 }
 

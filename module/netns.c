@@ -23,6 +23,7 @@ static int __net_init etp_net_init(struct net *net)
 	if (!en->mib)
 		return -ENOMEM;
 	etp_sysctl_defaults(&en->sysctl);
+	etp_ca_init_net(en);
 
 	err = etp_port_init(en);
 	if (err)
@@ -71,6 +72,7 @@ static void __net_exit etp_net_exit(struct net *net)
 	etp_req_flush_net(en);
 	etp_lookup_exit(en);
 	etp_port_exit(en);
+	etp_ca_exit_net(en);
 	free_percpu(en->mib);
 }
 

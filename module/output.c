@@ -537,8 +537,10 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 		 * be pending from a failed send, or a probe), and a new run
 		 * of timeouts: timeouts with nothing in flight were not losses.
 		 */
-		if (idle)
+		if (idle) {
 			ep->retransmits = 0;
+			etp_ca_event(sk, ETP_CA_EVENT_TX_START);
+		}
 		if (!timer_pending(&ep->rtx_timer) || ep->persist || idle) {
 			ep->persist = 0;
 			etp_reset_rtx_timer(sk);

@@ -68,8 +68,15 @@ static void etp_set_ca_state(struct sock *sk, u8 new, int cause)
 	struct etp_sock *ep = etp_sk(sk);
 	u8 old = ep->ca_state;
 
+	/* The algorithm hears of it first, as tcp_set_ca_state()'s. */
+	if (etp_cong(sk)->set_state && new != old)
+		etp_cong(sk)->set_state(sk, new);
 	ep->ca_state = new;
 	trace_etp_ca_state(sock_net(sk), sk, old, cause);
+	/* A reduction completed: fast recovery's, or a loss probe's at once. */
+	if ((old == ETP_CA_RECOVERY && new == ETP_CA_OPEN && cause == ETP_CA_RECOVERED) ||
+	    cause == ETP_CA_TLP)
+		etp_ca_event(sk, ETP_CA_EVENT_COMPLETE_CWR);
 }
 
 /*
@@ -362,7 +369,7 @@ static void etp_reno_ack(struct sock *sk, u32 acked, int flag, u32 tsecr)
 	}
 	if (ep->ca_state == ETP_CA_LOSS && etp_loss_ack(sk, acked, flag, tsecr))
 		return;
-	etp_cong(sk)->cong_avoid(sk, acked);
+	etp_cong(sk)->cong_avoid(sk, ep->snd_una, acked);
 }
 
 /* RFC 6675, with SACK, and RFC 6937 for the window in Recovery. */
@@ -385,7 +392,7 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		/* D-SACKs of the episode that ended: it was needless. */
 		etp_try_undo_dsack(sk);
 		if (acked && delivered)
-			etp_cong(sk)->cong_avoid(sk, delivered);
+			etp_cong(sk)->cong_avoid(sk, ep->snd_una, delivered);
 		if (etp_rack_on(sk)) {
 			/* RFC 8985 6.2: RACK found a segment lost. */
 			if (!etp_rack_mark_lost(sk) || !ep->lost_out)
@@ -430,7 +437,7 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		if (etp_rack_on(sk))
 			etp_rack_mark_lost(sk);
 		if (acked && delivered)
-			etp_cong(sk)->cong_avoid(sk, delivered);
+			etp_cong(sk)->cong_avoid(sk, ep->snd_una, delivered);
 	}
 }
 
@@ -534,6 +541,7 @@ void etp_enter_loss(struct sock *sk)
 	sock_owned_by_me(sk);
 	ETP_INC_STATS(sock_net(sk), Timeouts);
 	etp_tlp_end(sk);
+	etp_ca_event(sk, ETP_CA_EVENT_LOSS);
 	/*
 	 * A new episode, as TCP's: from Open, past the recovery point, or
 	 * the first timeout since an ACK in Loss. A timeout in Recovery

@@ -365,6 +365,7 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 	INIT_LIST_HEAD(&ep->accept_queue);
 	INIT_LIST_HEAD(&ep->accept_node);
 	etp_init_timers(child);
+	etp_assign_congestion_control(child, lsk);
 
 	etp_init_snd_seq(child, req->iss, true);
 	etp_init_rcv_seq(child, req->irs);

@@ -54,6 +54,7 @@ static int etp_init_sock(struct sock *sk)
 	atomic_set(&ep->req_count, 0);
 	etp_init_timers(sk);
 	etp_init_xmit_vars(sk);
+	etp_assign_congestion_control(sk, NULL);
 	sk->sk_gso_type = ETP_GSO_TYPE;
 	sk->sk_write_space = etp_write_space;
 	sk->sk_sndbuf = READ_ONCE(etp_sk_pernet(sk)->sysctl.wmem[1]);

@@ -34,18 +34,18 @@ static bool etp_level(int level)
 }
 
 /*
- * TCP_CONGESTION: ETP has one algorithm, NewReno (cong.c). iperf3 reads its
- * name (and fails without it unless told otherwise) and -C sets it. "reno",
- * the name of Linux's nearest one, is accepted too; any other name fails
- * with ENOENT, as TCP's setsockopt does for an algorithm it does not know.
+ * TCP_CONGESTION: an algorithm by name (cong.c's registry; "reno" is
+ * NewReno, as TCP names it). iperf3 reads the name (and fails without it
+ * unless told otherwise) and -C sets it. A name no algorithm has fails
+ * with ENOENT, as TCP's; with CAP_NET_ADMIN, module etp_<name> is loaded
+ * first if it can be, as TCP loads tcp_<name>.
  */
-#define ETP_CA_NAME_MAX 16	/* TCP_CA_NAME_MAX */
-
 static int etp_set_congestion(struct sock *sk, sockptr_t optval,
 			      unsigned int optlen)
 {
 	char name[ETP_CA_NAME_MAX];
 	long len;
+	int err;
 
 	if (optlen < 1)
 		return -EINVAL;
@@ -53,7 +53,11 @@ static int etp_set_congestion(struct sock *sk, sockptr_t optval,
 	if (len < 0)
 		return -EFAULT;
 	name[len] = '\0';
-	return strcmp(name, etp_cong(sk)->name) && strcmp(name, "reno") ? -ENOENT : 0;
+	lock_sock(sk);
+	err = etp_set_congestion_control(sk, name,
+					 ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN));
+	release_sock(sk);
+	return err;
 }
 
 /*

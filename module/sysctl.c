@@ -3,7 +3,9 @@
  * /proc/sys/net/etp/: per-namespace settings. Every entry has a range and
  * proc_dointvec_minmax() refuses a value outside it with EINVAL; a write
  * to rmem or wmem changes all three values or none. The lab's variants
- * take words (variant.c), and refuse an unknown one with EINVAL.
+ * take words (variant.c), and refuse an unknown one with EINVAL; the
+ * congestion control algorithm a name (cong.c), and refuses an unknown one
+ * with ENOENT, as TCP's tcp_congestion_control.
  */
 #include <linux/slab.h>
 #include <linux/sysctl.h>
@@ -145,6 +147,46 @@ static int etp_proc_triple(ETP_CTL_CONST struct ctl_table *table, int write,
 	.proc_handler	= etp_proc_variant,				\
 }
 
+/*
+ * congestion_control: the namespace's default algorithm (cong.c), by name,
+ * as TCP's proc_tcp_congestion_control(): a name no algorithm has is
+ * refused with ENOENT. The entry's data is the namespace's struct etp_net.
+ */
+static int etp_proc_congestion_control(ETP_CTL_CONST struct ctl_table *table,
+				       int write, void *buffer, size_t *lenp,
+				       loff_t *ppos)
+{
+	struct etp_net *en = table->data;
+	char name[ETP_CA_NAME_MAX];
+	struct ctl_table tmp = {
+		.data = name, .maxlen = sizeof(name),
+	};
+	int err;
+
+	etp_get_default_congestion_control(en->net, name);
+	err = proc_dostring(&tmp, write, buffer, lenp, ppos);
+	if (write && !err)
+		err = etp_set_default_congestion_control(en->net, name);
+	return err;
+}
+
+/* available_congestion_control: every algorithm's name, read-only. */
+static int etp_proc_available_congestion_control(ETP_CTL_CONST struct ctl_table *table,
+						 int write, void *buffer,
+						 size_t *lenp, loff_t *ppos)
+{
+	struct ctl_table tmp = { .maxlen = ETP_CA_BUF_MAX };
+	int err;
+
+	tmp.data = kmalloc(tmp.maxlen, GFP_USER);
+	if (!tmp.data)
+		return -ENOMEM;
+	etp_get_available_congestion_control(tmp.data, tmp.maxlen);
+	err = proc_dostring(&tmp, write, buffer, lenp, ppos);
+	kfree(tmp.data);
+	return err;
+}
+
 static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(msl_ms, &one, &hour_ms),
 	ETP_SYSCTL(max_tw_entries, &zero, &tw_max),
@@ -178,6 +220,19 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(frto, &zero, &two),
 	ETP_SYSCTL(recovery, &zero, &seven),
 	ETP_SYSCTL(early_retrans, &zero, &four),
+	/* Data NULL: etp_sysctl_init_net() points them at the namespace. */
+	{
+		.procname	= "congestion_control",
+		.maxlen		= ETP_CA_NAME_MAX,
+		.mode		= 0644,
+		.proc_handler	= etp_proc_congestion_control,
+	},
+	{
+		.procname	= "available_congestion_control",
+		.maxlen		= ETP_CA_BUF_MAX,
+		.mode		= 0444,
+		.proc_handler	= etp_proc_available_congestion_control,
+	},
 	/* Not named tw_reuse inside: inet_timewait_sock.h defines that. */
 	{
 		.procname	= "tw_reuse",
@@ -206,7 +261,8 @@ int etp_sysctl_init_net(struct etp_net *en)
 	if (!table)
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(etp_sysctl_table) - 1; i++)
-		table[i].data = (char *)&en->sysctl +
+		table[i].data = !etp_sysctl_table[i].data ? (void *)en :
+			(char *)&en->sysctl +
 			((char *)etp_sysctl_table[i].data - (char *)&init_sysctl);
 
 	en->sysctl_hdr = etp_register_net_sysctl(en->net, "net/etp", table,

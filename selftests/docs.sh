@@ -69,6 +69,12 @@ for name in sorted(os.listdir("/proc/sys/net/etp")):
         bad.append("etp.7: malformed entry: %s" % entry[0])
         continue
     default, takes = m.group(1), m.group(2)
+    if takes == "read-only":
+        if read(f) != default:
+            bad.append("%s: etp.7 %s, module %s" % (name, default, read(f)))
+        if write(f, default):
+            bad.append("%s took a write, etp.7 says it is read-only" % name)
+        continue
     n = len(default.split())
     ranges = [(int(a), int(b)) for a, b in re.findall(r"(\d+) to (\d+)", takes)]
     words = re.sub(r"\d+ to \d+", "", takes).replace(", ", " ").replace(" or ", " ").split()

@@ -66,8 +66,9 @@ while read -r name def rest; do
 	[ -n "$name" ] || continue
 	expect_eq "$def" "$(get /proc/sys/net/etp/$name)" "default of $name"
 done <<<"$SETTINGS"
-# And four that take words (handshake, close, time_wait, isn): variant.sh's.
-expect_eq "$(($(grep -c . <<<"$SETTINGS") + 4))" "$(ls /proc/sys/net/etp | wc -l)" \
+# And four that take words (handshake, close, time_wait, isn): variant.sh's;
+# two that name algorithms: test_congestion_control's.
+expect_eq "$(($(grep -c . <<<"$SETTINGS") + 6))" "$(ls /proc/sys/net/etp | wc -l)" \
 	"number of settings (those this test and variant.sh know)"
 EOF
 }
@@ -105,6 +106,28 @@ while read -r name def lo hi rest; do
 	put "$f" "$hi"
 	expect_eq "$hi" "$(get "$f")" "$name high"
 done <<<"$SETTINGS"
+EOF
+}
+
+# congestion_control and available_congestion_control, as TCP's: NewReno
+# by default (TCP's "reno" names it too), an unknown name refused with
+# ENOENT and nothing changed, the list read-only.
+test_congestion_control() {
+	local ns
+	ns=$(new_netns)
+	in_ns "$ns" <<'EOF'
+f=/proc/sys/net/etp/congestion_control
+expect_eq newreno "$(cat $f)" "default algorithm"
+expect_eq newreno "$(cat /proc/sys/net/etp/available_congestion_control)" "available"
+echo reno >$f
+expect_eq newreno "$(cat $f)" "after writing reno"
+err=$( { echo nosuch >$f; } 2>&1) && fail "congestion_control took nosuch"
+echo "$err" | grep -q 'No such file or directory' ||
+	fail "congestion_control refused nosuch with: $err"
+expect_eq newreno "$(cat $f)" "after a refused write"
+err=$( { echo newreno >/proc/sys/net/etp/available_congestion_control; } 2>&1) &&
+	fail "available_congestion_control took a write"
+true
 EOF
 }
 
