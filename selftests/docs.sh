@@ -43,7 +43,10 @@ bad = []
 
 def write(path, value):
     """Whether the module takes VALUE (a line, as echo writes it)."""
-    fd = os.open(path, os.O_WRONLY)
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except OSError:
+        return False
     try:
         os.write(fd, (value + "\n").encode())
         return True
