@@ -107,9 +107,7 @@ void etp_assign_congestion_control(struct sock *sk, const struct sock *parent)
 {
 	struct etp_sock *ep = etp_sk(sk);
 
-	memset(ep->ca_priv, 0, sizeof(ep->ca_priv));
-	ep->ca_initialized = 0;
-	ep->snd_cwnd_cnt = 0;
+	/* ca_priv and ca_initialized are zero: etp_init_xmit_vars(), the clone's memset. */
 	if (parent && etp_sk(parent)->ca_setsockopt &&
 	    try_module_get(etp_sk(parent)->ca_ops->owner)) {
 		ep->ca_ops = etp_sk(parent)->ca_ops;

@@ -410,8 +410,11 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 
 	acked = ack - ep->snd_una;
 	if (acked) {
+		const struct etp_ca_ops *ca = etp_cong(sk);
+		/* Only an algorithm that wants the sample pays for it. */
 		struct etp_ack_sample sample = {
-			.acked = acked, .in_flight = etp_in_flight(ep),
+			.acked = acked,
+			.in_flight = ca->pkts_acked ? etp_in_flight(ep) : 0,
 		};
 
 		rtt = etp_clean_rtx_queue(sk, ack, prior_fack, &flag);
@@ -419,8 +422,8 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		if (etp_before(ep->snd_nxt, ack))
 			ep->snd_nxt = ack;
 		sample.rtt_us = etp_ack_rtt(sk, skb, rtt);
-		if (etp_cong(sk)->pkts_acked)
-			etp_cong(sk)->pkts_acked(sk, &sample);
+		if (ca->pkts_acked)
+			ca->pkts_acked(sk, &sample);
 		/*
 		 * RFC 6298 5.2, 5.3, or the loss probe's timeout (RFC 8985
 		 * 7.2); recovery may bring the timer closer.
