@@ -202,7 +202,10 @@ test_retransmit() {
 	local out=/tmp/trace_rtx srv
 	link
 	trace_start "$A" "$B"
-	ip netns exec "$B" env PYTHONPATH="$SELFTESTS" timeout 30 python3 -c '
+	# The server lives through the whole exchange, both Python start-ups
+	# included: in CI's one-vCPU VM beside three others that took 30 s
+	# once (the case, 12 to 30 s, ran 36). Its limit catches a hang.
+	ip netns exec "$B" env PYTHONPATH="$SELFTESTS" timeout 120 python3 -c '
 from etp_util import *
 l = listener("10.199.8.2", 5000)
 s, _ = l.accept()
