@@ -235,7 +235,14 @@ run_tests() {
 		n=$((n + 1))
 		: >"$ETP_SKIP_FILE"
 		start=$(date +%s%N)
-		(set -e; "$t") >"$log" 2>&1
+		# ETP_XTRACE=1: each command of the case, with the time it
+		# started, in its output (shown below when it fails or with
+		# ETP_VERBOSE=1): where a slow case spends its time.
+		if [ "${ETP_XTRACE:-0}" != 0 ]; then
+			(PS4='+ ${EPOCHREALTIME} '; set -ex; "$t") >"$log" 2>&1
+		else
+			(set -e; "$t") >"$log" 2>&1
+		fi
 		rc=$?
 		echo "# ${t#test_}: $((($(date +%s%N) - start) / 1000000)) ms"
 		# Namespaces a test made are its own to remove, even when it failed.
@@ -244,6 +251,7 @@ run_tests() {
 		done
 		# A skip is exit 4 with its reason said (skip WHY); exit 4 from
 		# anything else is a failure like any other status.
+		[ $rc != 0 ] || [ "${ETP_VERBOSE:-0}" = 0 ] || sed 's/^/# /' "$log"
 		if [ $rc = 0 ]; then
 			echo "ok $n ${t#test_}"
 		elif [ $rc = 4 ] && [ -s "$ETP_SKIP_FILE" ]; then

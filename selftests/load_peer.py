@@ -14,6 +14,7 @@ keeps the busy ones busy until it is killed.
                                zero window, 4 busy senders, and 20 SYNs from
                                SPOOF, which gets no SYN-ACK (half-open there)
 """
+import os
 import socket
 import struct
 import sys
@@ -32,13 +33,19 @@ def thread(fn, *args):
     t.start()
 
 
+# Milliseconds between a busy sender's writes (ETP_LOAD_BUSY_MS): make
+# check-debug waits 100, as under KASAN four senders every 20 ms took a
+# fifth of the test's CPU.
+BUSY_MS = int(os.environ.get("ETP_LOAD_BUSY_MS", "20"))
+
+
 def busy(c):
-    """Keep data in flight on C: 64 KiB every 20 ms. Paced, not as fast
+    """Keep data in flight on C: 64 KiB every BUSY_MS. Paced, not as fast
     as it goes: flat out, four senders kept both of the guest's CPUs busy
     for the whole test, which CI's other VMs share."""
     while True:
         c.sendall(b"b" * 65536)
-        time.sleep(0.02)
+        time.sleep(BUSY_MS / 1000)
 
 
 def sink(c):
