@@ -181,8 +181,8 @@ spoofed_link() {
 # 10.199.4.1) and B (the server, 10.199.4.2, backlog 16) over veth; A floods
 # B with spoofed SYNs from 10.98.0.0/16 at 5,000 a second at most (more
 # saturates the guest's CPU, and packets are lost before ETP sees them;
-# ETP_SYNFLOOD_RATE, 1,000 on the debug kernel, where 5,000 took 570 s of
-# CPU beside CI's other VMs) until B's counter UNTIL (SynCookiesSent or ListenDrops) has passed 1000,
+# ETP_SYNFLOOD_RATE; make check-debug runs no flood, see the Makefile)
+# until B's counter UNTIL (SynCookiesSent or ListenDrops) has passed 1000,
 # so that the flood has its effect however fast this guest is; then, the
 # flood going on, a client in A makes CLIENTS connections one after another
 # (each with a request and a reply, WAIT seconds at most). Prints the
