@@ -313,14 +313,20 @@ void etp_ca_exit_net(struct etp_net *en)
  * @sk: the socket, locked
  * @acked: bytes delivered
  *
- * The window grows by what was delivered, to ssthresh at most (RFC 3465's
- * byte counting, L = 1: one segment per segment acknowledged).
+ * The window grows by what was delivered, to ssthresh (or one MSS, if
+ * that is further) at most: RFC 3465's byte counting, L = 1, one segment
+ * per segment acknowledged.
+ *
+ * Return: what of @acked slow start did not use, for congestion avoidance.
  */
-void etp_slow_start(struct sock *sk, u32 acked)
+u32 etp_slow_start(struct sock *sk, u32 acked)
 {
 	struct etp_sock *ep = etp_sk(sk);
+	u32 cwnd = min(ep->cwnd + acked, max(ep->ssthresh, ep->cwnd + ep->mss));
 
-	ep->cwnd = min(ep->cwnd + acked, max(ep->ssthresh, ep->cwnd + ep->mss));
+	acked -= min(acked, cwnd - ep->cwnd);
+	ep->cwnd = cwnd;
+	return acked;
 }
 EXPORT_SYMBOL_GPL(etp_slow_start);
 

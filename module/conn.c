@@ -50,6 +50,9 @@ void etp_init_xmit_vars(struct sock *sk)
 	memset(&ep->rack, 0, sizeof(ep->rack));
 	ep->rack.reo_steps = 1;
 	ep->min_rtt_us = U32_MAX;
+	ep->max_in_flight = 0;
+	ep->is_cwnd_limited = 0;
+	ep->cwnd_usage_seq = ep->iss;
 	etp_reset_congestion_control(sk);
 }
 

@@ -24,6 +24,7 @@
  *   6 recovery.c    loss recovery: what is lost, fast recovery, the timeout's Loss
  *   5 lookup.c      the listener and established tables; connect()'s 4-tuple
  *   6 newreno.c     NewReno: the default congestion control algorithm
+ *   6 cubic.c       CUBIC (RFC 9438, HyStart++): module etp_cubic.ko
  *   5 cong.c        congestion control: the algorithms' registry, a socket's choice
  *   5 rack.c        RACK (RFC 8985): loss detection by time, the reordering timer
  *   5 tlp.c         tail loss probes (RFC 8985 7): the probe, what its ACK tells
@@ -432,6 +433,10 @@ struct etp_sock {
 	u32 cwnd;		/* congestion window, bytes */
 	u32 ssthresh;
 	u32 snd_cwnd_cnt;	/* bytes acknowledged toward the next MSS (cong.c) */
+	u32 lsndtime;		/* jiffies when data last went (output.c) */
+	/* How full the window was (output.c, as tcp_cwnd_validate()): */
+	u32 max_in_flight;	/* the most in flight since cwnd_usage_seq */
+	u32 cwnd_usage_seq;	/* SND.NXT when that measure began */
 	const struct etp_ca_ops *ca_ops;	/* its algorithm, holding its module */
 	u64 ca_priv[ETP_CA_PRIV_SIZE / sizeof(u64)];	/* the algorithm's state */
 	u32 recover;		/* snd_max when recovery began */
@@ -482,6 +487,7 @@ struct etp_sock {
 	u8 tlp_retrans:1;	/* ...and it was a retransmission */
 	u8 ca_setsockopt:1;	/* TCP_CONGESTION chose ca_ops: children take it */
 	u8 ca_initialized:1;	/* ca_ops->init ran */
+	u8 is_cwnd_limited:1;	/* the window, not the application, held data back */
 	u8 probes_out;		/* unanswered window or keepalive probes */
 	u8 probe_backoff;	/* window probes since the window last opened */
 	u8 segs_unacked;	/* full segments received, not yet ACKed */
@@ -855,7 +861,7 @@ void etp_ca_init_net(struct etp_net *en);
 void etp_ca_exit_net(struct etp_net *en);
 int etp_cong_init(void);
 void etp_cong_exit(void);
-void etp_slow_start(struct sock *sk, u32 acked);
+u32 etp_slow_start(struct sock *sk, u32 acked);
 void etp_cong_avoid_ai(struct sock *sk, u32 w, u32 acked);
 void etp_sndbuf_expand(struct sock *sk);
 
@@ -878,6 +884,22 @@ static inline void *etp_ca_priv(const struct sock *sk)
 static inline u32 etp_snd_cwnd(const struct sock *sk)
 {
 	return etp_sk(sk)->cwnd / etp_sk(sk)->mss;
+}
+
+/*
+ * Was the window what limited sending, not the application (TCP's
+ * tcp_is_cwnd_limited())? In slow start, while the window is less than
+ * twice the most in flight; after it, if sending last stopped at the
+ * window. An algorithm grows the window only then.
+ */
+static inline bool etp_is_cwnd_limited(const struct sock *sk)
+{
+	const struct etp_sock *ep = etp_sk(sk);
+
+	if (ep->is_cwnd_limited)
+		return true;
+	/* In slow start the window may grow to twice what was in flight. */
+	return ep->cwnd < ep->ssthresh && ep->cwnd < 2 * ep->max_in_flight;
 }
 
 /* tcp_ca_event(): tell the algorithm of @ev. */

@@ -462,6 +462,25 @@ static bool etp_xmit_retransmit_queue(struct sock *sk, bool force)
 }
 
 /*
+ * How full the window is, as tcp_cwnd_validate(): the most in flight over
+ * a window's worth of ACKs, and whether sending last stopped at the window
+ * (@limited), for etp_is_cwnd_limited(). A window-limited moment holds
+ * until a window of data has been acknowledged since.
+ */
+static void etp_cwnd_validate(struct sock *sk, bool limited)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	u32 in_flight = ep->snd_max - ep->snd_una;
+
+	if (!etp_before(ep->snd_una, ep->cwnd_usage_seq) || limited ||
+	    (!ep->is_cwnd_limited && in_flight > ep->max_in_flight)) {
+		ep->is_cwnd_limited = limited;
+		ep->max_in_flight = in_flight;
+		ep->cwnd_usage_seq = ep->snd_max;
+	}
+}
+
+/*
  * Send what the windows and Nagle allow, what is taken for lost first;
  * with ETP_XMIT_FORCE (the probe timer's override, RFC 9293 3.8.6.2.1)
  * send what fits in a small window too, and what Nagle or the cork holds
@@ -471,15 +490,19 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	bool force = how & ETP_XMIT_FORCE, tlp = how & ETP_XMIT_TLP;
-	bool failed = false, sent = false, cut;
+	bool failed = false, sent = false, cut, limited;
 	struct sk_buff *skb;
 	int err;
 
 	/* Lost data goes first; but for F-RTO's new data (recovery.c). */
 	if (etp_lost_unsent(ep) && !ep->frto_new && !tlp) {
 		failed = etp_xmit_retransmit_queue(sk, force);
-		if (etp_lost_unsent(ep))
+		if (etp_lost_unsent(ep)) {
+			/* Held back by the window: it was used. */
+			if (!failed)
+				etp_cwnd_validate(sk, true);
 			goto out;
+		}
 	}
 	while ((skb = etp_send_head(sk))) {
 		struct etp_skb_cb *cb = ETP_SKB_CB(skb);
@@ -527,20 +550,26 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 			failed = true;
 			break;
 		}
+		/*
+		 * With nothing in flight, the algorithm hears of it before
+		 * lsndtime moves (tcp_event_data_sent()): CUBIC takes the
+		 * idle time from it.
+		 */
+		if (idle)
+			etp_ca_event(sk, ETP_CA_EVENT_TX_START);
 		/* Sent: it waits for its ACK in the retransmission queue. */
 		__skb_unlink(skb, &sk->sk_write_queue);
 		etp_rtx_insert(sk, skb);
 		etp_sent(sk, skb);
+		ep->lsndtime = jiffies;
 		ep->probe_backoff = 0;		/* the window took it */
 		/*
 		 * The first segment in flight starts the timer afresh (it may
 		 * be pending from a failed send, or a probe), and a new run
 		 * of timeouts: timeouts with nothing in flight were not losses.
 		 */
-		if (idle) {
+		if (idle)
 			ep->retransmits = 0;
-			etp_ca_event(sk, ETP_CA_EVENT_TX_START);
-		}
 		if (!timer_pending(&ep->rtx_timer) || ep->persist || idle) {
 			ep->persist = 0;
 			etp_reset_rtx_timer(sk);
@@ -553,6 +582,9 @@ static void __etp_write_xmit(struct sock *sk, unsigned int how)
 	/* New data went: the loss probe waits two RTTs from now (RFC 8985 7.2). */
 	if (sent && !tlp)
 		etp_loss_probe_arm(sk, false);
+	limited = etp_in_flight(ep) + ep->mss > ep->cwnd;
+	if (sent || limited)
+		etp_cwnd_validate(sk, limited);
 	/*
 	 * RFC 5682 3.1 step 2.b, as tcp_xmit_recovery()'s REXMIT_NEW: once
 	 * new data went, F-RTO waits for its ACKs; if none could, recovery

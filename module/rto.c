@@ -22,6 +22,7 @@ u32 etp_now_us(void)
 {
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
 }
+EXPORT_SYMBOL_GPL(etp_now_us);	/* for congestion control modules */
 
 static u32 etp_rto_min(const struct sock *sk)
 {

@@ -107,8 +107,7 @@ int __init etp_cong_selftest(struct sock *sk)
 	ep->cwnd = 1000;
 	ep->ssthresh = 1500;
 	ep->snd_cwnd_cnt = 0;
-	etp_slow_start(sk, 800);
-	ETP_CHECK(ep->cwnd == 1500);
+	ETP_CHECK(etp_slow_start(sk, 800) == 300 && ep->cwnd == 1500);
 	ep->cwnd = 1000;
 	etp_cong_avoid_ai(sk, 1000, 500);
 	ETP_CHECK(ep->cwnd == 1000 && ep->snd_cwnd_cnt == 500);
