@@ -467,6 +467,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		return false;
 	if (ep->persist && ep->snd_wnd)
 		etp_stop_rtx_timer(sk);
+	trace_etp_probe(sock_net(sk), sk, skb->len - etp_hdr(skb)->doff * 4);
 	etp_write_xmit(sk);
 	return true;
 }

@@ -9,6 +9,9 @@
  *   etp_tw_enter      a TIME_WAIT entry takes a connection's place
  *   etp_tw_expire     a TIME_WAIT entry ends after 2 * msl_ms
  *   etp_tw_recycle    a new connection's SYN takes a TIME_WAIT 4-tuple
+ *   etp_probe         a connection has handled a segment's ACK: its window,
+ *                     ssthresh and RTT then, as TCP's tcp_probe (one event
+ *                     per segment: tools/etp-cwnd plots them)
  *
  * Every event carries the 4-tuple as TCP's events do (saddr and sport are
  * the local end), the network namespace (its inode number, as
@@ -241,6 +244,58 @@ TRACE_EVENT(etp_ca_state,
 		  etp_show_ca_state(__entry->new), etp_show_ca_cause(__entry->cause),
 		  __entry->cwnd, __entry->ssthresh, __entry->snd_una,
 		  __entry->recover, __entry->sacked, __entry->lost)
+);
+
+/*
+ * A connected socket has handled a segment's ACK (input.c), as TCP's
+ * tcp_probe: the congestion window and ssthresh in bytes (cwnd / mss is
+ * tcp_probe's snd_cwnd), what is in flight, the smoothed RTT in
+ * microseconds, and the peer's and our windows.
+ */
+TRACE_EVENT(etp_probe,
+
+	TP_PROTO(const struct net *net, const struct sock *sk, unsigned int len),
+
+	TP_ARGS(net, sk, len),
+
+	TP_STRUCT__entry(
+		ETP_TUPLE_ENTRY
+		__field(__u32, len)
+		__field(__u32, snd_nxt)
+		__field(__u32, snd_una)
+		__field(__u32, cwnd)
+		__field(__u32, ssthresh)
+		__field(__u32, in_flight)
+		__field(__u32, snd_wnd)
+		__field(__u32, rcv_wnd)
+		__field(__u32, srtt)
+		__field(__u16, mss)
+		__field(__u8, ca_state)
+	),
+
+	TP_fast_assign(
+		const struct etp_sock *ep = etp_sk(sk);
+
+		ETP_TUPLE_ASSIGN(sk, inet_sk(sk)->inet_saddr, inet_sk(sk)->inet_daddr,
+				 inet_sk(sk)->inet_sport, inet_sk(sk)->inet_dport);
+		__entry->len = len;
+		__entry->snd_nxt = ep->snd_nxt;
+		__entry->snd_una = ep->snd_una;
+		__entry->cwnd = ep->cwnd;
+		__entry->ssthresh = ep->ssthresh;
+		__entry->in_flight = etp_in_flight(ep);
+		__entry->snd_wnd = ep->snd_wnd;
+		__entry->rcv_wnd = ep->rcv_wnd;
+		__entry->srtt = ep->srtt_us >> 3;
+		__entry->mss = ep->mss;
+		__entry->ca_state = ep->ca_state;
+	),
+
+	TP_printk(ETP_TUPLE_FMT " len=%u snd_nxt=%u snd_una=%u cwnd=%u ssthresh=%u in_flight=%u snd_wnd=%u rcv_wnd=%u srtt=%u mss=%u ca_state=%s",
+		  ETP_TUPLE_ARGS, __entry->len, __entry->snd_nxt, __entry->snd_una,
+		  __entry->cwnd, __entry->ssthresh, __entry->in_flight,
+		  __entry->snd_wnd, __entry->rcv_wnd, __entry->srtt, __entry->mss,
+		  etp_show_ca_state(__entry->ca_state))
 );
 
 /* @skaddr is NULL when no socket sends it (the namespace's control socket). */

@@ -8,7 +8,8 @@ LINE = re.compile(r"^\s*(?P<task>.*?)-(?P<pid>\d+)\s+(?:\(.*?\)\s+)?\[(?P<cpu>\d
                   r"\s+(?:\S+\s+)?(?P<ts>\d+\.\d+): (?P<event>\w+): (?P<rest>.*)$")
 FIELD = re.compile(r"(\w+)=(\S*)")
 NUMERIC = ("sport", "dport", "seq", "len", "count", "ack", "timeout_ms", "netns",
-           "cwnd", "ssthresh", "snd_una", "recover", "sacked", "lost")
+           "cwnd", "ssthresh", "snd_una", "recover", "sacked", "lost",
+           "snd_nxt", "in_flight", "snd_wnd", "rcv_wnd", "srtt", "mss")
 
 
 def fail(msg):

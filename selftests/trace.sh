@@ -24,6 +24,8 @@ trace_start() {
 	done
 	echo "$conds" >"$INST/events/etp/filter" || fail "filter '$conds' refused"
 	echo 1 >"$INST/events/etp/enable"
+	# etp_probe (one per segment) only where a test asks for it.
+	[ -n "${TRACE_PROBE:-}" ] || echo 0 >"$INST/events/etp/etp_probe/enable"
 }
 
 trace_cleanup() {
@@ -292,6 +294,90 @@ c.close()
 s.close()
 l.close()
 expect(wait(lambda: count(None, 5000) == 0, 5), "TIME_WAIT did not end")'
+}
+
+# etp_probe: one event per segment a connected socket handles, after its
+# ACK (as TCP's tcp_probe). 1 MiB from A to B over veth, without loss: the
+# sender's window is the initial one (RFC 6928: 10 MSS) at least, grows
+# (slow start) and at each ACK by no more than it acknowledged (RFC 5681
+# 3.1, byte counting); ssthresh stays unset, recovery Open; SND.UNA only
+# moves on; once an ACK has sampled the RTT, srtt is set; what is in flight
+# never passes the window. B's events carry the 1 MiB between them. Then
+# tools/etp-cwnd records the same transfer and finds the same sender, with
+# a plot.
+test_probe_window() {
+	local out=/tmp/trace_probe
+	link
+	TRACE_PROBE=1 trace_start "$A" "$B"
+	probe_transfer || fail "the transfer failed"
+	trace_stop $out
+	check $out <<'EOF'
+probe = of(events, "probe")
+snd = [e for e in probe if e["dport"] == 5000]
+rcv = [e for e in probe if e["sport"] == 5000]
+expect(len(snd) >= 20 and rcv, "etp_probe: %d events at the sender, %d at the receiver"
+       % (len(snd), len(rcv)))
+mss = snd[0]["mss"]
+cw = [e["cwnd"] for e in snd]
+una = [e["snd_una"] for e in snd]
+expect(cw[0] >= 10 * mss, "first window %d, under 10 MSS (%d)" % (cw[0], mss))
+expect(all(0 <= (b - a) % 2**32 < 2**31 for a, b in zip(una, una[1:])), "SND.UNA went back")
+grew = [(cw[i + 1] - cw[i], (una[i + 1] - una[i]) % 2**32) for i in range(len(cw) - 1)]
+expect(all(0 <= g <= a for g, a in grew) and cw[-1] > cw[0],
+       "the window shrank, grew past what an ACK acknowledged, or never grew: %s"
+       % [x for x in grew if not 0 <= x[0] <= x[1]][:10])
+expect(all(e["ssthresh"] >= 0x7fffffff for e in snd), "ssthresh set without a loss")
+expect(snd[-1]["srtt"] > 0 and all(e["in_flight"] <= e["cwnd"] for e in snd),
+       "srtt %d; in flight past the window: %s" % (snd[-1]["srtt"],
+       [(e["in_flight"], e["cwnd"]) for e in snd if e["in_flight"] > e["cwnd"]][:5]))
+expect(sum(e["len"] for e in rcv) == 1 << 20,
+       "the receiver's events carry %d bytes" % sum(e["len"] for e in rcv))
+expect(all(e["ca_state"] == "OPEN" for e in snd), "recovery on a lossless link")
+print("# etp_probe: %d sender events, window %d -> %d bytes" % (len(snd), cw[0], cw[-1]))
+EOF
+	# The same with tools/etp-cwnd: its rows and its plot.
+	"$TOP/tools/etp-cwnd" -p 5000 --netns "$A" --csv $out.csv -o $out.png -- \
+		bash -c "$(declare -f probe_transfer); A=$A B=$B SELFTESTS=$SELFTESTS probe_transfer" \
+		2>$out.err || fail "etp-cwnd failed: $(cat $out.err)"
+	cat $out.err
+	[ -s $out.png ] || fail "no plot"
+	grep -q "^etp-cwnd: ETP 10.199.8.1:[0-9]* -> 10.199.8.2:5000: [0-9]* events" $out.err ||
+		fail "etp-cwnd did not find the sender: $(cat $out.err)"
+	python3 - $out.csv <<'EOF' || fail "etp-cwnd's rows: $(head -n 5 $out.csv)"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+snd = [r for r in rows if r["flow"].endswith(":5000") and r["stack"] == "ETP"]
+print("# etp-cwnd: %d rows, the sender's window %s -> %s segments" %
+      (len(rows), snd[0]["cwnd"] if snd else "-", snd[-1]["cwnd"] if snd else "-"))
+sys.exit(not (snd and float(snd[0]["cwnd"]) >= 10 and
+              float(snd[-1]["cwnd"]) > float(snd[0]["cwnd"])))
+EOF
+}
+
+# probe_transfer: B listens on 5000 and reads all; A sends 1 MiB.
+probe_transfer() {
+	ip netns exec "$B" env PYTHONPATH="$SELFTESTS" timeout 120 python3 -c '
+from etp_util import *
+l = listener("10.199.8.2", 5000)
+print("listening", flush=True)
+s, _ = l.accept()
+assert len(recv_all(s)) == 1 << 20
+' >/tmp/probe_srv.$$ 2>&1 &
+	local srv=$! i
+	for i in $(seq 1 600); do
+		grep -q listening /tmp/probe_srv.$$ && break
+		sleep 0.1
+	done
+	ip netns exec "$A" env PYTHONPATH="$SELFTESTS" timeout 120 python3 -c '
+from etp_util import *
+c = sock()
+c.connect(("10.199.8.2", 5000))
+c.sendall(b"p" * (1 << 20))
+c.shutdown(socket.SHUT_WR)
+recv_all(c)
+' || return 1
+	wait $srv || { cat /tmp/probe_srv.$$; return 1; }
+	rm -f /tmp/probe_srv.$$
 }
 
 # etp_state_change says under which of the lab's variants a connection
