@@ -147,13 +147,7 @@ l.bind(('10.199.41.2', 7100))
 l.listen(1)
 print('listening', flush=True)
 s, _ = l.accept()
-n = 0
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    n += len(d)
-print('received', n, flush=True)
+print('received', len(recv_all(s)), flush=True)
 " >"$TMPDIR_CONG/rx" 2>&1 &
 	wait_started "$TMPDIR_CONG/rx" $!
 	py "$a" <<'EOF'
