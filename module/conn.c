@@ -53,6 +53,9 @@ void etp_init_xmit_vars(struct sock *sk)
 	ep->max_in_flight = 0;
 	ep->is_cwnd_limited = 0;
 	ep->cwnd_usage_seq = ep->iss;
+	ep->ecn_flags = 0;
+	ep->delivered = 0;
+	ep->delivered_ce = 0;
 	etp_reset_congestion_control(sk);
 }
 

@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 #include <linux/filter.h>
 #include <linux/tcp.h>
+#include <net/dsfield.h>
 #include <net/ip.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/sock.h>
@@ -100,6 +101,7 @@ int etp_v4_rcv(struct sk_buff *skb)
 	cb->retrans = 0;
 	cb->tw_isn = 0;
 	cb->rx_opts = 0;
+	cb->ip_dsfield = ipv4_get_dsfield(iph);
 	if (th->doff > ETP_HDR_LEN / 4) {
 		struct etp_rx_opts o;
 

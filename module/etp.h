@@ -25,6 +25,7 @@
  *   5 lookup.c      the listener and established tables; connect()'s 4-tuple
  *   6 newreno.c     NewReno: the default congestion control algorithm
  *   6 cubic.c       CUBIC (RFC 9438, HyStart++): module etp_cubic.ko
+ *   6 dctcp.c       DCTCP (RFC 8257): module etp_dctcp.ko
  *   5 cong.c        congestion control: the algorithms' registry, a socket's choice
  *   5 rack.c        RACK (RFC 8985): loss detection by time, the reordering timer
  *   5 tlp.c         tail loss probes (RFC 8985 7): the probe, what its ACK tells
@@ -41,6 +42,7 @@
  *   1 tstamp.c      timestamps (RFC 7323): the clock, TS.Recent, RTT from TSecr
  *   1 isn.c         initial sequence numbers (RFC 6528), table hashing, slots
  *   1 offload.c     GSO of ETP's large skbs
+ *   1 ecn.c         ECN (RFC 3168): negotiation, ECT and CE, ECE and CWR
  *   1 trace.c       the tracepoints of trace.h (system "etp")
  *   1 variant.c     the lab's variants: their names, sysctls and text
  *
@@ -119,7 +121,8 @@ extern struct proto etp_prot;
 	X(Timeouts) X(RenoRecovery) X(SackRecovery) X(FastRetrans)	\
 	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard) X(SACKReneging)	\
 	X(SACKReorder) X(FullUndo) X(PartialUndo) X(DSACKUndo) X(LossUndo)	\
-	X(SpuriousRTOs) X(LostRetransmit) X(LossProbes) X(LossProbeRecovery)
+	X(SpuriousRTOs) X(LostRetransmit) X(LossProbes) X(LossProbeRecovery)	\
+	X(EcnNegotiated) X(EcnCeRecv) X(EcnEceRecv) X(EcnCwrRecv)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,
@@ -165,6 +168,7 @@ struct etp_sysctl {
 	int frto;		/* F-RTO (RFC 5682): 0 off, 1 or 2 on */
 	int recovery;		/* ETP_RACK_*, as tcp_recovery */
 	int early_retrans;	/* 3, 4: tail loss probes (RFC 8985 7), as tcp_early_retrans */
+	int ecn;		/* 0 off, 1 ask and accept, 2 accept only (ecn.c), as tcp_ecn */
 };
 
 /* The recovery sysctl's bits, TCP's TCP_RACK_*. */
@@ -269,6 +273,8 @@ static inline void etp_mib_add(struct net *net, enum etp_mib field, long val)
 #define ETPHDR_PSH	0x08
 #define ETPHDR_ACK	0x10
 #define ETPHDR_URG	0x20
+#define ETPHDR_ECE	0x40	/* ECN-Echo (RFC 3168 6.1) */
+#define ETPHDR_CWR	0x80	/* Congestion Window Reduced */
 
 /* A received segment's header, at skb->data once the IP layer is done. */
 static inline const struct tcphdr *etp_hdr(const struct sk_buff *skb)
@@ -331,6 +337,7 @@ struct etp_skb_cb {
 				 * header, if rx_opts has ETP_RXO_SACK
 				 */
 	u8 sacked;		/* sent: ETP_SACKED_* (the scoreboard's marks) */
+	u8 ip_dsfield;		/* received: the IP header's DS field and ECN bits */
 };
 
 /* A sent skb's marks, TCP's TCPCB_SACKED_* and TCPCB_LOST. */
@@ -365,10 +372,11 @@ struct etp_ca_ops;
 
 /*
  * Loss recovery's states (recovery.c), numbered as TCP's TCP_CA_* so that
- * TCP_INFO's tcpi_ca_state is a copy (Disorder and CWR ETP has not).
+ * TCP_INFO's tcpi_ca_state is a copy (Disorder ETP has not).
  */
 enum etp_ca_state {
 	ETP_CA_OPEN = 0,
+	ETP_CA_CWR = 2,		/* an ECN echo reduced the window (RFC 3168 6.1.2) */
 	ETP_CA_RECOVERY = 3,	/* fast recovery: duplicate ACKs or SACKs told of a loss */
 	ETP_CA_LOSS = 4,	/* after a retransmission timeout */
 };
@@ -382,6 +390,7 @@ enum etp_ca_cause {
 	ETP_CA_UNDO,		/* the reduction was needless: taken back */
 	ETP_CA_RACK,		/* RACK found a segment lost (RFC 8985) */
 	ETP_CA_TLP,		/* a loss probe repaired a loss: the window reduced */
+	ETP_CA_ECE,		/* an ACK echoed congestion (ECN): the window reduced */
 };
 
 /*
@@ -517,6 +526,10 @@ struct etp_sock {
 	u32 rcv_tstamp;		/* jiffies of the last acceptable segment */
 	u32 last_oow_ack;	/* jiffies of the last ACK to an unacceptable one */
 	u32 total_retrans;	/* segments sent again (TCP_INFO) */
+	/* ECN (RFC 3168; ecn.c) and what congestion control counts with it. */
+	u8 ecn_flags;		/* ETP_ECN_* */
+	u32 delivered;		/* bytes ACKs told arrived (TCP's delivered, in bytes) */
+	u32 delivered_ce;	/* of them, told by ACKs with ECE (TCP's delivered_ce) */
 
 	/* Timestamps (RFC 7323; tstamp.c), with tstamp_ok. */
 	u32 ts_off;		/* added to our clock: etp_ts_off() */
@@ -681,7 +694,8 @@ struct etp_req {
 	   wscale_ok:1;
 	u8 acked:1,			/* a bare ACK came, TCP_DEFER_ACCEPT held it */
 	   tstamp_ok:1,			/* the SYN's timestamps taken */
-	   sack_ok:1;			/* SACK permitted both ways */
+	   sack_ok:1,			/* SACK permitted both ways */
+	   ecn_ok:1;			/* ECN agreed: the SYN-ACK has ECE */
 	u32 ts_recent;			/* the SYN's TSval, with tstamp_ok */
 };
 
@@ -738,6 +752,7 @@ bool etp_rmem_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *skb)
 #define ETP_SACK_DSACK	0x02	/* the first block reports a duplicate */
 #define ETP_ACK_DUP	0x04	/* a duplicate ACK (RFC 5681 2), for recovery.c */
 #define ETP_ACK_ORIG	0x08	/* it (S)ACKed data sent once, before the recovery point */
+#define ETP_ACK_ECE	0x10	/* it echoed congestion (ECN), for recovery.c */
 int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked);
 bool etp_sack_reneged(struct sock *sk);
 void etp_sack_forget(struct sock *sk);
@@ -796,7 +811,15 @@ enum etp_ca_event {
 	ETP_CA_EVENT_TX_START,		/* data goes with nothing in flight */
 	ETP_CA_EVENT_COMPLETE_CWR,	/* fast recovery ended: the reduction is done */
 	ETP_CA_EVENT_LOSS,		/* the retransmission timer fired */
+	ETP_CA_EVENT_ECN_IS_CE,		/* data arrived marked CE (with ETP_CONG_NEEDS_ECN) */
+	ETP_CA_EVENT_ECN_NO_CE,		/* data arrived ECT, not CE (with ETP_CONG_NEEDS_ECN) */
 };
+
+/* An ACK, as in_ack_event() hears of it (TCP's CA_ACK_*). */
+#define ETP_CA_ACK_ECE		0x1	/* it echoed congestion (ECE) */
+
+/* What an algorithm asks of the connection (etp_ca_ops.flags, TCP's TCP_CONG_*). */
+#define ETP_CONG_NEEDS_ECN	0x1	/* ECN always, and the CE state echoed exactly (ecn.c) */
 
 /*
  * What an ACK that acknowledged data tells the algorithm (TCP's struct
@@ -818,11 +841,15 @@ struct etp_ack_sample {
  * @set_state: recovery's state is about to become @new (enum etp_ca_state)
  * @cwnd_event: one of enum etp_ca_event
  * @pkts_acked: an ACK acknowledged data: what it told
+ * @in_ack_event: every ACK that is not old, after the scoreboard and before
+ *                recovery: @flags has ETP_CA_ACK_*; ep->delivered and
+ *                ep->delivered_ce count what ACKs have told arrived
  * @undo_cwnd: the window once a reduction proves needless (recovery.c's
  *             undo; prior_cwnd holds the window before it) (required)
  * @init: the connection begins: the initial window is set, the MSS known;
  *        ca_priv is zero; or the algorithm was chosen on a connection
  * @release: the socket leaves the algorithm (closed, or another chosen)
+ * @flags: ETP_CONG_*
  * @name: its name, as TCP_CONGESTION gives it
  * @owner: the module it lives in (THIS_MODULE), NULL in etp.ko
  * @list: on the registry's list (cong.c)
@@ -839,9 +866,11 @@ struct etp_ca_ops {
 	void (*set_state)(struct sock *sk, u8 new);
 	void (*cwnd_event)(struct sock *sk, enum etp_ca_event ev);
 	void (*pkts_acked)(struct sock *sk, const struct etp_ack_sample *sample);
+	void (*in_ack_event)(struct sock *sk, u32 flags);
 	u32 (*undo_cwnd)(struct sock *sk);
 	void (*init)(struct sock *sk);
 	void (*release)(struct sock *sk);
+	u32 flags;
 	char name[ETP_CA_NAME_MAX];
 	struct module *owner;
 	struct list_head list;
@@ -1096,6 +1125,24 @@ unsigned int etp_adv_mss(const struct dst_entry *dst);
 int etp_ctl_init(struct etp_net *en);
 void etp_ctl_exit(struct etp_net *en);
 
+/* ecn.c; ep->ecn_flags, TCP's TCP_ECN_*. */
+#define ETP_ECN_OK		0x1	/* negotiated */
+#define ETP_ECN_QUEUE_CWR	0x2	/* the next new data carries CWR */
+#define ETP_ECN_DEMAND_CWR	0x4	/* our ACKs carry ECE */
+#define ETP_ECN_SEEN		0x8	/* data arrived ECT or CE */
+#define ETP_ECN_ASKED		0x10	/* our SYN asked for it (SYN_SENT) */
+#define ETP_ECN_CE		0x20	/* the last data arrived CE (exact echo) */
+bool etp_ecn_ok(const struct sock *sk);
+u8 etp_ecn_syn_flags(struct sock *sk, bool retrans);
+void etp_ecn_rcv_synack(struct sock *sk, u8 flags);
+bool etp_ecn_req_ok(const struct sock *lsk, const struct sk_buff *skb);
+void etp_ecn_child(struct sock *sk, bool ok);
+u8 etp_ecn_xmit(struct sock *sk, u8 *flags, bool new_data);
+void etp_ecn_queue_cwr(struct sock *sk);
+bool etp_ecn_rcv_ece(struct sock *sk, const struct sk_buff *skb);
+bool etp_ecn_rcv_flush(const struct sock *sk, const struct sk_buff *skb);
+void etp_ecn_rcv(struct sock *sk, const struct sk_buff *skb);
+
 /* offload.c */
 void etp_gso_set(struct sk_buff *skb, unsigned int mss, unsigned int segs);
 unsigned int etp_gso_mss(const struct sk_buff *skb);
@@ -1242,6 +1289,7 @@ int etp_recovery_selftest(struct sock *sk);
 int etp_rack_selftest(struct sock *sk);
 int etp_tlp_selftest(struct sock *sk);
 int etp_cong_selftest(struct sock *sk);
+int etp_ecn_selftest(struct sock *sk);
 int etp_cookie_selftest(void);
 int etp_offload_selftest(void);
 int etp_statetable_selftest(void);

@@ -174,6 +174,16 @@ static void etp_data_queue(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 
+	/*
+	 * What the path marked (ECN, ecn.c): an ACK owed for earlier data
+	 * may have to go first, with their CE state.
+	 */
+	if (len && ep->ecn_flags) {
+		if (etp_ecn_rcv_flush(sk, skb))
+			etp_send_ack(sk);
+		etp_ecn_rcv(sk, skb);
+	}
+
 	if (!etp_after(cb->seq, ep->rcv_nxt)) {
 		/*
 		 * In order, possibly overlapping what is already in: the overlap
@@ -337,6 +347,22 @@ static s32 etp_ack_rtt(struct sock *sk, const struct sk_buff *skb, u32 rtt)
 }
 
 /*
+ * What an ACK told arrived, counted for the algorithm (TCP's
+ * tcp_count_delivered(), in bytes), which then hears of the ACK.
+ */
+static void etp_ack_delivered(struct sock *sk, u32 delivered, int flag)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	const struct etp_ca_ops *ca = etp_cong(sk);
+
+	ep->delivered += delivered;
+	if (flag & ETP_ACK_ECE)
+		ep->delivered_ce += delivered;
+	if (ca->in_ack_event)
+		ca->in_ack_event(sk, flag & ETP_ACK_ECE ? ETP_CA_ACK_ECE : 0);
+}
+
+/*
  * RFC 9293 3.10.7.4, fifth: the ACK field. Return false if the segment
  * must be dropped.
  */
@@ -345,8 +371,9 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, acked, rtt, sacked = 0, prior_sacked = ep->sacked_out;
-	u32 prior_fack = etp_sack_fack(ep), tsecr = 0;
+	u32 prior_fack = etp_sack_fack(ep), tsecr = 0, delivered;
 	u32 wnd = (u32)cb->window << ep->snd_wscale;
+	const struct etp_ca_ops *ca = etp_cong(sk);
 	bool wnd_changed = false;
 	int flag = 0;
 
@@ -397,6 +424,8 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		flag = etp_sack_tag(sk, skb, &sacked);
 	if (etp_before(ack, ep->snd_una))
 		return true;		/* an old ACK: its data still counts */
+	if (ep->ecn_flags && etp_ecn_rcv_ece(sk, skb))
+		flag |= ETP_ACK_ECE;
 
 	/* RFC 9293 3.10.7.4: update the send window from newer segments. */
 	if (etp_before(ep->snd_wl1, cb->seq) ||
@@ -410,7 +439,6 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 
 	acked = ack - ep->snd_una;
 	if (acked) {
-		const struct etp_ca_ops *ca = etp_cong(sk);
 		/* Only an algorithm that wants the sample pays for it. */
 		struct etp_ack_sample sample = {
 			.acked = acked,
@@ -436,8 +464,9 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		 * Delivered: what it acknowledged that no SACK had, and what
 		 * it SACKed anew (RFC 6937's DeliveredData).
 		 */
-		etp_recovery_ack(sk, acked, acked + ep->sacked_out - prior_sacked,
-				 flag, tsecr);
+		delivered = acked + ep->sacked_out - prior_sacked;
+		etp_ack_delivered(sk, delivered, flag);
+		etp_recovery_ack(sk, acked, delivered, flag, tsecr);
 		etp_sndbuf_expand(sk);
 		if (ep->fin_queued && ep->snd_una == ep->write_seq &&
 		    etp_sm_event(sk, ETP_EV_FIN_ACKED) == TCP_CLOSE)
@@ -461,7 +490,11 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		    skb->len == etp_hdr(skb)->doff * 4 &&
 		    !(cb->flags & (ETPHDR_SYN | ETPHDR_FIN)))
 			flag |= ETP_ACK_DUP;
-		etp_recovery_ack(sk, 0, ep->sacked_out - prior_sacked, flag, tsecr);
+		delivered = ep->sacked_out - prior_sacked;
+		etp_ack_delivered(sk, delivered, flag);
+		etp_recovery_ack(sk, 0, delivered, flag, tsecr);
+	} else if (ca->in_ack_event) {
+		ca->in_ack_event(sk, flag & ETP_ACK_ECE ? ETP_CA_ACK_ECE : 0);
 	}
 	if (!etp_state_is(sk, ETP_S_CONN))		/* closed, or handed to TIME_WAIT */
 		return false;
@@ -531,6 +564,8 @@ static void etp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	/* RFC 2018: SACK if both SYNs permit it. */
 	if (!(cb->rx_opts & ETP_RXO_SACK_PERM))
 		ep->sack_ok = 0;
+	/* RFC 3168 6.1.1: ECN if the SYN-ACK agrees (none in a simultaneous open). */
+	etp_ecn_rcv_synack(sk, ack ? cb->flags : 0);
 	etp_parse_syn_options(skb, &mss, &wscale, &wscale_ok);
 	etp_init_rcv_seq(sk, cb->seq);
 	ep->wscale_ok = wscale_ok;

@@ -70,7 +70,7 @@ static int __init etp_selftests(void)
 		etp_rto_selftest, etp_window_selftest, etp_delack_selftest,
 		etp_tstamp_selftest, etp_ofo_selftest, etp_rtx_selftest,
 		etp_sack_selftest, etp_recovery_selftest, etp_rack_selftest,
-		etp_tlp_selftest, etp_cong_selftest,
+		etp_tlp_selftest, etp_cong_selftest, etp_ecn_selftest,
 	};
 	struct socket *sock;
 	int i, n, total = 0;

@@ -82,8 +82,10 @@ static struct sk_buff *etp_gso_segment(struct sk_buff *skb,
 		th = tcp_hdr(seg);
 		th->seq = htonl(seq);
 		seq += len - thlen;
-		/* FIN and PSH go with the last segment only. */
+		/* FIN and PSH go with the last segment only, CWR with the first. */
 		etp_flag_byte(th) = seg->next ? flags & ~(ETPHDR_FIN | ETPHDR_PSH) : flags;
+		if (seg != segs)
+			etp_flag_byte(th) &= ~ETPHDR_CWR;
 		th->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr, len,
 					       iph->protocol, 0);
 		if (seg->ip_summed == CHECKSUM_PARTIAL)

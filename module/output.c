@@ -23,6 +23,7 @@
 #include <linux/tcp.h>
 #include <net/checksum.h>
 #include <net/inet_common.h>
+#include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp_states.h>
@@ -83,6 +84,14 @@ static void etp_hdr_ts(const struct sock *sk, struct etp_hdr_args *h)
 	h->tsecr = sk->sk_state == TCP_SYN_SENT ? 0 : ep->ts_recent;
 }
 
+/* To the IP layer, with the socket's TOS and @ect as its ECN bits (ecn.c). */
+static int etp_ip_xmit(struct sock *sk, struct sk_buff *skb, u8 ect)
+{
+	u8 tos = (READ_ONCE(inet_sk(sk)->tos) & ~INET_ECN_MASK) | ect;
+
+	return __ip_queue_xmit(sk, skb, &inet_sk(sk)->cork.fl, tos);
+}
+
 /* Send a clone (or a copy) of a queued skb, with its header. */
 static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 {
@@ -98,6 +107,7 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 	};
 	unsigned int segs;
 	struct sk_buff *skb;
+	u8 ect = INET_ECN_NOT_ECT;
 	int err;
 
 	if (unlikely(skb_cloned(oskb)))
@@ -120,8 +130,12 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 		h.wscale = ep->rcv_wscale;
 		if (ep->sack_ok)
 			h.opt |= ETP_HOPT_SACK_PERM;
+		if (sk->sk_state == TCP_SYN_SENT)
+			h.flags |= etp_ecn_syn_flags(sk, etp_before(cb->seq, ep->snd_max));
 	} else {
 		h.window = etp_select_window(sk);
+		ect = etp_ecn_xmit(sk, &h.flags,
+				   oskb->len && !etp_before(cb->seq, ep->snd_max));
 	}
 	etp_push_header(skb, &h);
 	/* Many MSS in one skb: the stack or the device cuts it (offload.c). */
@@ -136,7 +150,7 @@ static int etp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
 	if (oskb->len)
 		etp_ack_data_sent(sk);
 	ETP_ADD_STATS(sock_net(sk), OutSegs, segs);
-	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	err = etp_ip_xmit(sk, skb, ect);
 	return net_xmit_eval(err);
 }
 
@@ -177,7 +191,7 @@ static void etp_sent(struct sock *sk, struct sk_buff *skb)
 	struct etp_sock *ep = etp_sk(sk);
 	struct etp_skb_cb *cb = ETP_SKB_CB(skb);
 
-	if (ep->ca_state == ETP_CA_RECOVERY)
+	if (ep->ca_state == ETP_CA_RECOVERY || ep->ca_state == ETP_CA_CWR)
 		ep->prr_out += cb->end_seq - cb->seq;	/* RFC 6937's prr_out */
 	if (etp_before(cb->seq, ep->snd_max)) {
 		etp_rtx_mark_sent(ep, cb);
@@ -766,6 +780,7 @@ static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
 		.flags = flags,
 	};
 	struct sk_buff *skb = etp_alloc_ctl_skb(GFP_ATOMIC);
+	u8 ect;
 
 	if (!skb) {
 		/* No memory for an ACK: the delayed ACK timer tries again. */
@@ -775,6 +790,7 @@ static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
 	}
 	h.window = etp_select_window(sk);
 	etp_hdr_ts(sk, &h);
+	ect = etp_ecn_xmit(sk, &h.flags, false);
 	/*
 	 * SACK blocks ride on pure ACKs only: data keeps one MSS. A D-SACK
 	 * block goes first, once (RFC 2883), then the others.
@@ -801,7 +817,7 @@ static void etp_send_bare(struct sock *sk, u32 seq, u8 flags)
 	if (flags & ETPHDR_ACK)
 		etp_ack_sent(sk);
 	ETP_INC_STATS(sock_net(sk), OutSegs);
-	ip_queue_xmit(sk, skb, &inet->cork.fl);
+	etp_ip_xmit(sk, skb, ect);
 }
 
 /**
@@ -1105,6 +1121,8 @@ int etp_send_req_synack_ts(struct etp_req *req, u32 ts)
 		return 0;
 	if (req->sack_ok)
 		h.opt |= ETP_HOPT_SACK_PERM;
+	if (req->ecn_ok)
+		h.flags |= ETPHDR_ECE;		/* RFC 3168 6.1.1 */
 	if (req->tstamp_ok) {
 		h.opt |= ETP_HOPT_TS;
 		h.tsval = ts + etp_ts_off(sock_net(lsk), req->laddr, req->raddr,

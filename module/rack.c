@@ -37,7 +37,7 @@ static u32 etp_rack_reo_wnd(const struct sock *sk)
 	int recovery = READ_ONCE(etp_sk_pernet(sk)->sysctl.recovery);
 
 	if (!ep->reord_seen) {
-		if (ep->ca_state != ETP_CA_OPEN)
+		if (ep->ca_state >= ETP_CA_RECOVERY)
 			return 0;
 		if (ep->sacked_out >= ep->reordering * ep->mss &&
 		    !(recovery & ETP_RACK_NO_DUPTHRESH))

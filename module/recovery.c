@@ -7,7 +7,10 @@
  * the scoreboard takes the oldest segment for lost (RFC 6675); Loss, after
  * a retransmission timeout (RFC 5681 3.1, RFC 6298 5.4). Recovery and Loss
  * end when the cumulative ACK passes what was in flight when they began
- * (recover, TCP's high_seq).
+ * (recover, TCP's high_seq). CWR is a reduction without a loss: an ACK
+ * echoed congestion (ECN, RFC 3168 6.1.2; ecn.c), and the window comes
+ * down to ssthresh over a round as in Recovery, nothing resent, until the
+ * ACKs pass what was in flight.
  *
  * Without SACK, recovery is NewReno's (RFC 6582): the oldest segment goes
  * again at once, each further duplicate ACK inflates the window by a
@@ -62,21 +65,31 @@ static void etp_tlp_end(struct sock *sk)
 		etp_reset_rtx_timer(sk);
 }
 
-/* Into state @new, for @cause; the tracepoint shows the window set for it. */
-static void etp_set_ca_state(struct sock *sk, u8 new, int cause)
+/* The algorithm hears of state @new first, as tcp_set_ca_state()'s. */
+static void etp_ca_state_hook(struct sock *sk, u8 new)
+{
+	if (etp_cong(sk)->set_state && new != etp_sk(sk)->ca_state)
+		etp_cong(sk)->set_state(sk, new);
+}
+
+/* Into state @new, for @cause, the hook run; the tracepoint shows the window set for it. */
+static void etp_ca_state_commit(struct sock *sk, u8 new, int cause)
 {
 	struct etp_sock *ep = etp_sk(sk);
 	u8 old = ep->ca_state;
 
-	/* The algorithm hears of it first, as tcp_set_ca_state()'s. */
-	if (etp_cong(sk)->set_state && new != old)
-		etp_cong(sk)->set_state(sk, new);
 	ep->ca_state = new;
 	trace_etp_ca_state(sock_net(sk), sk, old, cause);
-	/* A reduction completed: fast recovery's, or a loss probe's at once. */
-	if ((old == ETP_CA_RECOVERY && new == ETP_CA_OPEN && cause == ETP_CA_RECOVERED) ||
-	    cause == ETP_CA_TLP)
+	/* A reduction completed: fast recovery's, CWR's, or a loss probe's at once. */
+	if (((old == ETP_CA_RECOVERY || old == ETP_CA_CWR) && new == ETP_CA_OPEN &&
+	     cause == ETP_CA_RECOVERED) || cause == ETP_CA_TLP)
 		etp_ca_event(sk, ETP_CA_EVENT_COMPLETE_CWR);
+}
+
+static void etp_set_ca_state(struct sock *sk, u8 new, int cause)
+{
+	etp_ca_state_hook(sk, new);
+	etp_ca_state_commit(sk, new, cause);
 }
 
 /*
@@ -91,7 +104,8 @@ static void etp_init_undo(struct sock *sk)
 	struct etp_sock *ep = etp_sk(sk);
 
 	ep->prior_cwnd = ep->cwnd;
-	ep->prior_ssthresh = ep->ca_state == ETP_CA_RECOVERY ? ep->ssthresh :
+	ep->prior_ssthresh = ep->ca_state == ETP_CA_RECOVERY ||
+			     ep->ca_state == ETP_CA_CWR ? ep->ssthresh :
 			     max(ep->ssthresh, ep->cwnd / 2 + ep->cwnd / 4);
 	ep->undo_on = 1;
 	ep->undo_marker = ep->snd_una;
@@ -241,8 +255,24 @@ static void etp_retransmit_lost_head(struct sock *sk)
 }
 
 /*
+ * A reduction begins (tcp_init_cwnd_reduction()): ssthresh from the
+ * algorithm, PRR's count from zero, the receiver told (ECN's CWR).
+ */
+static void etp_init_cwnd_reduction(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	ep->ssthresh = etp_cong(sk)->ssthresh(sk);
+	ep->prr_delivered = 0;
+	ep->prr_out = 0;
+	ep->prr_recover_fs = max(ep->snd_max - ep->snd_una, 1U);
+	etp_ecn_queue_cwr(sk);
+}
+
+/*
  * Fast retransmit: into Recovery, with half the flight as ssthresh and
- * ssthresh + @extra segments as the window.
+ * ssthresh + @extra segments as the window. From CWR, its reduction
+ * stands (one per window of data), as TCP's tcp_enter_recovery().
  */
 static void etp_enter_recovery(struct sock *sk, u32 extra, int cause)
 {
@@ -250,15 +280,45 @@ static void etp_enter_recovery(struct sock *sk, u32 extra, int cause)
 
 	etp_tlp_end(sk);
 	etp_init_undo(sk);
-	ep->ssthresh = etp_cong(sk)->ssthresh(sk);
-	ep->cwnd = ep->ssthresh + extra * ep->mss;
+	if (ep->ca_state != ETP_CA_CWR)
+		etp_init_cwnd_reduction(sk);
 	ep->recover = ep->snd_max;
-	ep->prr_delivered = 0;
-	ep->prr_out = 0;
-	ep->prr_recover_fs = max(ep->snd_max - ep->snd_una, 1U);
-	etp_set_ca_state(sk, ETP_CA_RECOVERY, cause);
+	/* Before the window falls: DCTCP sets its ssthresh for a loss there. */
+	etp_ca_state_hook(sk, ETP_CA_RECOVERY);
+	ep->cwnd = ep->ssthresh + extra * ep->mss;
+	etp_ca_state_commit(sk, ETP_CA_RECOVERY, cause);
 	etp_mib_add(sock_net(sk), ep->sack_ok ? ETP_MIB_SackRecovery :
 						ETP_MIB_RenoRecovery, 1);
+}
+
+/*
+ * RFC 3168 6.1.2: an ACK echoed congestion, in Open. The window falls as
+ * for a loss, once per window of data, paced down by PRR, nothing sent
+ * again (TCP's tcp_enter_cwr()); no undo: the path said so itself.
+ */
+static void etp_enter_cwr(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	ep->undo_on = 0;
+	etp_init_cwnd_reduction(sk);
+	ep->recover = ep->snd_max;
+	etp_set_ca_state(sk, ETP_CA_CWR, ETP_CA_ECE);
+}
+
+/*
+ * CWR ends once the ACKs pass the recovery point, so that the CWR that
+ * followed reached the receiver (tcp_fastretrans_alert()); the window is
+ * ssthresh (tcp_end_cwnd_reduction()).
+ */
+static void etp_cwr_ack(struct sock *sk, u32 acked)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (!acked || !etp_after(ep->snd_una, ep->recover))
+		return;
+	ep->cwnd = ep->ssthresh;
+	etp_set_ca_state(sk, ETP_CA_OPEN, ETP_CA_RECOVERED);
 }
 
 /*
@@ -346,7 +406,7 @@ static void etp_reno_ack(struct sock *sk, u32 acked, int flag, u32 tsecr)
 		}
 		if (!(flag & ETP_ACK_DUP) || ++ep->dupacks < ETP_DUPTHRESH)
 			return;
-		if (ep->dupacks == ETP_DUPTHRESH && ep->ca_state == ETP_CA_OPEN) {
+		if (ep->dupacks == ETP_DUPTHRESH && ep->ca_state <= ETP_CA_CWR) {
 			etp_enter_recovery(sk, ETP_DUPTHRESH, ETP_CA_DUPACKS);
 			etp_retransmit_lost_head(sk);
 		} else if (ep->ca_state == ETP_CA_RECOVERY) {
@@ -369,7 +429,10 @@ static void etp_reno_ack(struct sock *sk, u32 acked, int flag, u32 tsecr)
 	}
 	if (ep->ca_state == ETP_CA_LOSS && etp_loss_ack(sk, acked, flag, tsecr))
 		return;
-	etp_cong(sk)->cong_avoid(sk, ep->snd_una, acked);
+	if (ep->ca_state == ETP_CA_CWR)
+		etp_prr(sk, acked);
+	else
+		etp_cong(sk)->cong_avoid(sk, ep->snd_una, acked);
 }
 
 /* RFC 6675, with SACK, and RFC 6937 for the window in Recovery. */
@@ -389,14 +452,17 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 	 */
 	switch (ep->ca_state) {
 	case ETP_CA_OPEN:
-		/* D-SACKs of the episode that ended: it was needless. */
-		etp_try_undo_dsack(sk);
-		if (acked && delivered)
-			etp_cong(sk)->cong_avoid(sk, ep->snd_una, delivered);
+	case ETP_CA_CWR:
+		if (ep->ca_state == ETP_CA_OPEN) {
+			/* D-SACKs of the episode that ended: it was needless. */
+			etp_try_undo_dsack(sk);
+			if (acked && delivered)
+				etp_cong(sk)->cong_avoid(sk, ep->snd_una, delivered);
+		}
 		if (etp_rack_on(sk)) {
 			/* RFC 8985 6.2: RACK found a segment lost. */
 			if (!etp_rack_mark_lost(sk) || !ep->lost_out)
-				return;
+				goto no_loss;
 			etp_enter_recovery(sk, 0, ETP_CA_RACK);
 		} else {
 			/* RFC 6675 5 step 4: DupThresh duplicates, or the head IsLost(). */
@@ -405,11 +471,16 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 			else if (ep->dupacks >= ep->reordering)
 				etp_enter_recovery(sk, 0, ETP_CA_DUPACKS);
 			else
-				return;
+				goto no_loss;
 			etp_sack_mark_lost(sk);
 		}
 		etp_retransmit_lost_head(sk);
 		etp_prr(sk, delivered);
+		return;
+no_loss:
+		/* CWR: the window comes down as in Recovery (tcp_cwnd_reduction()). */
+		if (ep->ca_state == ETP_CA_CWR)
+			etp_prr(sk, delivered);
 		return;
 	case ETP_CA_RECOVERY:
 		if (acked && !etp_before(ep->snd_una, ep->recover)) {
@@ -485,8 +556,14 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 
 		ep->ssthresh = etp_cong(sk)->ssthresh(sk);
 		ep->cwnd = ep->ssthresh;
+		etp_ecn_queue_cwr(sk);
 		etp_set_ca_state(sk, ep->ca_state, ETP_CA_TLP);
 	}
+	/* ECN: an echo of congestion in Open; or CWR's end. */
+	if (flag & ETP_ACK_ECE && etp_sk(sk)->ca_state == ETP_CA_OPEN)
+		etp_enter_cwr(sk);
+	else if (etp_sk(sk)->ca_state == ETP_CA_CWR)
+		etp_cwr_ack(sk, acked);
 	if (etp_sk(sk)->sack_ok)
 		etp_sack_ack(sk, acked, delivered, flag, tsecr);
 	else
@@ -541,7 +618,6 @@ void etp_enter_loss(struct sock *sk)
 	sock_owned_by_me(sk);
 	ETP_INC_STATS(sock_net(sk), Timeouts);
 	etp_tlp_end(sk);
-	etp_ca_event(sk, ETP_CA_EVENT_LOSS);
 	/*
 	 * A new episode, as TCP's: from Open, past the recovery point, or
 	 * the first timeout since an ACK in Loss. A timeout in Recovery
@@ -571,7 +647,10 @@ void etp_enter_loss(struct sock *sk)
 	if (episode) {
 		etp_init_undo(sk);
 		ep->ssthresh = etp_cong(sk)->ssthresh(sk);
+		/* After ssthresh, as tcp_enter_loss(): DCTCP halves it here. */
+		etp_ca_event(sk, ETP_CA_EVENT_LOSS);
 	}
+	etp_ecn_queue_cwr(sk);
 	/* One segment beyond what is still in flight (tcp_enter_loss()). */
 	ep->cwnd = etp_in_flight(ep) + ep->mss;
 	ep->recover = ep->snd_max;

@@ -189,6 +189,7 @@ static void etp_req_init(struct etp_req *req, struct sock *lsk,
 	req->ts_recent = cb->tsval;
 	req->sack_ok = cb->rx_opts & ETP_RXO_SACK_PERM &&
 		       READ_ONCE(etp_sk_pernet(lsk)->sysctl.sack);
+	req->ecn_ok = etp_ecn_req_ok(lsk, skb);
 	/*
 	 * Fixed here: the SYN-ACK and every retransmission offer it, and the
 	 * child keeps it, whatever SO_RCVBUF the listener gets meanwhile.
@@ -375,6 +376,7 @@ static bool etp_create_child(struct sock *lsk, struct etp_req *req,
 		etp_ts_init(child, req->ts_recent);
 	}
 	ep->sack_ok = req->sack_ok;
+	etp_ecn_child(child, req->ecn_ok);
 	ep->wscale_ok = req->wscale_ok;
 	ep->snd_wscale = req->wscale_ok ? req->snd_wscale : 0;
 	ep->rcv_wscale = req->rcv_wscale;

@@ -224,7 +224,7 @@ bool etp_loss_probe_arm(struct sock *sk, bool advancing)
 	s32 rto_left;
 
 	sock_owned_by_me(sk);
-	if ((er != 3 && er != 4) || !ep->sack_ok || ep->ca_state != ETP_CA_OPEN ||
+	if ((er != 3 && er != 4) || !ep->sack_ok || ep->ca_state > ETP_CA_CWR ||
 	    ep->sacked_out || ep->lost_out || ep->retrans_out || ep->reo_timer ||
 	    ep->tlp_out || ep->persist || !head || !etp_state_is(sk, ETP_S_SYNC) ||
 	    etp_state_is(sk, ETP_S_HANDSHAKE))

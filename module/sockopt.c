@@ -281,6 +281,8 @@ static void etp_get_info(struct sock *sk, struct tcp_info *info)
 		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
 	if (ep->sack_ok && etp_state_is(sk, ETP_S_SYNC))
 		info->tcpi_options |= TCPI_OPT_SACK;
+	if (etp_ecn_ok(sk))
+		info->tcpi_options |= TCPI_OPT_ECN;
 	if (ep->wscale_ok) {
 		info->tcpi_options |= TCPI_OPT_WSCALE;
 		info->tcpi_snd_wscale = ep->snd_wscale;

@@ -24,10 +24,10 @@
  * nothing else (it held the peer's window scale too, at 2^-23.4). Where the
  * SYN has timestamps (RFC 7323), the SYN-ACK's TSval carries the rest in its
  * low 6 bits, as TCP's cookie_init_timestamp(): the peer's window scale
- * (4 bits, 0xf for none) and SACK permitted (bit 4); the final ACK echoes
- * them. The clock read loses those bits (up to 63 ms, back in time, so the
+ * (4 bits, 0xf for none), SACK permitted (bit 4) and ECN agreed (bit 5);
+ * the final ACK echoes them. The clock read loses those bits (up to 63 ms, back in time, so the
  * TSval never runs ahead). Without timestamps the SYN-ACK offers no window
- * scale and the connection runs unscaled, as TCP's cookies do. The peer's
+ * scale and no ECN, and the connection runs unscaled, as TCP's cookies do. The peer's
  * SYN window is not kept either; the final ACK's own window replaces it.
  */
 #include <linux/siphash.h>
@@ -46,6 +46,7 @@
 #define COOKIE_TS_BITS	6
 #define COOKIE_TS_WSCALE 0xf		/* the peer's shift; 0xf: none */
 #define COOKIE_TS_SACK	BIT(4)
+#define COOKIE_TS_ECN	BIT(5)		/* the SYN-ACK agreed to ECN */
 
 /* MSS values a cookie can carry: common paths, and jumbo frames. */
 static const u16 etp_cookie_mss[] = { 536, 1300, 1460, 8960 };
@@ -151,8 +152,10 @@ void etp_cookie_send_synack(struct sock *lsk, struct sk_buff *skb)
 		req.rcv_wscale = wscale_ok ? etp_rcv_wscale(lsk) : 0;
 		req.sack_ok = cb->rx_opts & ETP_RXO_SACK_PERM &&
 			      READ_ONCE(etp_sk_pernet(lsk)->sysctl.sack);
+		req.ecn_ok = etp_ecn_req_ok(lsk, skb);
 		data = (wscale_ok ? req.snd_wscale : COOKIE_TS_WSCALE) |
-		       (req.sack_ok ? COOKIE_TS_SACK : 0);
+		       (req.sack_ok ? COOKIE_TS_SACK : 0) |
+		       (req.ecn_ok ? COOKIE_TS_ECN : 0);
 		ts = (ts >> COOKIE_TS_BITS << COOKIE_TS_BITS) | data;
 		if (etp_after(ts, etp_ts_now()))
 			ts -= 1U << COOKIE_TS_BITS;
@@ -232,6 +235,7 @@ int etp_cookie_check(struct sock *lsk, struct sk_buff *skb, struct etp_req *req)
 		req->tstamp_ok = 1;
 		req->ts_recent = cb->tsval;
 		req->sack_ok = !!(opts & COOKIE_TS_SACK);
+		req->ecn_ok = !!(opts & COOKIE_TS_ECN);
 		if ((opts & COOKIE_TS_WSCALE) != COOKIE_TS_WSCALE) {
 			req->wscale_ok = 1;
 			req->snd_wscale = opts & COOKIE_TS_WSCALE;

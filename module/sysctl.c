@@ -69,6 +69,7 @@ void etp_sysctl_defaults(struct etp_sysctl *s)
 	s->frto = 2;			/* TCP's tcp_frto */
 	s->recovery = ETP_RACK_LOSS_DETECTION;	/* TCP's tcp_recovery */
 	s->early_retrans = 3;		/* TCP's tcp_early_retrans: loss probes on */
+	s->ecn = 2;			/* TCP's tcp_ecn: agree when asked, never ask */
 }
 
 /**
@@ -220,6 +221,7 @@ static struct ctl_table etp_sysctl_table[] = {
 	ETP_SYSCTL(frto, &zero, &two),
 	ETP_SYSCTL(recovery, &zero, &seven),
 	ETP_SYSCTL(early_retrans, &zero, &four),
+	ETP_SYSCTL(ecn, &zero, &two),
 	/* Data NULL: etp_sysctl_init_net() points them at the namespace. */
 	{
 		.procname	= "congestion_control",

@@ -36,7 +36,7 @@ void etp_tlp_probe(struct sock *sk)
 	int sent;
 
 	sock_owned_by_me(sk);
-	if (ep->tlp_out || ep->ca_state != ETP_CA_OPEN || ep->snd_una == ep->snd_max)
+	if (ep->tlp_out || ep->ca_state > ETP_CA_CWR || ep->snd_una == ep->snd_max)
 		goto rearm;
 	sent = etp_send_new_probe(sk);
 	if (sent < 0)

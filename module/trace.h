@@ -82,6 +82,7 @@
 
 #define etp_trace_ca_states				\
 	EM(ETP_CA_OPEN, "OPEN")				\
+	EM(ETP_CA_CWR, "CWR")				\
 	EM(ETP_CA_RECOVERY, "RECOVERY")			\
 	EMe(ETP_CA_LOSS, "LOSS")
 
@@ -92,7 +93,8 @@
 	EM(ETP_CA_RECOVERED, "RECOVERED")		\
 	EM(ETP_CA_UNDO, "UNDO")				\
 	EM(ETP_CA_RACK, "RACK")				\
-	EMe(ETP_CA_TLP, "TLP")
+	EM(ETP_CA_TLP, "TLP")				\
+	EMe(ETP_CA_ECE, "ECE")
 
 /* User space (trace-cmd, perf) sees the enums' values, not their names. */
 #undef EM
@@ -130,7 +132,9 @@ etp_trace_ca_causes
 					      { ETPHDR_RST, "RST" },	\
 					      { ETPHDR_PSH, "PSH" },	\
 					      { ETPHDR_ACK, "ACK" },	\
-					      { ETPHDR_URG, "URG" })
+					      { ETPHDR_URG, "URG" },	\
+					      { ETPHDR_ECE, "ECE" },	\
+					      { ETPHDR_CWR, "CWR" })
 
 TRACE_EVENT(etp_state_change,
 

@@ -3019,5 +3019,168 @@ def vno1337_rst_ends_time_wait(t):
     t.counters(TimeWaitKilled=1, CurrTimeWait=0, TimeWaitExpired=0)
 
 
+# ---------------------------------------------------------------------------
+# ECN (RFC 3168 6.1; TCP's tcp_ecn_*; ecn.c)
+
+TCPI_OPT_ECN = 8
+ECT0, CE = 2, 3
+
+
+def ecn_passive(t, l, bport=BPORT):
+    """A connection the peer opens asking for ECN, A agreeing: a Conn."""
+    x = random.randrange(M32)
+    t.send("SEC", x, bport=bport, options=opts(mss=1460))
+    sa = t.expect("SYN-ACK agreeing to ECN", flags="SAE", ack=x + 1, bport=bport)
+    t.check(sa.tos & 3 == 0, "the SYN-ACK is ECT: %s" % sa)
+    t.send("A", x + 1, sa.seq + 1, bport=bport)
+    return Conn(t, bport, x + 1, sa.seq + 1, t.accept(l))
+
+
+@case()
+def ecn_passive_negotiation(t):
+    """ecn=2 (the default, as tcp_ecn): a SYN with ECE and CWR gets a
+    SYN-ACK with ECE alone (RFC 3168 6.1.1), and TCP_INFO says ECN; a SYN
+    with ECE only, or an ECN-setup SYN that arrives ECT, gets none."""
+    l = t.listen()
+    c = ecn_passive(t, l)
+    opt = tcp_info(c.sock)["options"]
+    t.check(opt & TCPI_OPT_ECN, "TCP_INFO options %#x without ECN" % opt)
+    t.send("SE", 7000, options=opts(mss=1460), bport=BPORT + 1)
+    sa1 = t.expect("SYN-ACK to a SYN with ECE alone", flags="SA", ack=7001,
+                   bport=BPORT + 1)
+    t.send("SEC", 9000, options=opts(mss=1460), bport=BPORT + 2, tos=ECT0)
+    sa2 = t.expect("SYN-ACK to an ECT SYN", flags="SA", ack=9001, bport=BPORT + 2)
+    for bp, x, sa in ((BPORT + 1, 7000, sa1), (BPORT + 2, 9000, sa2)):
+        t.send("A", x + 1, sa.seq + 1, bport=bp)
+        s = t.accept(l)
+        opt = tcp_info(s)["options"]
+        t.check(not opt & TCPI_OPT_ECN, "TCP_INFO options %#x: ECN not agreed" % opt)
+        t.abort(s)
+    t.abort(c.sock)
+    t.counters(EcnNegotiated=1, PassiveOpens=3)
+
+
+@case(ecn=0)
+def ecn_off_not_agreed(t):
+    """ecn=0: a SYN asking for ECN gets a SYN-ACK without ECE, and A's data
+    is Not-ECT."""
+    l = t.listen()
+    t.send("SEC", 4000, options=opts(mss=1460))
+    sa = t.expect("SYN-ACK without ECE", flags="SA", ack=4001)
+    t.send("A", 4001, sa.seq + 1)
+    c = Conn(t, BPORT, 4001, sa.seq + 1, t.accept(l))
+    c.sock.send(b"x" * 100)
+    d = c.expect("data", flags="A", length=100)
+    t.check(d.tos & 3 == 0, "data is ECT without ECN: %s" % d)
+    t.abort(c.sock)
+    t.counters(EcnNegotiated=0)
+
+
+@case(ecn=1)
+def ecn_active_negotiation(t):
+    """ecn=1: A's SYN asks (ECE and CWR, Not-ECT); a SYN-ACK with ECE alone
+    agrees, and A's new data is then ECT(0), its pure ACKs Not-ECT (RFC 3168
+    6.1.1, 6.1.4); a SYN-ACK with ECE and CWR both (a reflector) does not."""
+    s = t.connect()
+    syn = t.expect("A's SYN asking for ECN", flags="SEC")
+    t.check(syn.tos & 3 == 0, "the SYN is ECT: %s" % syn)
+    t.send("SAE", 50000, syn.seq + 1, options=opts(mss=1460))
+    t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=50001)
+    t.check(t.connect_result(s) == 0, "connect() failed")
+    c = Conn(t, BPORT, 50001, syn.seq + 1, s)
+    s.send(b"d" * 100)
+    d = c.expect("data", flags="A", length=100)
+    t.check(d.tos & 3 == ECT0, "data is not ECT(0): %s" % d)
+    c.rcv += 100
+    c.send("PA", b"p" * 10)
+    c.snd += 10
+    ack = c.expect_ack("A's ACK")
+    t.check(ack.tos & 3 == 0, "a pure ACK is ECT: %s" % ack)
+    t.abort(s)
+
+    s = t.connect(sport=APORT + 1)
+    syn = t.expect("A's second SYN", flags="SEC")
+    t.send("SAEC", 60000, syn.seq + 1, options=opts(mss=1460), aport=APORT + 1)
+    t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=60001)
+    t.check(t.connect_result(s) == 0, "connect() failed")
+    s.send(b"e" * 100)
+    d = t.expect("data", flags="A", length=100)
+    t.check(d.tos & 3 == 0, "data is ECT though the SYN-ACK did not agree: %s" % d)
+    t.abort(s)
+    t.counters(EcnNegotiated=1, ActiveOpens=2)
+
+
+@case(ecn=1, rto_initial_ms=300)
+def ecn_syn_retransmitted_without(t):
+    """RFC 3168 6.1.1.1: an ECN-setup SYN that goes unanswered goes again
+    without ECE and CWR (a path may drop such SYNs), as TCP's
+    tcp_ecn_fallback; the connection then has no ECN, whatever the SYN-ACK
+    says."""
+    s = t.connect()
+    t.expect("A's SYN asking for ECN", flags="SEC")
+    syn = t.expect("the SYN again, without ECN", flags="S")
+    t.send("SAE", 600, syn.seq + 1, options=opts(mss=1460))
+    t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=601)
+    t.check(t.connect_result(s) == 0, "connect() failed")
+    s.send(b"f" * 100)
+    d = t.expect("data", flags="A", length=100)
+    t.check(d.tos & 3 == 0, "data is ECT after the fallback: %s" % d)
+    t.abort(s)
+    t.counters(EcnNegotiated=0)
+
+
+@case()
+def ecn_ce_echoed_until_cwr(t):
+    """RFC 3168 6.1.3: data that arrives CE-marked is ACKed at once with
+    ECE, and every ACK carries ECE until data with CWR arrives."""
+    c = ecn_passive(t, t.listen())
+    for payload, tos, flags, ece, what in (
+            (b"a", ECT0, "PA", False, "ECT data"),
+            (b"b", CE, "PA", True, "CE data: ECE, at once"),
+            (b"c", ECT0, "PA", True, "ECT data: ECE held"),
+            (b"d", ECT0, "PAC", False, "data with CWR: ECE ends")):
+        c.send(flags, payload * 100, tos=tos)
+        c.snd += 100
+        c.expect("ACK of " + what, flags="AE" if ece else "A", seq=c.rcv,
+                 ack=c.snd, length=0)
+    t.counters(EcnCeRecv=1, EcnCwrRecv=1, EcnNegotiated=1)
+    t.abort(c.sock)
+
+
+@case(rto_min_ms=3000)
+def ecn_ece_reduces_window_once(t):
+    """RFC 3168 6.1.2: an ACK with ECE reduces the window as a loss would,
+    once per window of data: CWR state (TCP_INFO), ssthresh half the
+    flight, the window paced down by PRR with nothing resent, CWR on the
+    next new data and only on it; a second ECE in that window changes
+    nothing."""
+    c = ecn_passive(t, t.listen())
+    mss = 1460
+    c.sock.send(b"x" * 20 * mss)
+    for i in range(10):         # the initial window
+        d = c.expect("segment %d" % i, flags="A", length=mss, seq=c.rcv + i * mss)
+        t.check(d.tos & 3 == ECT0, "data is not ECT(0): %s" % d)
+    t.quiet("the window is full")
+    cwnd0 = tcp_info(c.sock)["snd_cwnd"]
+    c.send("AE", ack=c.rcv + 2 * mss)
+    d = c.expect("new data with CWR", flags="AC", length=mss, seq=c.rcv + 10 * mss)
+    t.quiet("PRR: one segment for two delivered while the flight is above ssthresh")
+    info = tcp_info(c.sock)
+    log("cwnd %d at first; now cwnd %d, ssthresh %d, ca_state %d" %
+        (cwnd0, info["snd_cwnd"], info["snd_ssthresh"], info["ca_state"]))
+    t.check(info["ca_state"] == 2, "ca_state %d, expected CWR (2)" % info["ca_state"])
+    t.check(info["snd_ssthresh"] == 4, "ssthresh %d, expected half the "
+            "flight of 8 segments" % info["snd_ssthresh"])
+    c.send("AE", ack=c.rcv + 4 * mss)
+    d = c.expect("new data, no CWR again", flags="A", length=mss, seq=c.rcv + 11 * mss)
+    info = tcp_info(c.sock)
+    t.check(info["ca_state"] == 2 and info["snd_ssthresh"] == 4,
+            "a second ECE in the window: ca_state %d, ssthresh %d" %
+            (info["ca_state"], info["snd_ssthresh"]))
+    t.check(info["retrans"] == 0, "retransmitted: %d" % info["retrans"])
+    t.counters(EcnEceRecv=2, RetransSegs=0)
+    t.abort(c.sock)
+
+
 if __name__ == "__main__":
     sys.exit(main())

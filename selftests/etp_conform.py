@@ -135,8 +135,9 @@ def sdiff(a, b):
 class Seg:
     """A segment from A, parsed with scapy."""
 
-    def __init__(self, t):
+    def __init__(self, t, tos=0):
         self.t = t
+        self.tos = tos          # the IP header's DS field: tos & 3 is ECN
         self.flags = str(t.flags)
         self.seq, self.ack, self.win = t.seq, t.ack, t.window
         self.payload = bytes(t.payload)
@@ -148,6 +149,8 @@ class Seg:
     def __str__(self):
         s = "%s seq=%d ack=%d win=%d len=%d" % (self.flags, self.seq,
                                                 self.ack, self.win, self.len)
+        if self.tos & 3:
+            s += " ecn=%s" % ("ECT(1)", "ECT(0)", "CE")[(self.tos & 3) - 1]
         if self.options:
             s += " %s" % self.options
         return s
@@ -355,10 +358,10 @@ class Case:
 
     # --- the peer -----------------------------------------------------------
 
-    def send_raw(self, seg, src=B, dst=A):
+    def send_raw(self, seg, src=B, dst=A, tos=0):
         """An ETP segment (header and payload, as bytes) from B to A."""
         frame = (Ether(src=MAC_B, dst=MAC_A) /
-                 IP(src=src, dst=dst, proto=PROTO, ttl=64) / Raw(seg))
+                 IP(src=src, dst=dst, proto=PROTO, ttl=64, tos=tos) / Raw(seg))
         self.pkt.send(bytes(frame))
 
     def frame(self, seg):
@@ -371,23 +374,26 @@ class Case:
         return mac(MAC_A) + mac(MAC_B) + b"\x08\x00" + ip + seg
 
     def send(self, flags, seq, ack=0, payload=b"", options=b"", window=65535,
-             bport=BPORT, aport=APORT, doff=None, bad_csum=False, quiet=False):
-        """A segment from B to A; FLAGS as scapy writes them ("SA", "FA")."""
+             bport=BPORT, aport=APORT, doff=None, bad_csum=False, quiet=False,
+             tos=0):
+        """A segment from B to A; FLAGS as scapy writes them ("SA", "FA",
+        E for ECE, C for CWR); TOS the IP header's (ECN in its low bits)."""
         bits = 0
         for f, b in (("F", 1), ("S", 2), ("R", 4), ("P", 8), ("A", 16),
-                     ("U", 32)):
+                     ("U", 32), ("E", 64), ("C", 128)):
             if f in flags:
                 bits |= b
         seg = etp_packet.segment(B, A, bport, aport, seq=seq % M32,
                                  ack=ack % M32, flags=bits, window=window,
                                  options=options, payload=payload, doff=doff,
                                  bad_csum=bad_csum)
-        self.send_raw(seg)
+        self.send_raw(seg, tos=tos)
         if not quiet:
-            log("B > A %s seq=%d ack=%d len=%d%s%s" %
+            log("B > A %s seq=%d ack=%d len=%d%s%s%s" %
                 (flags or ".", seq % M32, ack % M32, len(payload),
                  " opts=" + options.hex() if options else "",
-                 " BAD CSUM" if bad_csum else ""))
+                 " BAD CSUM" if bad_csum else "",
+                 " tos=%#x" % tos if tos else ""))
 
     def send_icmp(self, seg, type, code, mtu=0, seq=None, quiet=False):
         """An ICMP error from B to A about SEG, a segment A sent: it quotes
@@ -424,7 +430,7 @@ class Case:
             ip = Ether(data).getlayer(IP)
             if ip is None or ip.proto != PROTO or ip.src != A or ip.dst != B:
                 continue
-            seg = Seg(TCP(bytes(ip.payload)[:ip.len - ip.ihl * 4]))
+            seg = Seg(TCP(bytes(ip.payload)[:ip.len - ip.ihl * 4]), ip.tos)
             log("A > B %s" % seg)
             return seg
 
