@@ -126,6 +126,138 @@ test_new_namespace_takes_initial_default() {
 	ip netns del "$ns"
 }
 
+DCTCP_KO=$(dirname "$ETP_KO_PATH")/etp_dctcp.ko
+
+# load_dctcp: etp_dctcp.ko loaded, unloaded again when the case ends.
+load_dctcp() {
+	[ -f "$DCTCP_KO" ] || fail "no $DCTCP_KO: make module builds it"
+	[ -d /sys/module/etp_dctcp ] || insmod "$DCTCP_KO" || fail "insmod $DCTCP_KO"
+	trap 'rmmod etp_dctcp 2>/dev/null || true' EXIT
+}
+
+# ecn_transfer ALGO: 2 MiB from A_NS to B_NS over veth, ALGO on both ends,
+# ecn=1 on A_NS; netem on the data direction marks 1 % of the ECT packets
+# CE where it would drop them (its ecn flag). Leaves the sender's TCP_INFO
+# words "algorithm options retransmitted cwnd ssthresh" in $TMPDIR_CONG/tx.
+ecn_transfer() {
+	local algo=$1
+	A_NS=$(new_netns)
+	B_NS=$(new_netns)
+	veth_link "$A_NS" "$B_NS" 10.199.42 static no_ipv6
+	ip netns exec "$A_NS" sh -c 'echo 1 >/proc/sys/net/etp/ecn'
+	# One segment a packet: netem marks a packet, and a GSO skb of many
+	# segments would take one mark for all of them.
+	ip -n "$A_NS" link set dev va gso_max_segs 1 || fail "gso_max_segs"
+	ip netns exec "$A_NS" tc qdisc add dev va root netem delay 5ms loss 1% ecn ||
+		fail "netem"
+	ip netns exec "$B_NS" python3 -c "
+import socket, sys
+sys.path.insert(0, '$SELFTESTS')
+from etp_util import *
+l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+l.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b'$algo')
+l.bind(('10.199.42.2', 7100))
+l.listen(1)
+print('listening', flush=True)
+s, _ = l.accept()
+print('received', len(recv_all(s)), flush=True)
+" >"$TMPDIR_CONG/rx" 2>&1 &
+	wait_started "$TMPDIR_CONG/rx" $!
+	ALGO=$algo py "$A_NS" >"$TMPDIR_CONG/tx" <<'EOF'
+import os, socket
+from etp_util import *
+c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, os.environ["ALGO"].encode())
+c.connect(("10.199.42.2", 7100))
+c.sendall(b"e" * (2 << 20))
+info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+u32 = lambda off: int.from_bytes(info[off:off + 4], "little")
+name = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
+print(name, info[5], u32(100), u32(80), u32(76))
+c.close()
+EOF
+	wait
+	grep -q "received $((2 << 20))" "$TMPDIR_CONG/rx" || fail "receiver: $(cat "$TMPDIR_CONG/rx")"
+	echo "# sender: algorithm, TCP_INFO options, retransmitted, cwnd, ssthresh: $(cat "$TMPDIR_CONG/tx")"
+}
+
+# ecn_checks ALGO: the sender kept ALGO and had ECN; the receiver saw CE
+# marks and CWRs, the sender ECEs; marks did not turn into retransmissions
+# (a quarter of the marks at most: a timer may still fire in a loaded VM).
+ecn_checks() {
+	local ce ece cwr rtx
+	# shellcheck disable=SC2046
+	set -- $(cat "$TMPDIR_CONG/tx")
+	expect_eq "$algo" "$1" "the sender's algorithm"
+	[ $(($2 & 8)) = 8 ] || fail "TCP_INFO options $2 without TCPI_OPT_ECN"
+	ce=$(etp_stat EcnCeRecv "$B_NS")
+	cwr=$(etp_stat EcnCwrRecv "$B_NS")
+	ece=$(etp_stat EcnEceRecv "$A_NS")
+	rtx=$(etp_stat RetransSegs "$A_NS")
+	echo "# CE marks received $ce, CWRs $cwr; ECEs at the sender $ece, retransmitted $rtx"
+	expect_eq 1 "$(etp_stat EcnNegotiated "$A_NS")" "connections with ECN at the sender"
+	[ "$ce" -gt 0 ] && [ "$cwr" -gt 0 ] && [ "$ece" -gt 0 ] ||
+		fail "CE marks $ce, CWRs $cwr, ECEs $ece: ECN did not run its course"
+	[ $((rtx * 4)) -le "$ce" ] || fail "retransmitted $rtx for $ce marks: marks became losses"
+	# RFC 3168 holds ECE until CWR: at least one per mark. DCTCP's exact
+	# echo (RFC 8257 3.2): one for a CE segment, or two when a delayed
+	# ACK owed went first, ECE off again with the next ECT segment.
+	if [ "$algo" = dctcp ]; then
+		[ "$ece" -le $((2 * ce + 2)) ] || fail "$ece ECEs for $ce marks: not the exact echo"
+	else
+		[ "$ece" -ge "$ce" ] || fail "$ece ECEs for $ce marks"
+	fi
+}
+
+# RFC 3168 with NewReno: the marks reduce the window without a loss.
+test_ecn_transfers() {
+	local algo=newreno
+	ecn_transfer $algo
+	ecn_checks $algo
+}
+
+# DCTCP (RFC 8257): ECN whatever the sysctl says, the CE state echoed
+# exactly, the algorithm kept (not dctcp-reno).
+test_dctcp_transfers() {
+	local algo=dctcp
+	load_dctcp
+	ecn_transfer $algo
+	ecn_checks $algo
+}
+
+# A DCTCP socket whose peer does not agree to ECN runs as dctcp-reno, as
+# TCP's, holding etp_dctcp.ko all the same.
+test_dctcp_without_ecn() {
+	local ns
+	ns=$(new_netns)
+	load_dctcp
+	ip netns exec "$ns" sh -c 'echo 0 >/proc/sys/net/etp/ecn'
+	py "$ns" <<'EOF'
+import socket
+from etp_util import *
+
+def name(s):
+    return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
+
+l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"dctcp")
+c.connect(l.getsockname())
+s, _ = l.accept()
+c.sendall(b"z" * 100000)
+c.shutdown(socket.SHUT_WR)
+expect(len(recv_all(s)) == 100000, "data lost")
+expect(name(c) == "dctcp-reno", "without ECN the algorithm is %s" % name(c))
+expect(not c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)[5] & 8, "ECN on")
+with open("/sys/module/etp_dctcp/refcnt") as f:
+    expect(f.read().strip() == "1", "dctcp-reno holds no reference on etp_dctcp")
+for x in (s, c, l):
+    x.close()
+EOF
+}
+
 # A bulk transfer over veth with 1 % loss and CUBIC on both ends: the data
 # arrives whole, the sender's window went past the initial one and came
 # down after losses (ssthresh set), and the algorithm stayed CUBIC.
