@@ -32,7 +32,7 @@ all: module
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel tree at '$(KDIR)': run scripts/setup (as root) or give KDIR=" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(TOP) modules
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(TOP) C=2 W=1 modules

@@ -36,43 +36,56 @@ etp_kernel_release() {
 # The newest installed Debian 6.12 kernel is the default target.
 etp_default_release() { etp_kernel_release 6.12; }
 
-# etp_build_module KDIR RELEASE: build etp.ko against KDIR and print its path.
-# The default target builds in place (module/etp.ko); any other kernel builds in
-# a copy under the cache so that the two do not clobber each other's objects.
-etp_build_module() {
-	local kdir=$1 release=$2 top dir lock
+# etp_module_tree RELEASE: print the directory etp.ko builds in for RELEASE.
+# The default target builds in place (module/etp.ko); any other kernel builds
+# in a copy under the cache, its sources brought up to date here, so that the
+# two do not clobber each other's objects. The caller holds etp_module_lock.
+etp_module_tree() {
+	local release=$1 top dir
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-	# Two VMs started at once (make check-debug starts two) build one at a
-	# time; the second finds the objects current.
-	mkdir -p "$(etp_cache_dir)/build"
-	exec {lock}>"$(etp_cache_dir)/build/$release.lock"
-	flock "$lock"
 	if [ "$release" = "$(etp_default_release 2>/dev/null)" ]; then
-		dir=$top
-	else
-		dir=$(etp_cache_dir)/build/$release
-		mkdir -p "$dir"
-		cp -a "$top/Kbuild" "$top/Makefile" "$dir/"
-		rm -rf "$dir/module.new"
-		cp -a "$top/module" "$dir/module.new"
-		# Keep objects that are still current: only replace sources that
-		# changed, stamped now (not with their own time: the cache is shared
-		# by every clone, and another clone's build of older sources may be
-		# newer than this clone's edit, which make would then skip).
-		mkdir -p "$dir/module"
-		(cd "$dir/module.new" && find . -type f ! -name '*.o' ! -name '*.ko' ! -name '.*.cmd' \
-			! -name '*.mod*' ! -name 'modules.order' ! -name 'Module.symvers' -print0) |
-			while IFS= read -r -d '' f; do
-				cmp -s "$dir/module.new/$f" "$dir/module/$f" ||
-					{ mkdir -p "$dir/module/$(dirname "$f")"; cp "$dir/module.new/$f" "$dir/module/$f"; }
-			done
-		rm -rf "$dir/module.new"
+		echo "$top"
+		return
 	fi
+	dir=$(etp_cache_dir)/build/$release
+	mkdir -p "$dir"
+	cp -a "$top/Kbuild" "$top/Makefile" "$dir/"
+	rm -rf "$dir/module.new"
+	cp -a "$top/module" "$dir/module.new"
+	# Keep objects that are still current: only replace sources that
+	# changed, stamped now (not with their own time: the cache is shared
+	# by every clone, and another clone's build of older sources may be
+	# newer than this clone's edit, which make would then skip).
+	mkdir -p "$dir/module"
+	(cd "$dir/module.new" && find . -type f ! -name '*.o' ! -name '*.ko' ! -name '.*.cmd' \
+		! -name '*.mod*' ! -name 'modules.order' ! -name 'Module.symvers' -print0) |
+		while IFS= read -r -d '' f; do
+			cmp -s "$dir/module.new/$f" "$dir/module/$f" ||
+				{ mkdir -p "$dir/module/$(dirname "$f")"; cp "$dir/module.new/$f" "$dir/module/$f"; }
+		done
+	rm -rf "$dir/module.new"
+	echo "$dir"
+}
+
+# etp_module_lock RELEASE: take (in $ETP_MODULE_LOCK, an fd) the lock of
+# RELEASE's build: two VMs started at once (make check-debug starts two)
+# build one at a time, and the second finds the objects current.
+etp_module_lock() {
+	mkdir -p "$(etp_cache_dir)/build"
+	exec {ETP_MODULE_LOCK}>"$(etp_cache_dir)/build/$1.lock"
+	flock "$ETP_MODULE_LOCK"
+}
+
+# etp_build_module KDIR RELEASE: build etp.ko against KDIR and print its path.
+etp_build_module() {
+	local kdir=$1 release=$2 dir
+	etp_module_lock "$release"
+	dir=$(etp_module_tree "$release")
 	if ! make -s -C "$dir" KDIR="$kdir" module >&2; then
-		exec {lock}>&-
+		exec {ETP_MODULE_LOCK}>&-
 		return 1
 	fi
-	exec {lock}>&-
+	exec {ETP_MODULE_LOCK}>&-
 	echo "$dir/module/etp.ko"
 }
 

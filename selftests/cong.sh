@@ -135,8 +135,8 @@ load_dctcp() {
 	trap 'rmmod etp_dctcp 2>/dev/null || true' EXIT
 }
 
-# ecn_transfer ALGO: 2 MiB from A_NS to B_NS over veth, ALGO on both ends,
-# ecn=1 on A_NS; netem on the data direction marks 1 % of the ECT packets
+# ecn_transfer ALGO: 1 MiB from A_NS to B_NS over veth, ALGO on both ends,
+# ecn=1 on A_NS; netem on the data direction marks 2 % of the ECT packets
 # CE where it would drop them (its ecn flag). Leaves the sender's TCP_INFO
 # words "algorithm options retransmitted cwnd ssthresh" in $TMPDIR_CONG/tx.
 ecn_transfer() {
@@ -148,7 +148,7 @@ ecn_transfer() {
 	# One segment a packet: netem marks a packet, and a GSO skb of many
 	# segments would take one mark for all of them.
 	ip -n "$A_NS" link set dev va gso_max_segs 1 || fail "gso_max_segs"
-	ip netns exec "$A_NS" tc qdisc add dev va root netem delay 5ms loss 1% ecn ||
+	ip netns exec "$A_NS" tc qdisc add dev va root netem delay 5ms loss 2% ecn ||
 		fail "netem"
 	ip netns exec "$B_NS" python3 -c "
 import socket, sys
@@ -169,7 +169,7 @@ from etp_util import *
 c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
 c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, os.environ["ALGO"].encode())
 c.connect(("10.199.42.2", 7100))
-c.sendall(b"e" * (2 << 20))
+c.sendall(b"e" * (1 << 20))
 info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
 u32 = lambda off: int.from_bytes(info[off:off + 4], "little")
 name = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
@@ -177,7 +177,7 @@ print(name, info[5], u32(100), u32(80), u32(76))
 c.close()
 EOF
 	wait
-	grep -q "received $((2 << 20))" "$TMPDIR_CONG/rx" || fail "receiver: $(cat "$TMPDIR_CONG/rx")"
+	grep -q "received $((1 << 20))" "$TMPDIR_CONG/rx" || fail "receiver: $(cat "$TMPDIR_CONG/rx")"
 	echo "# sender: algorithm, TCP_INFO options, retransmitted, cwnd, ssthresh: $(cat "$TMPDIR_CONG/tx")"
 }
 

@@ -583,12 +583,14 @@ class Case:
     # --- connections --------------------------------------------------------
 
     def passive(self, lsock, bport=BPORT, options=None, window=65535,
-                isn=None):
-        """The peer opens a connection to A's listener; A accepts it."""
+                isn=None, ecn=False):
+        """The peer opens a connection to A's listener; A accepts it. With
+        ECN, the SYN asks for it and the SYN-ACK must agree (ecn=1 or 2)."""
         x = random.randrange(M32) if isn is None else isn
-        self.send("S", x, 0, bport=bport, window=window,
+        self.send("SEC" if ecn else "S", x, 0, bport=bport, window=window,
                   options=opts(mss=1460) if options is None else options)
-        sa = self.expect("SYN-ACK", flags="SA", ack=x + 1, bport=bport)
+        sa = self.expect("SYN-ACK", flags="SAE" if ecn else "SA", ack=x + 1,
+                         bport=bport)
         self.send("A", x + 1, sa.seq + 1, bport=bport, window=window)
         s = self.accept(lsock)
         c = Conn(self, bport, x + 1, sa.seq + 1, s)

@@ -11,7 +11,8 @@ do it (the seeds), then COUNT mutated segments go to it in bursts: random
 flags, seq/ack near the numbers of the connection and random, windows
 0/random/65535, good and malformed options (SACK blocks too), data offsets
 0..15, payloads of 0..MSS+100 bytes, truncated segments, right (mostly) and
-wrong checksums. Between bursts the application reads, writes, accepts and
+wrong checksums, any ECN bits in the IP header (half the ESTABLISHED seeds
+agreed to ECN). Between bursts the application reads, writes, accepts and
 closes.
 
 At the end of every state everything is closed (the peer resets what is
@@ -206,6 +207,9 @@ class Fuzzer:
 
     def frame(self, seg):
         ip = bytearray(self.ip)
+        # ECN's bits, any of the four, in a third of them (ecn.c reads them).
+        if self.rng.random() < 0.3:
+            ip[1] = self.rng.randrange(4)
         struct.pack_into("!H", ip, 2, 20 + len(seg))
         struct.pack_into("!H", ip, 10, etp_packet.csum(bytes(ip)))
         return self.mac + bytes(ip) + seg
@@ -330,9 +334,11 @@ def st_syn_recv(t, rng, lsock, bport):
 
 
 def st_established(t, rng, lsock, bport):
-    # Half of them with SACK, whose blocks then reach the scoreboard.
+    # Half of them with SACK, whose blocks then reach the scoreboard; half
+    # with ECN, whose marks reach ecn.c and recovery.c's CWR.
     c = t.passive(lsock, bport=bport,
-                  options=opts(mss=1460, sackok=bool(rng.randrange(2))))
+                  options=opts(mss=1460, sackok=bool(rng.randrange(2))),
+                  ecn=bool(rng.randrange(2)))
     with_data_in_flight(t, c)
     return c, [c.sock]
 
