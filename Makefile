@@ -19,6 +19,8 @@
 # make tools         build tools/etp-preload.so, which tools/etp-run uses
 # make bench         ETP against TCP in the test VM (QUICK=1: a short run);
 #                    writes bench-results.csv, .txt and .png
+# make dumbbell      N flows of each stack through one bottleneck (Mininet):
+#                    Jain's index and shares, dumbbell-results.*
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -26,7 +28,7 @@ KREL ?= $(shell . scripts/lib.sh; etp_default_release 2>/dev/null)
 KDIR ?= /lib/modules/$(KREL)/build
 HARNESS ?= $(shell . scripts/lib.sh; etp_harness_dir)
 
-.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states tools bench lab
+.PHONY: all module setup sparse clean check demo selftests debug-kernel check-debug install states tools bench lab dumbbell
 
 all: module
 
@@ -207,6 +209,16 @@ lab: setup
 			--title "$${d##*/}: standard" --title "$${d##*/}: variant" \
 			-o $$d/ladders.svg --png $$d/ladders.png || exit 1; \
 	done; echo "lab-results/: each experiment's record, ladders.png its two runs side by side"
+
+# The dumbbell (tools/etp-dumbbell): N = 2, 4 and 8 flows of each stack, and
+# of both at once, through one bottleneck on Mininet, in the test VM: Jain's
+# index and each stack's share, in dumbbell-results.{csv,json,png}.
+# DUMBBELL_ARGS changes it (etp-dumbbell -h), e.g. "--cc dctcp --ecn".
+DUMBBELL_ARGS ?=
+dumbbell: setup
+	$(MAKE) module
+	ETP_VM_MEM=$${ETP_VM_MEM:-3G} scripts/vm -- tools/etp-dumbbell $(DUMBBELL_ARGS) \
+		--csv dumbbell-results.csv --json dumbbell-results.json -o dumbbell-results.png
 
 # The VM gets more memory for 100,000 connections and a bounded time.
 QUICK ?= 0

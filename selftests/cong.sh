@@ -307,5 +307,34 @@ EOF
 	grep -q "received $((4 << 20))" "$TMPDIR_CONG/rx" || fail "receiver: $(cat "$TMPDIR_CONG/rx")"
 }
 
+# tools/etp-dumbbell, the smallest: two flows of each stack through a
+# 10 Mbit/s bottleneck on Mininet, then one of each at once. Every flow got
+# data through, no run passed more than the bottleneck carries, and each
+# filled most of it.
+test_dumbbell() {
+	local out
+	modprobe bridge 2>/dev/null || true
+	[ -d /sys/module/bridge ] || skip "no Linux bridge in this kernel (Mininet's switches)"
+	out=$(/usr/bin/python3 "$TOP/tools/etp-dumbbell" -n 2 --cc reno --rate 10 --delay 5 \
+		--secs 4 --json "$TMPDIR_CONG/db.json" 2>&1) || fail "etp-dumbbell: $out"
+	echo "$out" | sed 's/^/# /'
+	/usr/bin/python3 - "$TMPDIR_CONG/db.json" <<'EOF' || fail "the dumbbell's results"
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]["n2"]
+ok = True
+for run in ("etp", "tcp"):
+    total = s["total_" + run]
+    if not 5 <= total <= 11:
+        print("%s: %.1f Mbit/s in all through a 10 Mbit/s bottleneck" % (run, total))
+        ok = False
+    if s["jain_" + run] is None:
+        ok = False
+if not 0 < s["share_etp"] < 1:
+    print("ETP's share of a mixed run: %s" % s["share_etp"])
+    ok = False
+sys.exit(0 if ok else 1)
+EOF
+}
+
 TMPDIR_CONG=$(mktemp -d)
 run_tests
