@@ -122,7 +122,8 @@ extern struct proto etp_prot;
 	X(SlowStartRetrans) X(DSACKRecv) X(SACKDiscard) X(SACKReneging)	\
 	X(SACKReorder) X(FullUndo) X(PartialUndo) X(DSACKUndo) X(LossUndo)	\
 	X(SpuriousRTOs) X(LostRetransmit) X(LossProbes) X(LossProbeRecovery)	\
-	X(EcnNegotiated) X(EcnCeRecv) X(EcnEceRecv) X(EcnCwrRecv)
+	X(EcnNegotiated) X(EcnCeRecv) X(EcnEceRecv) X(EcnCwrRecv)	\
+	X(DSACKOfoRecv) X(DSACKIgnoredOld) X(DSACKIgnoredNoUndo)
 
 enum etp_mib {
 #define ETP_MIB_ENUM(name) ETP_MIB_##name,

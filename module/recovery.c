@@ -533,11 +533,8 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 		      u32 tsecr)
 {
 	sock_owned_by_me(sk);
-	if (flag & ETP_SACK_DSACK) {
-		ETP_INC_STATS(sock_net(sk), DSACKRecv);
-		if (etp_rack_on(sk))
-			etp_rack_dsack(sk);
-	}
+	if (flag & ETP_SACK_DSACK && etp_rack_on(sk))
+		etp_rack_dsack(sk);
 	/*
 	 * An ACK up to data the peer SACKed: it dropped it (RFC 2018 8).
 	 * No recovery step on this ACK; the timer, soon, resends it and

@@ -47,6 +47,28 @@ static bool etp_sack_is_dsack(const struct etp_sack_block *sp, int n, u32 ack)
 	       !etp_before(sp[0].start, sp[1].start);
 }
 
+/*
+ * A D-SACK block undo may read, as tcp_is_sackblock_valid() with its
+ * dup_sack: within what was sent, and above SND.UNA, or below it and at or
+ * above the episode's undo_marker (one across the marker counts if no
+ * larger than a window).
+ */
+static bool etp_dsack_valid(const struct etp_sock *ep,
+			    const struct etp_sack_block *b)
+{
+	if (!etp_before(b->start, b->end) || etp_after(b->end, ep->snd_max))
+		return false;
+	if (etp_after(b->start, ep->snd_una))
+		return true;
+	if (!ep->undo_on || etp_after(b->end, ep->snd_una))
+		return false;
+	if (!etp_before(b->start, ep->undo_marker))
+		return true;
+	if (!etp_after(b->end, ep->undo_marker))
+		return false;
+	return !etp_before(b->start, b->end - ep->max_window);
+}
+
 /* A block that may mark something: above SND.UNA, within what was sent. */
 static bool etp_sack_valid(const struct etp_sock *ep,
 			   const struct etp_sack_block *b)
@@ -245,6 +267,16 @@ int etp_sack_tag(struct sock *sk, const struct sk_buff *skb, u32 *sacked)
 	sock_owned_by_me(sk);
 	if (etp_sack_is_dsack(sp, n, ack)) {
 		ret |= ETP_SACK_DSACK;
+		/*
+		 * As tcp_check_dsack(): below the ACK, or inside the second
+		 * block (a duplicate beyond a hole); one undo cannot read is
+		 * counted as tcp_sacktag_write_queue() does.
+		 */
+		etp_mib_add(sock_net(sk), etp_before(sp[0].start, ack) ?
+			    ETP_MIB_DSACKRecv : ETP_MIB_DSACKOfoRecv, 1);
+		if (!etp_dsack_valid(ep, &sp[0]))
+			etp_mib_add(sock_net(sk), ep->undo_on ? ETP_MIB_DSACKIgnoredOld :
+				    ETP_MIB_DSACKIgnoredNoUndo, 1);
 		etp_sack_dsack(sk, sp[0].start, sp[0].end);
 	}
 	for (i = 0; i < n; i++) {

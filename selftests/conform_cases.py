@@ -2132,6 +2132,30 @@ def dsack_undoes_fast_retransmit(t):
     t.abort(c.sock)
 
 
+@case(recovery=0, rto_min_ms=3000, rto_initial_ms=3000)
+def dsack_counted_as_tcp(t):
+    """D-SACKs are counted as TCP's tcp_check_dsack() and
+    tcp_sacktag_write_queue() count them: one beyond a hole (the first
+    block inside the second) in DSACKOfoRecv, not DSACKRecv; one below
+    SND.UNA with no episode to undo in DSACKIgnoredNoUndo; one from before
+    the episode began (below its undo marker) in DSACKIgnoredOld."""
+    c, base = sack_sent(t, 6)
+    c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 2920),
+                                             (base + 1460, base + 4380)]))
+    t.counters(DSACKOfoRecv=1, DSACKRecv=0, DSACKIgnoredNoUndo=0)
+    c.send("A", ack=base, options=opts(sack=[(base - 100, base)]))
+    t.counters(DSACKOfoRecv=1, DSACKRecv=1, DSACKIgnoredNoUndo=1)
+    # Four segments SACKed above the first: Recovery (RFC 6675), which
+    # sends it again; the episode's undo marker is SND.UNA.
+    c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 5840)]))
+    c.expect("the first segment again", seq=base, length=1460)
+    c.send("A", ack=base, options=opts(sack=[(base - 100, base),
+                                             (base + 1460, base + 5840)]))
+    t.counters(DSACKOfoRecv=1, DSACKRecv=2, DSACKIgnoredNoUndo=1,
+               DSACKIgnoredOld=1, SackRecovery=1)
+    t.abort(c.sock)
+
+
 @case(rto_min_ms=1000, rto_initial_ms=1000)
 def rto_undo_by_timestamp(t):
     """RFC 3522's Eifel detection, as TCP's tcp_try_undo_loss(): after a
@@ -2446,7 +2470,8 @@ def sack_reneging_resends(t):
 def sack_blocks_bad_ignored(t):
     """SACK blocks A cannot take are ignored and counted, as TCP's: past
     what was sent or reversed (SACKDiscard), a D-SACK below the ACK
-    (DSACKRecv), an option of a length no blocks have (BadOptions);
+    (DSACKRecv; with no episode to undo, DSACKIgnoredNoUndo), an option of
+    a length no blocks have (BadOptions);
     overlapping blocks count their bytes once. The scoreboard stays right
     and the connection goes on."""
     c, base = sack_sent(t, 3)
@@ -2454,7 +2479,7 @@ def sack_blocks_bad_ignored(t):
     c.send("A", ack=base, options=opts(sack=[(base + 2920, base + 1460)]))
     c.send("A", ack=base, options=opts(sack=[(base - 100, base)]))
     c.send("A", ack=base, options=opts(raw=b"\x01\x01\x05\x0b" + b"\x00" * 9))
-    t.counters(SACKDiscard=2, DSACKRecv=1, BadOptions=1)
+    t.counters(SACKDiscard=2, DSACKRecv=1, BadOptions=1, DSACKIgnoredNoUndo=1)
     t.check(tcp_info(c.sock)["sacked"] == 0, "marked by bad blocks: %s" % tcp_info(c.sock))
     c.send("A", ack=base, options=opts(sack=[(base + 1460, base + 4380),
                                              (base + 1460, base + 2920)]))
@@ -3076,6 +3101,19 @@ def ecn_off_not_agreed(t):
     t.counters(EcnNegotiated=0)
 
 
+def ecn_answer(t, s, syn, flags, y, ect, aport=APORT):
+    """Answer A's SYN with a SYN-ACK of FLAGS at Y; A's first data then
+    goes ECT(0) if ECT, else Not-ECT. Returns the data segment."""
+    t.send(flags, y, syn.seq + 1, options=opts(mss=1460), aport=aport)
+    t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=y + 1)
+    t.check(t.connect_result(s) == 0, "connect() failed")
+    s.send(b"d" * 100)
+    d = t.expect("data", flags="A", length=100)
+    t.check(d.tos & 3 == (ECT0 if ect else 0), "data %s: %s" %
+            ("not ECT(0)" if ect else "ECT though ECN was not agreed", d))
+    return d
+
+
 @case(ecn=1)
 def ecn_active_negotiation(t):
     """ecn=1: A's SYN asks (ECE and CWR, Not-ECT); a SYN-ACK with ECE alone
@@ -3084,14 +3122,8 @@ def ecn_active_negotiation(t):
     s = t.connect()
     syn = t.expect("A's SYN asking for ECN", flags="SEC")
     t.check(syn.tos & 3 == 0, "the SYN is ECT: %s" % syn)
-    t.send("SAE", 50000, syn.seq + 1, options=opts(mss=1460))
-    t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=50001)
-    t.check(t.connect_result(s) == 0, "connect() failed")
-    c = Conn(t, BPORT, 50001, syn.seq + 1, s)
-    s.send(b"d" * 100)
-    d = c.expect("data", flags="A", length=100)
-    t.check(d.tos & 3 == ECT0, "data is not ECT(0): %s" % d)
-    c.rcv += 100
+    ecn_answer(t, s, syn, "SAE", 50000, True)
+    c = Conn(t, BPORT, 50001, syn.seq + 101, s)
     c.send("PA", b"p" * 10)
     c.snd += 10
     ack = c.expect_ack("A's ACK")
@@ -3100,12 +3132,7 @@ def ecn_active_negotiation(t):
 
     s = t.connect(sport=APORT + 1)
     syn = t.expect("A's second SYN", flags="SEC")
-    t.send("SAEC", 60000, syn.seq + 1, options=opts(mss=1460), aport=APORT + 1)
-    t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=60001)
-    t.check(t.connect_result(s) == 0, "connect() failed")
-    s.send(b"e" * 100)
-    d = t.expect("data", flags="A", length=100)
-    t.check(d.tos & 3 == 0, "data is ECT though the SYN-ACK did not agree: %s" % d)
+    ecn_answer(t, s, syn, "SAEC", 60000, False, aport=APORT + 1)
     t.abort(s)
     t.counters(EcnNegotiated=1, ActiveOpens=2)
 
@@ -3119,12 +3146,7 @@ def ecn_syn_retransmitted_without(t):
     s = t.connect()
     t.expect("A's SYN asking for ECN", flags="SEC")
     syn = t.expect("the SYN again, without ECN", flags="S")
-    t.send("SAE", 600, syn.seq + 1, options=opts(mss=1460))
-    t.expect("the ACK of the SYN-ACK", flags="A", seq=syn.seq + 1, ack=601)
-    t.check(t.connect_result(s) == 0, "connect() failed")
-    s.send(b"f" * 100)
-    d = t.expect("data", flags="A", length=100)
-    t.check(d.tos & 3 == 0, "data is ECT after the fallback: %s" % d)
+    ecn_answer(t, s, syn, "SAE", 600, False)
     t.abort(s)
     t.counters(EcnNegotiated=0)
 

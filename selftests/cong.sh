@@ -6,14 +6,16 @@
 # children, and a connection transfers with it.
 . "$(dirname "$0")/lib.sh"
 
-CUBIC_KO=$(dirname "$ETP_KO_PATH")/etp_cubic.ko
-
-# load_cubic: etp_cubic.ko loaded, unloaded again when the case ends.
-load_cubic() {
-	[ -f "$CUBIC_KO" ] || fail "no $CUBIC_KO: make module builds it"
-	[ -d /sys/module/etp_cubic ] || insmod "$CUBIC_KO" || fail "insmod $CUBIC_KO"
-	trap 'rmmod etp_cubic 2>/dev/null || true' EXIT
+# load_ca NAME: etp_NAME.ko loaded, unloaded again when the case ends.
+load_ca() {
+	local ko
+	ko=$(dirname "$ETP_KO_PATH")/etp_$1.ko
+	[ -f "$ko" ] || fail "no $ko: make module builds it"
+	[ -d "/sys/module/etp_$1" ] || insmod "$ko" || fail "insmod $ko"
+	# shellcheck disable=SC2064
+	trap "rmmod etp_$1 2>/dev/null || true" EXIT
 }
+
 
 cubic_refs() {
 	cat /sys/module/etp_cubic/refcnt
@@ -24,7 +26,7 @@ test_cubic_registers_and_leaves() {
 	ns=$(new_netns)
 	expect_eq newreno "$(ip netns exec "$ns" cat /proc/sys/net/etp/available_congestion_control)" \
 		"available before"
-	load_cubic
+	load_ca cubic
 	expect_eq "newreno cubic" \
 		"$(ip netns exec "$ns" cat /proc/sys/net/etp/available_congestion_control)" \
 		"available with etp_cubic.ko"
@@ -49,7 +51,7 @@ EOF
 test_socket_holds_module() {
 	local ns
 	ns=$(new_netns)
-	load_cubic
+	load_ca cubic
 	start_holder "$ns" "
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, ETP_PROTO)
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b'cubic')
@@ -73,7 +75,7 @@ t.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b'reno')"
 test_default_and_children() {
 	local ns
 	ns=$(new_netns)
-	load_cubic
+	load_ca cubic
 	ip netns exec "$ns" sh -c 'echo cubic >/proc/sys/net/etp/congestion_control'
 	expect_eq 1 "$(cubic_refs)" "references with one namespace's default"
 	rmmod etp_cubic 2>/dev/null && fail "rmmod etp_cubic while it is a default"
@@ -117,22 +119,13 @@ EOF
 # A new namespace takes the initial namespace's default, as TCP's.
 test_new_namespace_takes_initial_default() {
 	local ns
-	load_cubic
+	load_ca cubic
 	echo cubic >/proc/sys/net/etp/congestion_control
 	ns=$(new_netns)
 	echo newreno >/proc/sys/net/etp/congestion_control
 	expect_eq cubic "$(ip netns exec "$ns" cat /proc/sys/net/etp/congestion_control)" \
 		"a namespace made while the initial one's default was cubic"
 	ip netns del "$ns"
-}
-
-DCTCP_KO=$(dirname "$ETP_KO_PATH")/etp_dctcp.ko
-
-# load_dctcp: etp_dctcp.ko loaded, unloaded again when the case ends.
-load_dctcp() {
-	[ -f "$DCTCP_KO" ] || fail "no $DCTCP_KO: make module builds it"
-	[ -d /sys/module/etp_dctcp ] || insmod "$DCTCP_KO" || fail "insmod $DCTCP_KO"
-	trap 'rmmod etp_dctcp 2>/dev/null || true' EXIT
 }
 
 # ecn_transfer ALGO: 1 MiB from A_NS to B_NS over veth, ALGO on both ends,
@@ -196,8 +189,9 @@ ecn_checks() {
 	rtx=$(etp_stat RetransSegs "$A_NS")
 	echo "# CE marks received $ce, CWRs $cwr; ECEs at the sender $ece, retransmitted $rtx"
 	expect_eq 1 "$(etp_stat EcnNegotiated "$A_NS")" "connections with ECN at the sender"
-	[ "$ce" -gt 0 ] && [ "$cwr" -gt 0 ] && [ "$ece" -gt 0 ] ||
+	if [ "$ce" = 0 ] || [ "$cwr" = 0 ] || [ "$ece" = 0 ]; then
 		fail "CE marks $ce, CWRs $cwr, ECEs $ece: ECN did not run its course"
+	fi
 	[ $((rtx * 4)) -le "$ce" ] || fail "retransmitted $rtx for $ce marks: marks became losses"
 	# RFC 3168 holds ECE until CWR: at least one per mark. DCTCP's exact
 	# echo (RFC 8257 3.2): one for a CE segment, or two when a delayed
@@ -220,7 +214,7 @@ test_ecn_transfers() {
 # exactly, the algorithm kept (not dctcp-reno).
 test_dctcp_transfers() {
 	local algo=dctcp
-	load_dctcp
+	load_ca dctcp
 	ecn_transfer $algo
 	ecn_checks $algo
 }
@@ -230,7 +224,7 @@ test_dctcp_transfers() {
 test_dctcp_without_ecn() {
 	local ns
 	ns=$(new_netns)
-	load_dctcp
+	load_ca dctcp
 	ip netns exec "$ns" sh -c 'echo 0 >/proc/sys/net/etp/ecn'
 	py "$ns" <<'EOF'
 import socket
@@ -263,7 +257,7 @@ EOF
 # down after losses (ssthresh set), and the algorithm stayed CUBIC.
 test_cubic_transfers() {
 	local a b
-	load_cubic
+	load_ca cubic
 	a=$(new_netns)
 	b=$(new_netns)
 	veth_link "$a" "$b" 10.199.41 static no_ipv6
