@@ -932,13 +932,30 @@ static inline bool etp_is_cwnd_limited(const struct sock *sk)
 	return ep->cwnd < ep->ssthresh && ep->cwnd < 2 * ep->max_in_flight;
 }
 
+/*
+ * After a hook that may set them: ssthresh two segments at least, the
+ * window one. An algorithm (a module's, a BPF program's) that returns
+ * nonsense must not stall the connection for good.
+ */
+static inline void etp_ca_clamp(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+
+	if (unlikely(ep->ssthresh < 2U * ep->mss))
+		ep->ssthresh = 2U * ep->mss;
+	if (unlikely(ep->cwnd < ep->mss))
+		ep->cwnd = ep->mss;
+}
+
 /* tcp_ca_event(): tell the algorithm of @ev. */
 static inline void etp_ca_event(struct sock *sk, enum etp_ca_event ev)
 {
 	const struct etp_ca_ops *ca = etp_cong(sk);
 
-	if (ca->cwnd_event)
+	if (ca->cwnd_event) {
 		ca->cwnd_event(sk, ev);
+		etp_ca_clamp(sk);
+	}
 }
 
 /* stream.c */

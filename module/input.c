@@ -358,8 +358,10 @@ static void etp_ack_delivered(struct sock *sk, u32 delivered, int flag)
 	ep->delivered += delivered;
 	if (flag & ETP_ACK_ECE)
 		ep->delivered_ce += delivered;
-	if (ca->in_ack_event)
+	if (ca->in_ack_event) {
 		ca->in_ack_event(sk, flag & ETP_ACK_ECE ? ETP_CA_ACK_ECE : 0);
+		etp_ca_clamp(sk);
+	}
 }
 
 /*
@@ -450,8 +452,10 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		if (etp_before(ep->snd_nxt, ack))
 			ep->snd_nxt = ack;
 		sample.rtt_us = etp_ack_rtt(sk, skb, rtt);
-		if (ca->pkts_acked)
+		if (ca->pkts_acked) {
 			ca->pkts_acked(sk, &sample);
+			etp_ca_clamp(sk);
+		}
 		/*
 		 * RFC 6298 5.2, 5.3, or the loss probe's timeout (RFC 8985
 		 * 7.2); recovery may bring the timer closer.
@@ -495,6 +499,7 @@ static bool etp_ack(struct sock *sk, struct sk_buff *skb)
 		etp_recovery_ack(sk, 0, delivered, flag, tsecr);
 	} else if (ca->in_ack_event) {
 		ca->in_ack_event(sk, flag & ETP_ACK_ECE ? ETP_CA_ACK_ECE : 0);
+		etp_ca_clamp(sk);
 	}
 	if (!etp_state_is(sk, ETP_S_CONN))		/* closed, or handed to TIME_WAIT */
 		return false;

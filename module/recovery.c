@@ -68,8 +68,23 @@ static void etp_tlp_end(struct sock *sk)
 /* The algorithm hears of state @new first, as tcp_set_ca_state()'s. */
 static void etp_ca_state_hook(struct sock *sk, u8 new)
 {
-	if (etp_cong(sk)->set_state && new != etp_sk(sk)->ca_state)
+	if (etp_cong(sk)->set_state && new != etp_sk(sk)->ca_state) {
 		etp_cong(sk)->set_state(sk, new);
+		etp_ca_clamp(sk);
+	}
+}
+
+/* The algorithm's ssthresh for a reduction, two segments at least. */
+static u32 etp_ca_ssthresh(struct sock *sk)
+{
+	return max(etp_cong(sk)->ssthresh(sk), 2U * etp_sk(sk)->mss);
+}
+
+/* The algorithm grows the window by @acked bytes delivered; one segment at least. */
+static void etp_ca_cong_avoid(struct sock *sk, u32 acked)
+{
+	etp_cong(sk)->cong_avoid(sk, etp_sk(sk)->snd_una, acked);
+	etp_ca_clamp(sk);
 }
 
 /* Into state @new, for @cause, the hook run; the tracepoint shows the window set for it. */
@@ -152,7 +167,7 @@ static void etp_undo(struct sock *sk, bool unmark, enum etp_mib mib, u8 state)
 			}
 		}
 	}
-	ep->cwnd = etp_cong(sk)->undo_cwnd(sk);
+	ep->cwnd = max(etp_cong(sk)->undo_cwnd(sk), (u32)ep->mss);
 	ep->ssthresh = max(ep->ssthresh, ep->prior_ssthresh);
 	ep->undo_on = 0;
 	etp_mib_add(sock_net(sk), mib, 1);
@@ -262,7 +277,7 @@ static void etp_init_cwnd_reduction(struct sock *sk)
 {
 	struct etp_sock *ep = etp_sk(sk);
 
-	ep->ssthresh = etp_cong(sk)->ssthresh(sk);
+	ep->ssthresh = etp_ca_ssthresh(sk);
 	ep->prr_delivered = 0;
 	ep->prr_out = 0;
 	ep->prr_recover_fs = max(ep->snd_max - ep->snd_una, 1U);
@@ -432,7 +447,7 @@ static void etp_reno_ack(struct sock *sk, u32 acked, int flag, u32 tsecr)
 	if (ep->ca_state == ETP_CA_CWR)
 		etp_prr(sk, acked);
 	else
-		etp_cong(sk)->cong_avoid(sk, ep->snd_una, acked);
+		etp_ca_cong_avoid(sk, acked);
 }
 
 /* RFC 6675, with SACK, and RFC 6937 for the window in Recovery. */
@@ -457,7 +472,7 @@ static void etp_sack_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 			/* D-SACKs of the episode that ended: it was needless. */
 			etp_try_undo_dsack(sk);
 			if (acked && delivered)
-				etp_cong(sk)->cong_avoid(sk, ep->snd_una, delivered);
+				etp_ca_cong_avoid(sk, delivered);
 		}
 		if (etp_rack_on(sk)) {
 			/* RFC 8985 6.2: RACK found a segment lost. */
@@ -508,7 +523,7 @@ no_loss:
 		if (etp_rack_on(sk))
 			etp_rack_mark_lost(sk);
 		if (acked && delivered)
-			etp_cong(sk)->cong_avoid(sk, ep->snd_una, delivered);
+			etp_ca_cong_avoid(sk, delivered);
 	}
 }
 
@@ -551,7 +566,7 @@ void etp_recovery_ack(struct sock *sk, u32 acked, u32 delivered, int flag,
 	if (etp_tlp_ack(sk, acked, flag)) {
 		struct etp_sock *ep = etp_sk(sk);
 
-		ep->ssthresh = etp_cong(sk)->ssthresh(sk);
+		ep->ssthresh = etp_ca_ssthresh(sk);
 		ep->cwnd = ep->ssthresh;
 		etp_ecn_queue_cwr(sk);
 		etp_set_ca_state(sk, ep->ca_state, ETP_CA_TLP);
@@ -643,7 +658,7 @@ void etp_enter_loss(struct sock *sk)
 	/* After the marks: what was sent again before is to go again. */
 	if (episode) {
 		etp_init_undo(sk);
-		ep->ssthresh = etp_cong(sk)->ssthresh(sk);
+		ep->ssthresh = etp_ca_ssthresh(sk);
 		/* After ssthresh, as tcp_enter_loss(): DCTCP halves it here. */
 		etp_ca_event(sk, ETP_CA_EVENT_LOSS);
 	}

@@ -8,7 +8,8 @@
  * ssthresh, no further, once it fell below; NewReno's ssthresh is half
  * the flight, and of the window when the flight holds more; undo waits
  * for every retransmission D-SACKed or an older TSecr, and brings the
- * window back; F-RTO's steps. Included by recovery.c.
+ * window back; F-RTO's steps; an algorithm's nonsense (no ssthresh, no
+ * window) is clamped. Included by recovery.c.
  */
 #include "selftest.h"
 
@@ -137,6 +138,61 @@ static int __init etp_rt_ssthresh(struct sock *sk)
 	ETP_CHECK(etp_cong(sk)->ssthresh(sk) == 2 * ETP_RT_MSS);
 	ep->snd_una = 0;
 	ep->snd_max = 0;
+	return checks;
+}
+
+/* An algorithm that returns nonsense: no ssthresh, no window. */
+static u32 __init etp_rt_bad_ssthresh(struct sock *sk)
+{
+	return 0;
+}
+
+static void __init etp_rt_bad_cong_avoid(struct sock *sk, u32 ack, u32 acked)
+{
+	etp_sk(sk)->cwnd = 0;
+}
+
+static void __init etp_rt_bad_set_state(struct sock *sk, u8 new)
+{
+	etp_sk(sk)->ssthresh = 1;
+}
+
+static void __init etp_rt_bad_event(struct sock *sk, enum etp_ca_event ev)
+{
+	etp_sk(sk)->cwnd = 1;
+}
+
+static struct etp_ca_ops etp_rt_bad __initdata = {
+	.ssthresh	= etp_rt_bad_ssthresh,
+	.cong_avoid	= etp_rt_bad_cong_avoid,
+	.set_state	= etp_rt_bad_set_state,
+	.cwnd_event	= etp_rt_bad_event,
+	.name		= "etp_rt_bad",
+};
+
+/*
+ * Whatever an algorithm returns or sets, ssthresh stays two segments at
+ * least and the window one: the connection can always send.
+ */
+static int __init etp_rt_clamp(struct sock *sk)
+{
+	struct etp_sock *ep = etp_sk(sk);
+	const struct etp_ca_ops *ca = ep->ca_ops;
+	int checks = 0;
+
+	ep->ca_ops = &etp_rt_bad;
+	ep->cwnd = 10 * ETP_RT_MSS;
+	ep->ssthresh = 5 * ETP_RT_MSS;
+	ETP_CHECK(etp_ca_ssthresh(sk) == 2 * ETP_RT_MSS);
+	etp_ca_cong_avoid(sk, ETP_RT_MSS);
+	ETP_CHECK(ep->cwnd == ETP_RT_MSS);
+	ep->ca_state = ETP_CA_OPEN;
+	etp_ca_state_hook(sk, ETP_CA_RECOVERY);
+	ETP_CHECK(ep->ssthresh == 2 * ETP_RT_MSS);
+	ep->cwnd = 10 * ETP_RT_MSS;
+	etp_ca_event(sk, ETP_CA_EVENT_TX_START);
+	ETP_CHECK(ep->cwnd == ETP_RT_MSS);
+	ep->ca_ops = ca;
 	return checks;
 }
 
@@ -286,6 +342,10 @@ int __init etp_recovery_selftest(struct sock *sk)
 	if (b >= 0) {
 		a += b;
 		b = etp_rt_frto(sk);
+	}
+	if (b >= 0) {
+		a += b;
+		b = etp_rt_clamp(sk);
 	}
 	ep->mss = mss;
 	ep->reordering = reordering;
