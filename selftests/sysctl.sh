@@ -35,6 +35,7 @@ max_reordering 300 1 1024 0 1025
 frto 2 0 2 -1 3
 recovery 1 0 7 -1 8
 early_retrans 3 0 4 -1 5
+ecn 2 0 2 -1 3
 '
 
 # in_ns NETNS: run the bash program on standard input in NETNS, with fail(),
