@@ -6,6 +6,25 @@
 # children, and a connection transfers with it.
 . "$(dirname "$0")/lib.sh"
 
+# start_receiver NETNS ADDR ALGO: in the background, a listener on ADDR:7100
+# with ALGO that takes one connection and reads it to EOF; it writes
+# "received N" to $TMPDIR_CONG/rx.
+start_receiver() {
+	ip netns exec "$1" python3 -c "
+import socket, sys
+sys.path.insert(0, '$SELFTESTS')
+from etp_util import *
+l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+l.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b'$3')
+l.bind(('$2', 7100))
+l.listen(1)
+print('listening', flush=True)
+s, _ = l.accept()
+print('received', len(recv_all(s)), flush=True)
+" >"$TMPDIR_CONG/rx" 2>&1 &
+	wait_started "$TMPDIR_CONG/rx" $!
+}
+
 # load_ca NAME: etp_NAME.ko loaded, unloaded again when the case ends.
 load_ca() {
 	local ko
@@ -143,19 +162,7 @@ ecn_transfer() {
 	ip -n "$A_NS" link set dev va gso_max_segs 1 || fail "gso_max_segs"
 	ip netns exec "$A_NS" tc qdisc add dev va root netem delay 5ms loss 3% ecn ||
 		fail "netem"
-	ip netns exec "$B_NS" python3 -c "
-import socket, sys
-sys.path.insert(0, '$SELFTESTS')
-from etp_util import *
-l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
-l.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b'$algo')
-l.bind(('10.199.42.2', 7100))
-l.listen(1)
-print('listening', flush=True)
-s, _ = l.accept()
-print('received', len(recv_all(s)), flush=True)
-" >"$TMPDIR_CONG/rx" 2>&1 &
-	wait_started "$TMPDIR_CONG/rx" $!
+	start_receiver "$B_NS" 10.199.42.2 "$algo"
 	ALGO=$algo py "$A_NS" >"$TMPDIR_CONG/tx" <<'EOF'
 import os, socket
 from etp_util import *
@@ -263,19 +270,7 @@ test_cubic_transfers() {
 	veth_link "$a" "$b" 10.199.41 static no_ipv6
 	ip netns exec "$a" tc qdisc add dev va root netem delay 5ms loss 1% ||
 		fail "netem"
-	ip netns exec "$b" python3 -c "
-import socket, sys
-sys.path.insert(0, '$SELFTESTS')
-from etp_util import *
-l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
-l.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b'cubic')
-l.bind(('10.199.41.2', 7100))
-l.listen(1)
-print('listening', flush=True)
-s, _ = l.accept()
-print('received', len(recv_all(s)), flush=True)
-" >"$TMPDIR_CONG/rx" 2>&1 &
-	wait_started "$TMPDIR_CONG/rx" $!
+	start_receiver "$b" 10.199.41.2 cubic
 	py "$a" <<'EOF'
 import socket, time
 from etp_util import *
